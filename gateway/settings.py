@@ -1,0 +1,69 @@
+"""Settings, read from the environment (prefix ``TAVLE_``, plus the plain ``DATABASE_URL``).
+
+Every setting is listed in the README's settings table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TAVLE_", extra="ignore")
+
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Local folder for the embedded database and exports.")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "TAVLE_DATABASE_URL"),
+        description="SQLAlchemy URL; unset means an embedded SQLite file in data_dir.",
+    )
+    dev_auth: bool = Field(default=True, description="Accept development tokens minted by `tavle token`.")
+    dev_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HS256 key for development tokens; unset means a random key kept in data_dir.",
+    )
+    graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql (development).")
+    jwks_url: str | None = Field(default=None, description="OIDC provider's JWKS URL.")
+    jwks_file: Path | None = Field(default=None, description="OIDC provider's JWKS as a local file.")
+    oidc_issuer: str | None = Field(default=None, description="Expected `iss` of bearer tokens.")
+    oidc_audience: str | None = Field(default=None, description="Expected `aud` of bearer tokens.")
+    oidc_algorithms: list[str] = Field(
+        default=["RS256", "ES256", "PS256"],
+        description="Allowed JWT signature algorithms (asymmetric only).",
+    )
+    oidc_user_claim: str = Field(
+        default="sub", description="Claim mapped to a person's roster sourcedId or username."
+    )
+    policy_file: Path | None = Field(default=None, description="Casbin policy CSV; default: the shipped authz/policy.csv.")
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC key for pseudonym labels; unset means a random key kept in data_dir.",
+    )
+    max_field_errors: int = Field(default=50, description="Cap on FORBIDDEN entries per response (one per field coordinate).")
+    max_page_size: int = Field(default=500, description="Largest `first` a connection accepts.")
+    default_page_size: int = Field(default=100, description="Page size when `first` is omitted.")
+
+    @property
+    def jwks_configured(self) -> bool:
+        return self.jwks_url is not None or self.jwks_file is not None
+
+    @property
+    def dev_auth_enabled(self) -> bool:
+        """Development authentication is off whenever a JWKS is configured."""
+        return self.dev_auth and not self.jwks_configured
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tavle.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,360 @@
+"""The database schema, as SQLAlchemy Core tables.
+
+Core (not ORM entities) because the hot read paths build GraphQL objects straight from rows
+(architecture.md: ORM entities cost ~4x more per row). Migrations in ``store/migrations`` create
+exactly these tables; a test compares the two.
+
+Every personal datum records where it came from (``DataSource``): the roster import, the person
+themself, or a registration by staff. People's name and contact fields carry one source column
+each, because rectification and re-import treat them field by field.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Role(enum.StrEnum):
+    SYSTEM_ADMINISTRATOR = "SYSTEM_ADMINISTRATOR"
+    SUPERUSER = "SUPERUSER"
+    SCHOOL_LEADER = "SCHOOL_LEADER"
+    TEACHER = "TEACHER"
+    STUDENT = "STUDENT"
+    GUARDIAN = "GUARDIAN"
+
+
+class CourseRole(enum.StrEnum):
+    TEACHER = "TEACHER"
+    STUDENT = "STUDENT"
+
+
+class ProcessingState(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    RESTRICTED = "RESTRICTED"
+    ERASED = "ERASED"
+
+
+class DataSource(enum.StrEnum):
+    """Where a datum came from (GDPR art. 14(2)(f) and the export's provenance column)."""
+
+    ROSTER = "ROSTER"
+    PERSON = "PERSON"
+    REGISTRATION = "REGISTRATION"
+    ADMINISTRATOR = "ADMINISTRATOR"
+
+
+class AssessmentKind(enum.StrEnum):
+    FEEDBACK = "FEEDBACK"
+    GOAL_ACHIEVEMENT = "GOAL_ACHIEVEMENT"
+    REMARK = "REMARK"
+    ABSENCE = "ABSENCE"
+    HALF_YEAR = "HALF_YEAR"
+    FINAL = "FINAL"
+
+
+class SubmissionStatus(enum.StrEnum):
+    SUBMITTED = "SUBMITTED"
+    LATE = "LATE"
+    RETURNED = "RETURNED"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings (no native PG enum type): adding a member needs no type migration.
+    return Enum(cls, native_enum=False, length=32, validate_strings=True)
+
+
+def _ts(name: str, *, nullable: bool = False) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+schools = Table(
+    "schools",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sourced_id", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("code", String(64)),
+    Column("org_type", String(32), nullable=False),
+    Column("parent_id", ForeignKey("schools.id")),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sourced_id", String(255), nullable=False, unique=True),
+    Column("username", String(255), unique=True),
+    Column("given_name", String(255)),
+    Column("family_name", String(255)),
+    Column("email", String(320)),
+    Column("national_id", String(32)),
+    Column("given_name_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    Column("family_name_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    Column("email_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    Column("national_id_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column(
+        "processing_state",
+        _enum(ProcessingState),
+        nullable=False,
+        default=ProcessingState.ACTIVE,
+    ),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+role_assignments = Table(
+    "role_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sourced_id", String(255), unique=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("role", _enum(Role), nullable=False),
+    # NULL for SYSTEM_ADMINISTRATOR, which is global.
+    Column("school_id", ForeignKey("schools.id", ondelete="CASCADE")),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    UniqueConstraint("person_id", "role", "school_id", name="uq_role_assignments_person_role"),
+)
+
+guardianships = Table(
+    "guardianships",
+    metadata,
+    Column("guardian_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("student_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    Index("ix_guardianships_student", "student_id"),
+)
+
+courses = Table(
+    "courses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sourced_id", String(255), nullable=False, unique=True),
+    Column("school_id", ForeignKey("schools.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code", String(64)),
+    Column("name", String(255), nullable=False),
+    Column("is_homeroom", Boolean, nullable=False, default=False),
+)
+
+enrolments = Table(
+    "enrolments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sourced_id", String(255), unique=True),
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("role", _enum(CourseRole), nullable=False),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    UniqueConstraint("course_id", "person_id", "role", name="uq_enrolments_course_person_role"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("author_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("title", String(500), nullable=False),
+    Column("instructions", Text),
+    _ts("due_at", nullable=True),
+    _ts("created_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "assignment_id",
+        ForeignKey("assignments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("student_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("status", _enum(SubmissionStatus), nullable=False),
+    _ts("submitted_at"),
+    Column("body", Text, nullable=False),
+    _ts("last_opened_at", nullable=True),
+    Column("last_opened_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "submission_id",
+        ForeignKey("submissions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(255)),
+    Column("size_bytes", Integer),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("student_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("submission_id", ForeignKey("submissions.id", ondelete="SET NULL"), index=True),
+    Column("assessor_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    # Snapshot of the assessor's name at registration: survives the assessor's erasure.
+    Column("assessor_name", String(511)),
+    Column("kind", _enum(AssessmentKind), nullable=False),
+    Column("grade", String(64)),
+    Column("comment", Text),
+    Column("published", Boolean, nullable=False),
+    _ts("created_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.REGISTRATION),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("author_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("body", Text, nullable=False),
+    _ts("created_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("author_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("body", Text, nullable=False),
+    _ts("created_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _ts("created_at"),
+)
+
+conversation_participants = Table(
+    "conversation_participants",
+    metadata,
+    Column(
+        "conversation_id",
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_conversation_participants_person", "person_id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "conversation_id",
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("author_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("body", Text, nullable=False),
+    _ts("sent_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    # NULL: a private document, visible to its owner only.
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), index=True),
+    Column("title", String(500), nullable=False),
+    Column("body", Text),
+    _ts("created_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+calendar_events = Table(
+    "calendar_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    # NULL: a personal event, visible to its owner only.
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), index=True),
+    Column("title", String(500), nullable=False),
+    _ts("starts_at"),
+    _ts("ends_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("value", Text),
+    _ts("updated_at"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    _ts("created_at"),
+    _ts("read_at", nullable=True),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    # Entries refer to people by internal id only, never by name (architecture.md), so erasure
+    # needs no rewrite of the log.
+    Column("id", Integer, primary_key=True),
+    _ts("at"),
+    Column("actor_id", Integer),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(64)),
+    Column("target_id", Integer),
+    Column("subject_id", Integer, index=True),
+    Column("justification", Text),
+    Column("trace_id", String(32)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
