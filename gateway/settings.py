@@ -8,14 +8,63 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
 
 
+class PrivacyNoticeSettings(BaseModel):
+    """The art. 13/14 information shown by the public ``privacyNotice`` query."""
+
+    controller: str = "Oslo kommune, Utdanningsetaten (the school owner), postmottak@ude.oslo.kommune.no"
+    data_protection_officer: str = "Personvernombud, Utdanningsetaten, personvernombud@ude.oslo.kommune.no"
+    purposes: list[str] = [
+        "Teaching, learning and assessment under the Education Act",
+        "Communication between school, students and guardians",
+        "Administration of courses, groups and enrolments",
+    ]
+    legal_basis: str = (
+        "GDPR art. 6(1)(e) (a task carried out in the public interest / exercise of official "
+        "authority), with the Norwegian Education Act and its regulations ch. 3 (assessment)"
+    )
+    categories: list[str] = [
+        "Personal data: names, email, national identity number, roles, guardian links, enrolments",
+        "Communication: messages, course posts and comments",
+        "Teaching material: assignments, documents and notes",
+        "Assessments: feedback, goal achievement, remarks, absence, half-year and final assessments",
+        "Calendar entries",
+        "Student answers: submissions and attachments",
+    ]
+    sources: list[str] = [
+        "The school administrative system (roster import)",
+        "The person themself",
+        "Registrations by teachers and school staff",
+    ]
+    recipients: list[str] = [
+        "Teachers, school leaders and staff at the school, as the access policy allows",
+        "Guardians, for their own children",
+        "The platform provider as data processor under a data processing agreement",
+    ]
+    third_country_transfers: str = "None: all data is stored and processed within the EEA."
+    retention: str = (
+        "As long as you are a student, employee or guardian at the school; afterwards deleted "
+        "as the school owner's retention rules require"
+    )
+    rights: list[str] = [
+        "Access to your data (art. 15) and a portable copy (art. 20)",
+        "Rectification (art. 16)",
+        "Erasure (art. 17)",
+        "Restriction of processing (art. 18)",
+        "Complaint to the supervisory authority, Datatilsynet",
+    ]
+    automated_decision_making: str = "No automated decision-making or profiling takes place."
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TAVLE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TAVLE_", env_nested_delimiter="__", extra="ignore"
+    )
 
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Local folder for the embedded database and exports.")
     database_url: str | None = Field(
@@ -44,6 +93,10 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr = Field(
         default=SecretStr(""),
         description="HMAC key for pseudonym labels; unset means a random key kept in data_dir.",
+    )
+    privacy_notice: PrivacyNoticeSettings = Field(
+        default_factory=PrivacyNoticeSettings,
+        description="Privacy notice fields, e.g. TAVLE_PRIVACY_NOTICE__CONTROLLER.",
     )
     max_field_errors: int = Field(default=50, description="Cap on FORBIDDEN entries per response (one per field coordinate).")
     max_page_size: int = Field(default=500, description="Largest `first` a connection accepts.")

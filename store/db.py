@@ -32,12 +32,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ensure_sqlite_folder(url: str) -> None:
+    sqlite_path = make_url(url).database
+    if sqlite_path and sqlite_path != ":memory:":
+        Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` with the settings the gateway relies on."""
     if is_sqlite(url):
-        sqlite_path = make_url(url).database
-        if sqlite_path and sqlite_path != ":memory:":
-            Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_folder(url)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -62,4 +66,6 @@ async def migrate(url: str) -> None:
 
     Alembic's env runs its own event loop for the async driver, so it is run in a worker thread.
     """
+    if is_sqlite(url):
+        _ensure_sqlite_folder(url)
     await asyncio.to_thread(_upgrade_sync, url)

@@ -1,0 +1,171 @@
+"""The ``tavle`` command line (interfaces.md): serve, import-roster, token, export-schema,
+explain, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gateway.settings import Settings
+
+DEMO_ROSTER = Path(__file__).resolve().parent.parent / "demo" / "roster"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    return Settings(**overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.demo import ensure_demo
+
+    settings = _settings(args)
+    embedded = settings.database_url is None
+    if embedded or args.demo:
+        asyncio.run(ensure_demo(settings, DEMO_ROSTER))
+    app = create_app(settings)
+    print(f"Tavle on http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    if settings.dev_auth_enabled:
+        print("Development login: ./tavle token <username>  (see README)", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def cmd_import_roster(args: argparse.Namespace) -> int:
+    from roster import RosterError, import_roster
+    from store.db import make_engine, migrate
+
+    settings = _settings(args)
+    url = settings.resolved_database_url()
+
+    async def run() -> str:
+        await migrate(url)
+        engine = make_engine(url)
+        try:
+            report = await import_roster(engine, Path(args.directory))
+        finally:
+            await engine.dispose()
+        return report.render()
+
+    try:
+        print(asyncio.run(run()))
+    except RosterError as exc:
+        print(f"import-roster: {exc}", file=sys.stderr)
+        print("Nothing was imported; the database is unchanged.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from gateway.auth import AuthenticationError, Authenticator
+    from resolvers.viewer import find_person_id
+    from store.db import make_engine, migrate
+
+    settings = _settings(args)
+    url = settings.resolved_database_url()
+
+    async def lookup() -> int | None:
+        await migrate(url)
+        engine = make_engine(url)
+        try:
+            return await find_person_id(engine, args.user)
+        finally:
+            await engine.dispose()
+
+    if asyncio.run(lookup()) is None:
+        print(f"token: no active person with sourcedId or username '{args.user}'", file=sys.stderr)
+        return 1
+    try:
+        token = Authenticator.from_settings(settings).mint_development_token(args.user)
+    except AuthenticationError as exc:
+        print(f"token: {exc}", file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from authz.policy import Policy
+    from schema import build_schema
+
+    print(build_schema(Policy()).as_str())
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from authz.explain import explain
+
+    settings = _settings(args)
+    try:
+        text, allowed = asyncio.run(explain(settings, args.viewer, args.object, args.field))
+    except LookupError as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 2
+    print(text)
+    return 0 if allowed else 1
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from gateway.demo import ensure_demo
+
+    settings = _settings(args)
+    created = asyncio.run(ensure_demo(settings, DEMO_ROSTER))
+    print("demo school created" if created else "demo school already present; nothing changed")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tavle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL or embedded SQLite)")
+        return p
+
+    serve = with_db(sub.add_parser("serve", help="run the gateway under uvicorn"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the demo school into the database")
+    serve.set_defaults(func=cmd_serve)
+
+    imp = with_db(sub.add_parser("import-roster", help="import a OneRoster 1.2 CSV folder"))
+    imp.add_argument("directory")
+    imp.set_defaults(func=cmd_import_roster)
+
+    tok = with_db(sub.add_parser("token", help="print a development bearer token"))
+    tok.add_argument("user", help="sourcedId or username")
+    tok.set_defaults(func=cmd_token)
+
+    exp = sub.add_parser("export-schema", help="print the GraphQL SDL")
+    exp.set_defaults(func=cmd_export_schema)
+
+    why = with_db(sub.add_parser("explain", help="why a viewer may or may not read a field"))
+    why.add_argument("viewer", help="the viewer's sourcedId or username")
+    why.add_argument("object", help="the object's global id")
+    why.add_argument("field", help="a field name (email) or coordinate (User.email)")
+    why.set_defaults(func=cmd_explain)
+
+    seed = with_db(sub.add_parser("seed-demo", help="load the demo school and its activity"))
+    seed.set_defaults(func=cmd_seed_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

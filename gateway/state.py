@@ -1,0 +1,39 @@
+"""What the running gateway holds: settings, engine, policy, schemas, authenticator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
+from gateway.auth import Authenticator
+from gateway.settings import Settings
+from gateway.telemetry import OperationSpan
+from schema import build_schema
+from store.db import make_engine
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    policy: Policy
+    schema: strawberry.Schema
+    #: the same schema without field guards, for the benchmark's unguarded run only
+    unguarded_schema: strawberry.Schema
+    authenticator: Authenticator
+
+    @classmethod
+    def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:
+        policy = Policy(DEFAULT_MODEL, settings.policy_file or DEFAULT_POLICY)
+        extensions: list[object] = [OperationSpan]
+        return cls(
+            settings=settings,
+            engine=engine or make_engine(settings.resolved_database_url()),
+            policy=policy,
+            schema=build_schema(policy, extensions),
+            unguarded_schema=build_schema(None, extensions),
+            authenticator=Authenticator.from_settings(settings),
+        )

@@ -1,0 +1,219 @@
+"""Rows to GraphQL objects, each stamped with the viewer's relations to it.
+
+Relations are computed once per object here, so the field guards only look them up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from authz.relations import ROW_ONLY, Facts, relations_of
+from resolvers.context import RequestContext
+from schema.assessment import Assessment
+from schema.communication import Comment, Conversation, Message, Post
+from schema.course import Course
+from schema.coursework import Assignment, Submission
+from schema.ids import to_global_id
+from schema.material import CalendarEvent, Document
+from schema.user import School, User
+from store.tables import ProcessingState
+
+Row = Mapping[str, Any]
+
+
+def _rels(ctx: RequestContext, facts: Facts) -> frozenset[str]:
+    if ctx.bypass or ctx.viewer is None:
+        return ROW_ONLY
+    return relations_of(ctx.viewer, facts)
+
+
+def display_name(given: str | None, family: str | None) -> str | None:
+    name = " ".join(part for part in (given, family) if part)
+    return name or None
+
+
+def build_user(ctx: RequestContext, row: Row, schools: frozenset[int]) -> User:
+    pk = row["id"]
+    return User(
+        id=to_global_id("User", pk),
+        is_pseudonym=False,
+        display_name=display_name(row["given_name"], row["family_name"]),
+        first_name=row["given_name"],
+        last_name=row["family_name"],
+        email=row["email"],
+        processing_state=ProcessingState(row["processing_state"]),
+        pk=pk,
+        national_id_value=row["national_id"],
+        tavle_rels=_rels(ctx, Facts(person=pk, schools=schools)),
+    )
+
+
+def build_school(ctx: RequestContext, row: Row) -> School:
+    pk = row["id"]
+    return School(
+        id=to_global_id("School", pk),
+        name=row["name"],
+        code=row["code"],
+        pk=pk,
+        tavle_rels=_rels(ctx, Facts(school=pk)),
+    )
+
+
+def build_course(ctx: RequestContext, row: Row) -> Course:
+    pk = row["id"]
+    return Course(
+        id=to_global_id("Course", pk),
+        code=row["code"],
+        name=row["name"],
+        is_homeroom=row["is_homeroom"],
+        pk=pk,
+        school_pk=row["school_id"],
+        tavle_rels=_rels(ctx, Facts(course=pk, school=row["school_id"])),
+    )
+
+
+def build_assignment(ctx: RequestContext, row: Row) -> Assignment:
+    pk = row["id"]
+    return Assignment(
+        id=to_global_id("Assignment", pk),
+        title=row["title"],
+        instructions=row["instructions"],
+        due_at=row["due_at"],
+        created_at=row["created_at"],
+        pk=pk,
+        course_pk=row["course_id"],
+        author_pk=row["author_id"],
+        tavle_rels=_rels(
+            ctx, Facts(owner=row["author_id"], course=row["course_id"], school=row["school_id"])
+        ),
+    )
+
+
+def build_submission(ctx: RequestContext, row: Row) -> Submission:
+    pk = row["id"]
+    student = row["student_id"]
+    return Submission(
+        id=to_global_id("Submission", pk),
+        status=row["status"],
+        submitted_at=row["submitted_at"],
+        body=row["body"],
+        last_opened_at=row["last_opened_at"],
+        pk=pk,
+        assignment_pk=row["assignment_id"],
+        student_pk=student,
+        last_opened_by_pk=row["last_opened_by_id"],
+        tavle_rels=_rels(
+            ctx,
+            Facts(owner=student, student=student, course=row["course_id"], school=row["school_id"]),
+        ),
+    )
+
+
+def build_assessment(ctx: RequestContext, row: Row) -> Assessment:
+    pk = row["id"]
+    return Assessment(
+        id=to_global_id("Assessment", pk),
+        kind=row["kind"],
+        grade=row["grade"],
+        comment=row["comment"],
+        assessor_name=row["assessor_name"],
+        published=row["published"],
+        created_at=row["created_at"],
+        pk=pk,
+        student_pk=row["student_id"],
+        course_pk=row["course_id"],
+        submission_pk=row["submission_id"],
+        assessor_pk=row["assessor_id"],
+        tavle_rels=_rels(
+            ctx,
+            Facts(
+                student=row["student_id"],
+                course=row["course_id"],
+                school=row["school_id"],
+                published=bool(row["published"]),
+            ),
+        ),
+    )
+
+
+def build_post(ctx: RequestContext, row: Row) -> Post:
+    pk = row["id"]
+    return Post(
+        id=to_global_id("Post", pk),
+        body=row["body"],
+        created_at=row["created_at"],
+        pk=pk,
+        course_pk=row["course_id"],
+        author_pk=row["author_id"],
+        tavle_rels=_rels(
+            ctx, Facts(owner=row["author_id"], course=row["course_id"], school=row["school_id"])
+        ),
+    )
+
+
+def build_comment(ctx: RequestContext, row: Row) -> Comment:
+    pk = row["id"]
+    return Comment(
+        id=to_global_id("Comment", pk),
+        body=row["body"],
+        created_at=row["created_at"],
+        pk=pk,
+        author_pk=row["author_id"],
+        tavle_rels=_rels(
+            ctx, Facts(owner=row["author_id"], course=row["course_id"], school=row["school_id"])
+        ),
+    )
+
+
+def build_conversation(ctx: RequestContext, row: Row, participants: frozenset[int]) -> Conversation:
+    pk = row["id"]
+    return Conversation(
+        id=to_global_id("Conversation", pk),
+        pk=pk,
+        participant_pks=participants,
+        tavle_rels=_rels(ctx, Facts(conversation_participants=participants)),
+    )
+
+
+def build_message(ctx: RequestContext, row: Row) -> Message:
+    pk = row["id"]
+    return Message(
+        id=to_global_id("Message", pk),
+        body=row["body"],
+        sent_at=row["sent_at"],
+        pk=pk,
+        author_pk=row["author_id"],
+        tavle_rels=_rels(ctx, Facts(owner=row["author_id"])),
+    )
+
+
+def build_document(ctx: RequestContext, row: Row) -> Document:
+    pk = row["id"]
+    return Document(
+        id=to_global_id("Document", pk),
+        title=row["title"],
+        body=row["body"],
+        pk=pk,
+        owner_pk=row["owner_id"],
+        course_pk=row["course_id"],
+        tavle_rels=_rels(
+            ctx, Facts(owner=row["owner_id"], course=row["course_id"], school=row["school_id"])
+        ),
+    )
+
+
+def build_calendar_event(ctx: RequestContext, row: Row) -> CalendarEvent:
+    pk = row["id"]
+    return CalendarEvent(
+        id=to_global_id("CalendarEvent", pk),
+        title=row["title"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        pk=pk,
+        owner_pk=row["owner_id"],
+        course_pk=row["course_id"],
+        tavle_rels=_rels(
+            ctx, Facts(owner=row["owner_id"], course=row["course_id"], school=row["school_id"])
+        ),
+    )

@@ -1,0 +1,82 @@
+"""The per-request context handed to every resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from graphql import GraphQLResolveInfo
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from authz.policy import Policy
+from authz.problems import ProblemLog
+from authz.relations import ROOT_ANONYMOUS, ROOT_AUTHENTICATED
+from authz.viewer import Viewer
+from gateway.settings import Settings
+from schema.connection import PageArgs
+from resolvers.services.actor import Actor
+from schema.ids import expect_id
+
+if TYPE_CHECKING:
+    from resolvers.loaders import Loaders
+
+
+@dataclass
+class AuditRecord:
+    """An audit entry to write when the request completes (reads of someone's national id)."""
+
+    action: str
+    target_type: str
+    target_id: int
+
+
+@dataclass
+class RequestContext:
+    engine: AsyncEngine
+    policy: Policy
+    settings: Settings
+    viewer: Viewer | None
+    problems: ProblemLog
+    loaders: Loaders
+    trace_id: str | None = None
+    #: True only in the benchmark's unguarded run: no row rules, no field guards.
+    bypass: bool = False
+    pending_audit: list[AuditRecord] = field(default_factory=list)
+    request: Any = None
+    response: Any = None
+
+    @property
+    def root_relations(self) -> frozenset[str]:
+        return ROOT_AUTHENTICATED if self.viewer is not None else ROOT_ANONYMOUS
+
+    def require_viewer(self) -> Viewer:
+        """The authenticated viewer; the root guards make this unreachable without one."""
+        if self.viewer is None:
+            raise PermissionError("unauthenticated")
+        return self.viewer
+
+    def actor(self) -> Actor:
+        """The viewer as the performer of a write (mutations)."""
+        return Actor(
+            engine=self.engine,
+            policy=self.policy,
+            viewer=self.require_viewer(),
+            trace_id=self.trace_id,
+        )
+
+    def page_args(self, first: int | None, after: str | None) -> PageArgs:
+        return PageArgs.parse(
+            first, after, self.settings.default_page_size, self.settings.max_page_size
+        )
+
+    def course_pk(self, global_id: str) -> int:
+        return expect_id(global_id, "Course")
+
+    def missing(self, info: GraphQLResolveInfo | strawberry.Info[Any, Any], coordinate: str) -> None:
+        """Report that a referenced object is not visible (null + NOT_FOUND, bounded)."""
+        raw = info._raw_info if isinstance(info, strawberry.Info) else info
+        self.problems.report("NOT_FOUND", coordinate, raw)
+
+
+Info = strawberry.Info[RequestContext, None]

@@ -1,0 +1,349 @@
+"""Per-request DataLoaders, one per (target, key), named ``<Target>By<Key>`` (saleor style).
+
+Every loader reads through a row scope (``resolvers.scopes``), so nested paths cannot bypass the
+row rules, and each batch is one statement (plus one for the people's schools, which the User
+relations need), so the number of statements does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from opentelemetry import trace
+from sqlalchemy import ColumnElement, FromClause, select, union
+from strawberry.dataloader import DataLoader
+
+from resolvers import builders as b
+from resolvers import scopes as s
+from resolvers.context import RequestContext
+from resolvers.fetch import Page, Row, by_ids, lists_by_parent, pages_by_parent, run
+from schema.connection import Connection, PageArgs, make_connection
+from schema.coursework import Attachment
+from schema.ids import to_global_id
+from schema.user import Notification, Preference, RoleAssignment, User
+from store import tables as t
+from store.tables import CourseRole
+
+T = TypeVar("T")
+Materialize = Callable[[RequestContext, Sequence[Row]], Awaitable[list[T]]]
+tracer = trace.get_tracer("tavle.loaders")
+
+
+def _sync(build: Callable[[RequestContext, Row], T]) -> Materialize[T]:
+    async def materialize(ctx: RequestContext, rows: Sequence[Row]) -> list[T]:
+        return [build(ctx, row) for row in rows]
+
+    return materialize
+
+
+async def person_schools(ctx: RequestContext, ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    """Schools where each person holds a role or an enrolment (for school_* relations)."""
+    ra, e = t.role_assignments.c, t.enrolments.c
+    stmt = union(
+        select(ra.person_id.label("person_id"), ra.school_id.label("school_id")).where(
+            ra.person_id.in_(ids), ra.school_id.is_not(None)
+        ),
+        select(e.person_id.label("person_id"), t.courses.c.school_id.label("school_id"))
+        .join(t.courses, t.courses.c.id == e.course_id)
+        .where(e.person_id.in_(ids)),
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    async with ctx.engine.connect() as conn:
+        for person_id, school_id in (await conn.execute(stmt)).all():
+            found[person_id].add(school_id)
+    return {pid: frozenset(schools) for pid, schools in found.items()}
+
+
+async def materialize_users(ctx: RequestContext, rows: Sequence[Row]) -> list[User]:
+    if not rows:
+        return []
+    schools: dict[int, frozenset[int]] = {}
+    if not ctx.bypass:
+        schools = await person_schools(ctx, sorted({row["id"] for row in rows}))
+    return [b.build_user(ctx, row, schools.get(row["id"], frozenset())) for row in rows]
+
+
+async def materialize_conversations(ctx: RequestContext, rows: Sequence[Row]) -> list[Any]:
+    if not rows:
+        return []
+    cp = t.conversation_participants.c
+    ids = sorted({row["id"] for row in rows})
+    members: dict[int, set[int]] = defaultdict(set)
+    async with ctx.engine.connect() as conn:
+        stmt = select(cp.conversation_id, cp.person_id).where(cp.conversation_id.in_(ids))
+        for conversation_id, person_id in (await conn.execute(stmt)).all():
+            members[conversation_id].add(person_id)
+    return [b.build_conversation(ctx, row, frozenset(members[row["id"]])) for row in rows]
+
+
+MATERIALIZE: dict[str, Materialize[Any]] = {
+    "User": materialize_users,
+    "School": _sync(b.build_school),
+    "Course": _sync(b.build_course),
+    "Assignment": _sync(b.build_assignment),
+    "Submission": _sync(b.build_submission),
+    "Assessment": _sync(b.build_assessment),
+    "Post": _sync(b.build_post),
+    "Comment": _sync(b.build_comment),
+    "Conversation": materialize_conversations,
+    "Message": _sync(b.build_message),
+    "Document": _sync(b.build_document),
+    "CalendarEvent": _sync(b.build_calendar_event),
+}
+
+
+def by_id_loader(ctx: RequestContext, scope: s.Scope) -> DataLoader[int, Any]:
+    materialize = MATERIALIZE[scope.type_name]
+
+    async def load(keys: list[int]) -> list[Any]:
+        with tracer.start_as_current_span(f"load {scope.type_name}ById"):
+            rows = await by_ids(ctx.engine, s.scoped_select(scope, ctx), scope.key, keys)
+            objects = await materialize(ctx, list(rows.values()))
+            found = {obj.pk: obj for obj in objects}
+            return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def list_loader(
+    ctx: RequestContext,
+    scope: s.Scope,
+    parent: ColumnElement[int],
+    name: str,
+    source: FromClause | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> DataLoader[int, list[Any]]:
+    materialize = MATERIALIZE[scope.type_name]
+
+    async def load(keys: list[int]) -> list[list[Any]]:
+        with tracer.start_as_current_span(f"load {name}"):
+            stmt = s.scoped_select(scope, ctx, source)
+            if where is not None:
+                stmt = stmt.where(where)
+            grouped = await lists_by_parent(ctx.engine, stmt, parent, keys, scope.key)
+            all_rows = [row for key in keys for row in grouped.get(key, [])]
+            objects = iter(await materialize(ctx, all_rows))
+            return [[next(objects) for _ in grouped.get(key, [])] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+PageKey = tuple[int, PageArgs]
+
+
+def page_loader(
+    ctx: RequestContext,
+    scope: s.Scope,
+    parent: ColumnElement[int],
+    name: str,
+    source: FromClause | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> DataLoader[PageKey, Connection[Any]]:
+    materialize = MATERIALIZE[scope.type_name]
+
+    async def load(keys: list[PageKey]) -> list[Connection[Any]]:
+        with tracer.start_as_current_span(f"load {name}"):
+            by_args: dict[PageArgs, list[int]] = defaultdict(list)
+            for parent_id, args in keys:
+                by_args[args].append(parent_id)
+            pages: dict[PageKey, Page] = {}
+            for args, parent_ids in by_args.items():
+                stmt = s.scoped_select(scope, ctx, source)
+                if where is not None:
+                    stmt = stmt.where(where)
+                found = await pages_by_parent(ctx.engine, stmt, parent, scope.key, parent_ids, args)
+                for parent_id, page in found.items():
+                    pages[(parent_id, args)] = page
+            all_rows = [row for key in keys for row in pages[key].rows]
+            objects = iter(await materialize(ctx, all_rows))
+            result = []
+            for key in keys:
+                page = pages[key]
+                nodes = [next(objects) for _ in page.rows]
+                keys_ = [row["tavle_key"] for row in page.rows]
+                result.append(make_connection(nodes, keys_, page.total, page.has_next))
+            return result
+
+    return DataLoader(load_fn=load)
+
+
+_e = t.enrolments.c
+_g = t.guardianships.c
+
+
+def _roles_loader(ctx: RequestContext) -> DataLoader[int, list[RoleAssignment]]:
+    async def load(keys: list[int]) -> list[list[RoleAssignment]]:
+        ra = t.role_assignments.c
+        stmt = (
+            select(ra.person_id, ra.role, ra.school_id)
+            .where(ra.person_id.in_(sorted(set(keys))))
+            .order_by(ra.id)
+        )
+        grouped: dict[int, list[RoleAssignment]] = defaultdict(list)
+        for row in await run(ctx.engine, stmt):
+            grouped[row["person_id"]].append(
+                RoleAssignment(role=row["role"], school_pk=row["school_id"])
+            )
+        return [grouped.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _attachments_loader(ctx: RequestContext) -> DataLoader[int, list[Attachment]]:
+    async def load(keys: list[int]) -> list[list[Attachment]]:
+        a = t.attachments.c
+        stmt = (
+            select(a.submission_id, a.filename, a.content_type, a.size_bytes)
+            .where(a.submission_id.in_(sorted(set(keys))))
+            .order_by(a.id)
+        )
+        grouped: dict[int, list[Attachment]] = defaultdict(list)
+        for row in await run(ctx.engine, stmt):
+            grouped[row["submission_id"]].append(
+                Attachment(
+                    filename=row["filename"],
+                    content_type=row["content_type"],
+                    size_bytes=row["size_bytes"],
+                )
+            )
+        return [grouped.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _notifications_loader(ctx: RequestContext) -> DataLoader[int, list[Notification]]:
+    async def load(keys: list[int]) -> list[list[Notification]]:
+        n = t.notifications.c
+        stmt = select(n.id, n.person_id, n.kind, n.message, n.created_at, n.read_at).where(
+            n.person_id.in_(sorted(set(keys)))
+        ).order_by(n.id)
+        grouped: dict[int, list[Notification]] = defaultdict(list)
+        for row in await run(ctx.engine, stmt):
+            grouped[row["person_id"]].append(
+                Notification(
+                    id=to_global_id("Notification", row["id"]),
+                    kind=row["kind"],
+                    message=row["message"],
+                    created_at=row["created_at"],
+                    read_at=row["read_at"],
+                )
+            )
+        return [grouped.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _preferences_loader(ctx: RequestContext) -> DataLoader[int, list[Preference]]:
+    async def load(keys: list[int]) -> list[list[Preference]]:
+        p = t.preferences.c
+        stmt = select(p.person_id, p.key, p.value).where(
+            p.person_id.in_(sorted(set(keys)))
+        ).order_by(p.key)
+        grouped: dict[int, list[Preference]] = defaultdict(list)
+        for row in await run(ctx.engine, stmt):
+            grouped[row["person_id"]].append(Preference(key=row["key"], value=row["value"]))
+        return [grouped.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """All loaders of one request. Created lazily: most requests touch only a few."""
+
+    def __init__(self, ctx: RequestContext) -> None:
+        people = t.people
+        courses = t.courses
+        self.users = by_id_loader(ctx, s.USER)
+        self.schools = by_id_loader(ctx, s.SCHOOL)
+        self.courses = by_id_loader(ctx, s.COURSE)
+        self.assignments = by_id_loader(ctx, s.ASSIGNMENT)
+        self.submissions = by_id_loader(ctx, s.SUBMISSION)
+        self.assessments = by_id_loader(ctx, s.ASSESSMENT)
+        self.posts = by_id_loader(ctx, s.POST)
+        self.comments = by_id_loader(ctx, s.COMMENT)
+        self.conversations = by_id_loader(ctx, s.CONVERSATION)
+        self.messages = by_id_loader(ctx, s.MESSAGE)
+        self.documents = by_id_loader(ctx, s.DOCUMENT)
+        self.calendar_events = by_id_loader(ctx, s.CALENDAR_EVENT)
+        self.roles_by_person = _roles_loader(ctx)
+        self.attachments_by_submission = _attachments_loader(ctx)
+        self.notifications_by_person = _notifications_loader(ctx)
+        self.preferences_by_person = _preferences_loader(ctx)
+        self.guardians_by_student = list_loader(
+            ctx,
+            s.USER,
+            _g.student_id,
+            "GuardiansByStudent",
+            people.join(t.guardianships, _g.guardian_id == people.c.id),
+        )
+        self.children_by_guardian = list_loader(
+            ctx,
+            s.USER,
+            _g.guardian_id,
+            "ChildrenByGuardian",
+            people.join(t.guardianships, _g.student_id == people.c.id),
+        )
+        self.teachers_by_course = list_loader(
+            ctx,
+            s.USER,
+            _e.course_id,
+            "TeachersByCourse",
+            people.join(t.enrolments, _e.person_id == people.c.id),
+            _e.role == CourseRole.TEACHER,
+        )
+        self.students_by_course = page_loader(
+            ctx,
+            s.USER,
+            _e.course_id,
+            "StudentsByCourse",
+            people.join(t.enrolments, _e.person_id == people.c.id),
+            _e.role == CourseRole.STUDENT,
+        )
+        self.courses_by_person = page_loader(
+            ctx,
+            s.COURSE,
+            _e.person_id,
+            "CoursesByPerson",
+            courses.join(t.enrolments, _e.course_id == courses.c.id),
+        )
+        self.assignments_by_course = page_loader(
+            ctx, s.ASSIGNMENT, t.assignments.c.course_id, "AssignmentsByCourse"
+        )
+        self.posts_by_course = page_loader(ctx, s.POST, t.posts.c.course_id, "PostsByCourse")
+        self.events_by_course = list_loader(
+            ctx, s.CALENDAR_EVENT, t.calendar_events.c.course_id, "CalendarEventsByCourse"
+        )
+        self.submissions_by_assignment = page_loader(
+            ctx, s.SUBMISSION, t.submissions.c.assignment_id, "SubmissionsByAssignment"
+        )
+        self._ctx = ctx
+        self._submissions_by_student: dict[int | None, DataLoader[PageKey, Connection[Any]]] = {}
+        self.assessments_by_submission = list_loader(
+            ctx, s.ASSESSMENT, t.assessments.c.submission_id, "AssessmentsBySubmission"
+        )
+        self.comments_by_post = list_loader(ctx, s.COMMENT, t.comments.c.post_id, "CommentsByPost")
+        self.messages_by_conversation = page_loader(
+            ctx, s.MESSAGE, t.messages.c.conversation_id, "MessagesByConversation"
+        )
+        self.submissions_by_student = _SubmissionsByStudent(ctx)
+
+
+class _SubmissionsByStudent:
+    """``User.submissions(courseId:)``: one page loader per course filter."""
+
+    def __init__(self, ctx: RequestContext) -> None:
+        self._ctx = ctx
+        self._loaders: dict[int | None, DataLoader[PageKey, Connection[Any]]] = {}
+
+    async def load(self, key: tuple[int, int | None, PageArgs]) -> Connection[Any]:
+        student, course, args = key
+        loader = self._loaders.get(course)
+        if loader is None:
+            where = None if course is None else t.assignments.c.course_id == course
+            loader = page_loader(
+                self._ctx, s.SUBMISSION, t.submissions.c.student_id, "SubmissionsByStudent", None, where
+            )
+            self._loaders[course] = loader
+        return await loader.load((student, args))

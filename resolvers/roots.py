@@ -1,0 +1,53 @@
+"""Top-level lists (``courses``, ``conversations`` ...): one scoped, paginated statement each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import literal, select
+
+from resolvers import scopes as s
+from resolvers.context import RequestContext
+from resolvers.fetch import pages_by_parent
+from resolvers.loaders import MATERIALIZE
+from schema.connection import Connection, PageArgs, make_connection
+from store import tables as t
+
+
+async def _root_page(ctx: RequestContext, scope: s.Scope, args: PageArgs) -> Connection[Any]:
+    parent = literal(0)
+    pages = await pages_by_parent(
+        ctx.engine, s.scoped_select(scope, ctx), parent, scope.key, [0], args
+    )
+    page = pages[0]
+    nodes = await MATERIALIZE[scope.type_name](ctx, page.rows)
+    return make_connection(nodes, [r["tavle_key"] for r in page.rows], page.total, page.has_next)
+
+
+async def courses(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
+    return await _root_page(ctx, s.COURSE, args)
+
+
+async def conversations(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
+    # Only conversations the viewer takes part in, even for a system administrator: an inbox.
+    viewer = ctx.require_viewer()
+    cp = t.conversation_participants.c
+    mine = select(cp.conversation_id).where(cp.person_id == viewer.person_id)
+    scope = s.CONVERSATION
+    inbox = s.Scope(
+        scope.type_name,
+        scope.source,
+        scope.columns,
+        scope.facts,
+        scope.key,
+        always=scope.key.in_(mine),
+    )
+    return await _root_page(ctx, inbox, args)
+
+
+async def documents(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
+    return await _root_page(ctx, s.DOCUMENT, args)
+
+
+async def calendar_events(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
+    return await _root_page(ctx, s.CALENDAR_EVENT, args)

@@ -1,0 +1,285 @@
+"""Row scopes: for each object type, the rows it comes from and the facts its relations use.
+
+``visible()`` compiles the policy's ``see`` lines for a type into one WHERE clause for the
+current viewer, so an object the viewer may not see never leaves the database. Every read path
+(lookups by id, lists, nested connections, ``node``) goes through a scope; there is no unscoped
+query for a guarded type in ``resolvers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, FromClause, Select, and_, false, or_, select, true
+
+from authz.relations import BASE_RELATIONS, FactColumns, relation_clause
+from authz.policy import Policy
+from authz.viewer import Viewer
+from store import tables as t
+from store.tables import ProcessingState
+
+
+class ScopeContext(Protocol):
+    """What a row scope needs: the viewer, the policy, and whether checks are bypassed."""
+
+    @property
+    def viewer(self) -> Viewer | None: ...
+
+    @property
+    def policy(self) -> Policy: ...
+
+    @property
+    def bypass(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Scope:
+    type_name: str
+    source: FromClause
+    columns: tuple[ColumnElement[object], ...]
+    facts: FactColumns
+    key: ColumnElement[int]
+    #: a condition every viewer is subject to (restricted people do not resolve)
+    always: ColumnElement[bool] | None = None
+
+
+def visible(scope: Scope, ctx: ScopeContext) -> ColumnElement[bool]:
+    """The WHERE clause "the viewer may see this row" for ``scope``."""
+    conditions: list[ColumnElement[bool]] = []
+    if scope.always is not None:
+        conditions.append(scope.always)
+    if not ctx.bypass:
+        viewer = ctx.viewer
+        if viewer is None:
+            return false()
+        granting = ctx.policy.granting_relations(scope.type_name, "see", BASE_RELATIONS)
+        if "sysadmin" in granting and viewer.is_sysadmin:
+            clauses: list[ColumnElement[bool]] = [true()]
+        else:
+            clauses = [
+                clause
+                for rel in sorted(granting)
+                if (clause := relation_clause(rel, viewer, scope.facts)) is not None
+            ]
+        conditions.append(or_(*clauses) if clauses else false())
+    return and_(true(), *conditions)
+
+
+def scoped_select(scope: Scope, ctx: ScopeContext, source: FromClause | None = None) -> Select[tuple[object, ...]]:
+    """``SELECT <scope columns> FROM <source> WHERE <visible>``; callers add their own filters."""
+    return select(*scope.columns).select_from(source if source is not None else scope.source).where(
+        visible(scope, ctx)
+    )
+
+
+_c = t.courses.c
+_p = t.people.c
+
+USER = Scope(
+    "User",
+    t.people,
+    (
+        _p.id.label("id"),
+        _p.given_name.label("given_name"),
+        _p.family_name.label("family_name"),
+        _p.email.label("email"),
+        _p.national_id.label("national_id"),
+        _p.processing_state.label("processing_state"),
+    ),
+    FactColumns(person=_p.id),
+    _p.id,
+    always=_p.processing_state == ProcessingState.ACTIVE,
+)
+
+SCHOOL = Scope(
+    "School",
+    t.schools,
+    (t.schools.c.id.label("id"), t.schools.c.name.label("name"), t.schools.c.code.label("code")),
+    FactColumns(school=t.schools.c.id),
+    t.schools.c.id,
+)
+
+COURSE = Scope(
+    "Course",
+    t.courses,
+    (
+        _c.id.label("id"),
+        _c.code.label("code"),
+        _c.name.label("name"),
+        _c.is_homeroom.label("is_homeroom"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(course=_c.id, school=_c.school_id),
+    _c.id,
+)
+
+_a = t.assignments.c
+ASSIGNMENT = Scope(
+    "Assignment",
+    t.assignments.join(t.courses, _c.id == _a.course_id),
+    (
+        _a.id.label("id"),
+        _a.course_id.label("course_id"),
+        _a.author_id.label("author_id"),
+        _a.title.label("title"),
+        _a.instructions.label("instructions"),
+        _a.due_at.label("due_at"),
+        _a.created_at.label("created_at"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(owner=_a.author_id, course=_a.course_id, school=_c.school_id),
+    _a.id,
+)
+
+_s = t.submissions.c
+SUBMISSION = Scope(
+    "Submission",
+    t.submissions.join(t.assignments, _a.id == _s.assignment_id).join(
+        t.courses, _c.id == _a.course_id
+    ),
+    (
+        _s.id.label("id"),
+        _s.assignment_id.label("assignment_id"),
+        _s.student_id.label("student_id"),
+        _s.status.label("status"),
+        _s.submitted_at.label("submitted_at"),
+        _s.body.label("body"),
+        _s.last_opened_at.label("last_opened_at"),
+        _s.last_opened_by_id.label("last_opened_by_id"),
+        _a.course_id.label("course_id"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(owner=_s.student_id, student=_s.student_id, course=_a.course_id, school=_c.school_id),
+    _s.id,
+)
+
+_x = t.assessments.c
+ASSESSMENT = Scope(
+    "Assessment",
+    t.assessments.join(t.courses, _c.id == _x.course_id),
+    (
+        _x.id.label("id"),
+        _x.student_id.label("student_id"),
+        _x.course_id.label("course_id"),
+        _x.submission_id.label("submission_id"),
+        _x.assessor_id.label("assessor_id"),
+        _x.assessor_name.label("assessor_name"),
+        _x.kind.label("kind"),
+        _x.grade.label("grade"),
+        _x.comment.label("comment"),
+        _x.published.label("published"),
+        _x.created_at.label("created_at"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(student=_x.student_id, course=_x.course_id, school=_c.school_id, published=_x.published),
+    _x.id,
+)
+
+_post = t.posts.c
+POST = Scope(
+    "Post",
+    t.posts.join(t.courses, _c.id == _post.course_id),
+    (
+        _post.id.label("id"),
+        _post.course_id.label("course_id"),
+        _post.author_id.label("author_id"),
+        _post.body.label("body"),
+        _post.created_at.label("created_at"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(owner=_post.author_id, course=_post.course_id, school=_c.school_id),
+    _post.id,
+)
+
+_m = t.comments.c
+COMMENT = Scope(
+    "Comment",
+    t.comments.join(t.posts, _post.id == _m.post_id).join(t.courses, _c.id == _post.course_id),
+    (
+        _m.id.label("id"),
+        _m.post_id.label("post_id"),
+        _m.author_id.label("author_id"),
+        _m.body.label("body"),
+        _m.created_at.label("created_at"),
+        _post.course_id.label("course_id"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(owner=_m.author_id, course=_post.course_id, school=_c.school_id),
+    _m.id,
+)
+
+_v = t.conversations.c
+CONVERSATION = Scope(
+    "Conversation",
+    t.conversations,
+    (_v.id.label("id"),),
+    FactColumns(conversation=_v.id),
+    _v.id,
+)
+
+_msg = t.messages.c
+MESSAGE = Scope(
+    "Message",
+    t.messages,
+    (
+        _msg.id.label("id"),
+        _msg.conversation_id.label("conversation_id"),
+        _msg.author_id.label("author_id"),
+        _msg.body.label("body"),
+        _msg.sent_at.label("sent_at"),
+    ),
+    FactColumns(owner=_msg.author_id, conversation=_msg.conversation_id),
+    _msg.id,
+)
+
+_d = t.documents.c
+DOCUMENT = Scope(
+    "Document",
+    t.documents.outerjoin(t.courses, _c.id == _d.course_id),
+    (
+        _d.id.label("id"),
+        _d.owner_id.label("owner_id"),
+        _d.course_id.label("course_id"),
+        _d.title.label("title"),
+        _d.body.label("body"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(owner=_d.owner_id, course=_d.course_id, school=_c.school_id),
+    _d.id,
+)
+
+_e = t.calendar_events.c
+CALENDAR_EVENT = Scope(
+    "CalendarEvent",
+    t.calendar_events.outerjoin(t.courses, _c.id == _e.course_id),
+    (
+        _e.id.label("id"),
+        _e.owner_id.label("owner_id"),
+        _e.course_id.label("course_id"),
+        _e.title.label("title"),
+        _e.starts_at.label("starts_at"),
+        _e.ends_at.label("ends_at"),
+        _c.school_id.label("school_id"),
+    ),
+    FactColumns(owner=_e.owner_id, course=_e.course_id, school=_c.school_id),
+    _e.id,
+)
+
+SCOPES: dict[str, Scope] = {
+    scope.type_name: scope
+    for scope in (
+        USER,
+        SCHOOL,
+        COURSE,
+        ASSIGNMENT,
+        SUBMISSION,
+        ASSESSMENT,
+        POST,
+        COMMENT,
+        CONVERSATION,
+        MESSAGE,
+        DOCUMENT,
+        CALENDAR_EVENT,
+    )
+}

@@ -1,0 +1,226 @@
+"""Writes on coursework: assignments, submissions, assessments and their publication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from authz.relations import Facts
+from resolvers import scopes as s
+from resolvers.builders import display_name
+from resolvers.errors import bad_input
+from resolvers.services.actor import Actor, inserted_id, now, require_text
+from store import tables as t
+from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatus
+
+UNPUBLISHED_KINDS = frozenset({AssessmentKind.HALF_YEAR, AssessmentKind.FINAL})
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+async def create_assignment(
+    actor: Actor,
+    course_id: int,
+    title: str,
+    instructions: str | None = None,
+    due_at: datetime | None = None,
+) -> int:
+    title = require_text(title, "title", 500)
+    async with actor.engine.begin() as conn:
+        course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        actor.require(
+            Facts(course=course_id, school=course["school_id"]),
+            "Mutation.createAssignment",
+            "only a teacher of the course may create assignments",
+        )
+        result = await conn.execute(
+            t.assignments.insert().values(
+                course_id=course_id,
+                author_id=actor.viewer.person_id,
+                title=title,
+                instructions=instructions,
+                due_at=due_at,
+                created_at=now(),
+                source=DataSource.PERSON,
+            )
+        )
+        assignment_id = inserted_id(result)
+        await actor.audit(conn, "CREATE_ASSIGNMENT", "Assignment", assignment_id)
+    return assignment_id
+
+
+@dataclass(frozen=True)
+class AttachmentData:
+    filename: str
+    content_type: str | None = None
+    size_bytes: int | None = None
+
+
+async def submit_answer(
+    actor: Actor, assignment_id: int, body: str, attachments: list[AttachmentData] | None = None
+) -> int:
+    """Submit (or resubmit, replacing the earlier answer) the viewer's answer to an assignment."""
+    if not body.strip():
+        raise bad_input("'body' must not be blank")
+    for attachment in attachments or []:
+        require_text(attachment.filename, "attachments.filename", 255)
+        if attachment.size_bytes is not None and attachment.size_bytes < 0:
+            raise bad_input("'attachments.sizeBytes' must not be negative")
+    me = actor.viewer.person_id
+    async with actor.engine.begin() as conn:
+        assignment = await actor.visible_row(conn, s.ASSIGNMENT, assignment_id, "Assignment")
+        actor.require(
+            Facts(course=assignment["course_id"], school=assignment["school_id"]),
+            "Mutation.submitAnswer",
+            "only a student enrolled in the course may submit an answer",
+        )
+        at = now()
+        due = _aware(assignment["due_at"])
+        status = SubmissionStatus.LATE if due is not None and at > due else SubmissionStatus.SUBMITTED
+        sub = t.submissions.c
+        existing = (
+            await conn.execute(
+                select(sub.id).where(sub.assignment_id == assignment_id, sub.student_id == me)
+            )
+        ).scalar()
+        if existing is None:
+            result = await conn.execute(
+                t.submissions.insert().values(
+                    assignment_id=assignment_id,
+                    student_id=me,
+                    status=status,
+                    submitted_at=at,
+                    body=body,
+                    source=DataSource.PERSON,
+                )
+            )
+            submission_id = inserted_id(result)
+        else:
+            submission_id = int(existing)
+            await conn.execute(
+                update(t.submissions)
+                .where(sub.id == submission_id)
+                .values(status=status, submitted_at=at, body=body)
+            )
+            await conn.execute(
+                t.attachments.delete().where(t.attachments.c.submission_id == submission_id)
+            )
+        if attachments:
+            await conn.execute(
+                t.attachments.insert(),
+                [
+                    {
+                        "submission_id": submission_id,
+                        "filename": a.filename.strip(),
+                        "content_type": a.content_type,
+                        "size_bytes": a.size_bytes,
+                    }
+                    for a in attachments
+                ],
+            )
+        await actor.audit(conn, "SUBMIT_ANSWER", "Submission", submission_id, subject_id=me)
+    return submission_id
+
+
+async def assess(
+    actor: Actor,
+    student_id: int,
+    course_id: int,
+    kind: AssessmentKind,
+    submission_id: int | None = None,
+    grade: str | None = None,
+    comment: str | None = None,
+) -> int:
+    if grade is not None and len(grade) > 64:
+        raise bad_input("'grade' is longer than 64 characters")
+    async with actor.engine.begin() as conn:
+        course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        await actor.visible_row(conn, s.USER, student_id, "User")
+        actor.require(
+            Facts(course=course_id, school=course["school_id"], student=student_id),
+            f"Mutation.assess.{kind}",
+            f"a {kind} assessment needs a teacher of the course"
+            + (" or the student's contact teacher" if kind in ("REMARK", "ABSENCE") else ""),
+        )
+        e = t.enrolments.c
+        enrolled = (
+            await conn.execute(
+                select(e.id).where(
+                    e.course_id == course_id,
+                    e.person_id == student_id,
+                    e.role == CourseRole.STUDENT,
+                )
+            )
+        ).first()
+        if enrolled is None:
+            raise bad_input("The student is not enrolled in this course")
+        if submission_id is not None:
+            sub, a = t.submissions.c, t.assignments.c
+            match = (
+                await conn.execute(
+                    select(sub.id)
+                    .join(t.assignments, a.id == sub.assignment_id)
+                    .where(
+                        sub.id == submission_id,
+                        sub.student_id == student_id,
+                        a.course_id == course_id,
+                    )
+                )
+            ).first()
+            if match is None:
+                raise bad_input("The submission is not this student's answer in this course")
+        p = t.people.c
+        names = (
+            await conn.execute(
+                select(p.given_name, p.family_name).where(p.id == actor.viewer.person_id)
+            )
+        ).one()
+        result = await conn.execute(
+            t.assessments.insert().values(
+                student_id=student_id,
+                course_id=course_id,
+                submission_id=submission_id,
+                assessor_id=actor.viewer.person_id,
+                assessor_name=display_name(names.given_name, names.family_name),
+                kind=kind,
+                grade=grade,
+                comment=comment,
+                published=kind not in UNPUBLISHED_KINDS,
+                created_at=now(),
+                source=DataSource.REGISTRATION,
+            )
+        )
+        assessment_id = inserted_id(result)
+        await actor.audit(conn, "ASSESS", "Assessment", assessment_id, subject_id=student_id)
+    return assessment_id
+
+
+async def publish_assessments(actor: Actor, course_id: int, kind: AssessmentKind) -> list[int]:
+    """Publish every unpublished assessment of ``kind`` in the course; returns their ids."""
+    async with actor.engine.begin() as conn:
+        course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        actor.require(
+            Facts(course=course_id, school=course["school_id"]),
+            "Mutation.publishAssessments",
+            "only a school leader of the course's school may publish assessments",
+        )
+        x = t.assessments.c
+        ids = list(
+            (
+                await conn.execute(
+                    select(x.id).where(
+                        x.course_id == course_id, x.kind == kind, x.published.is_(False)
+                    ).order_by(x.id)
+                )
+            ).scalars()
+        )
+        if ids:
+            await conn.execute(update(t.assessments).where(x.id.in_(ids)).values(published=True))
+        await actor.audit(conn, "PUBLISH_ASSESSMENTS", "Course", course_id)
+    return ids

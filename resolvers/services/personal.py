@@ -1,0 +1,97 @@
+"""Writes on a person's own material: documents, calendar events, preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from authz.relations import Facts
+from resolvers import scopes as s
+from resolvers.errors import bad_input
+from resolvers.services.actor import Actor, inserted_id, now, require_text
+from store import tables as t
+from store.tables import DataSource
+
+
+async def create_document(
+    actor: Actor, title: str, body: str | None, course_id: int | None
+) -> int:
+    title = require_text(title, "title", 500)
+    me = actor.viewer.person_id
+    async with actor.engine.begin() as conn:
+        actor.require(Facts(owner=me), "Mutation.createDocument", "documents are created for yourself")
+        if course_id is not None:
+            course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+            actor.require(
+                Facts(course=course_id, school=course["school_id"]),
+                "Mutation.createDocument.course",
+                "only members of the course may share a document to it",
+            )
+        result = await conn.execute(
+            t.documents.insert().values(
+                owner_id=me,
+                course_id=course_id,
+                title=title,
+                body=body,
+                created_at=now(),
+                source=DataSource.PERSON,
+            )
+        )
+        document_id = inserted_id(result)
+        await actor.audit(conn, "CREATE_DOCUMENT", "Document", document_id)
+    return document_id
+
+
+async def create_calendar_event(
+    actor: Actor, title: str, starts_at: datetime, ends_at: datetime, course_id: int | None
+) -> int:
+    title = require_text(title, "title", 500)
+    if ends_at < starts_at:
+        raise bad_input("'endsAt' must not be before 'startsAt'")
+    me = actor.viewer.person_id
+    async with actor.engine.begin() as conn:
+        actor.require(Facts(owner=me), "Mutation.createCalendarEvent", "events are created for yourself")
+        if course_id is not None:
+            course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+            actor.require(
+                Facts(course=course_id, school=course["school_id"]),
+                "Mutation.createCalendarEvent.course",
+                "only a teacher of the course may create a course event",
+            )
+        result = await conn.execute(
+            t.calendar_events.insert().values(
+                owner_id=me,
+                course_id=course_id,
+                title=title,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                source=DataSource.PERSON,
+            )
+        )
+        event_id = inserted_id(result)
+        await actor.audit(conn, "CREATE_CALENDAR_EVENT", "CalendarEvent", event_id)
+    return event_id
+
+
+async def set_preference(actor: Actor, key: str, value: str | None) -> tuple[str, str | None]:
+    key = require_text(key, "key", 255)
+    me = actor.viewer.person_id
+    actor.require(Facts(owner=me), "Mutation.setPreference", "preferences are your own")
+    p = t.preferences.c
+    async with actor.engine.begin() as conn:
+        exists = (
+            await conn.execute(select(p.key).where(p.person_id == me, p.key == key))
+        ).first()
+        if exists is None:
+            await conn.execute(
+                t.preferences.insert().values(person_id=me, key=key, value=value, updated_at=now())
+            )
+        else:
+            await conn.execute(
+                update(t.preferences)
+                .where(p.person_id == me, p.key == key)
+                .values(value=value, updated_at=now())
+            )
+        await actor.audit(conn, "SET_PREFERENCE", "User", me, subject_id=me)
+    return key, value

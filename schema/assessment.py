@@ -1,0 +1,52 @@
+"""Assessments: a teacher's registration about a student."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from resolvers.context import Info
+from schema.course import Course
+from schema.coursework import Submission, _course, _user
+from schema.enums import AssessmentKind
+from schema.node import Node
+from schema.user import User
+
+
+@strawberry.type
+class Assessment(Node):
+    id: strawberry.ID
+    kind: AssessmentKind | None
+    grade: str | None
+    comment: str | None
+    assessor_name: str | None
+    published: bool | None
+    created_at: datetime | None
+    pk: strawberry.Private[int]
+    student_pk: strawberry.Private[int]
+    course_pk: strawberry.Private[int]
+    submission_pk: strawberry.Private[int | None]
+    assessor_pk: strawberry.Private[int | None]
+    tavle_rels: strawberry.Private[frozenset[str]]
+
+    @strawberry.field
+    async def student(self, info: Info) -> User | None:
+        return await _user(info, self.student_pk, "Assessment.student")
+
+    @strawberry.field
+    async def course(self, info: Info) -> Course | None:
+        return await _course(info, self.course_pk, "Assessment.course")
+
+    @strawberry.field
+    async def assessor(self, info: Info) -> User | None:
+        return await _user(info, self.assessor_pk, "Assessment.assessor")
+
+    @strawberry.field
+    async def submission(self, info: Info) -> Submission | None:
+        if self.submission_pk is None:
+            return None
+        found = await info.context.loaders.submissions.load(self.submission_pk)
+        if found is None:
+            info.context.missing(info, "Assessment.submission")
+        return found

@@ -1,0 +1,44 @@
+"""Opaque global ids (Relay): base64url of ``Type:internal-id``.
+
+The same person has the same id in every query. Pseudonymised stand-ins get ids of their own
+type (``Pseudonym:label``) so a stand-in never carries the real id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from graphql import GraphQLError
+
+
+def to_global_id(type_name: str, local_id: int | str) -> str:
+    raw = f"{type_name}:{local_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def from_global_id(global_id: str) -> tuple[str, int]:
+    """Decode ``global_id``; raise a BAD_USER_INPUT error for anything that is not one of ours."""
+    padded = global_id + "=" * (-len(global_id) % 4)
+    try:
+        type_name, _, local = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        return type_name, int(local)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise GraphQLError(
+            f"'{global_id[:64]}' is not a valid id", extensions={"code": "BAD_USER_INPUT"}
+        ) from exc
+
+
+def expect_id(global_id: str, type_name: str) -> int:
+    """The internal id behind ``global_id`` if it names a ``type_name``; else NOT_FOUND."""
+    found_type, local = from_global_id(global_id)
+    if found_type != type_name:
+        raise not_found(type_name, global_id)
+    return local
+
+
+def not_found(type_name: str, global_id: str) -> GraphQLError:
+    return GraphQLError(
+        f"No {type_name} with id '{global_id[:64]}' is visible to you",
+        extensions={"code": "NOT_FOUND"},
+    )

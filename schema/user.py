@@ -1,0 +1,123 @@
+"""People: ``User``, their role assignments, preferences and notifications, and ``School``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from resolvers.context import AuditRecord, Info
+from schema.connection import Connection, PageArgs
+from schema.enums import ProcessingState, Role
+from schema.node import Node
+
+if TYPE_CHECKING:
+    from schema.course import Course
+    from schema.coursework import Submission
+
+CourseT = Annotated["Course", strawberry.lazy("schema.course")]
+SubmissionT = Annotated["Submission", strawberry.lazy("schema.coursework")]
+
+
+@strawberry.type
+class School(Node):
+    id: strawberry.ID
+    name: str | None
+    code: str | None
+    pk: strawberry.Private[int]
+    tavle_rels: strawberry.Private[frozenset[str]]
+
+
+@strawberry.type
+class RoleAssignment:
+    role: Role
+    school_pk: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def school(self, info: Info) -> School | None:
+        if self.school_pk is None:
+            return None
+        found = await info.context.loaders.schools.load(self.school_pk)
+        if found is None:
+            info.context.missing(info, "RoleAssignment.school")
+        return found
+
+
+@strawberry.type
+class Preference:
+    key: str
+    value: str | None
+
+
+@strawberry.type
+class Notification:
+    id: strawberry.ID
+    kind: str
+    message: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@strawberry.type
+class User(Node):
+    id: strawberry.ID
+    is_pseudonym: bool
+    display_name: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    processing_state: ProcessingState | None
+    pk: strawberry.Private[int]
+    national_id_value: strawberry.Private[str | None]
+    tavle_rels: strawberry.Private[frozenset[str]]
+
+    @strawberry.field
+    def national_id(self, info: Info) -> str | None:
+        viewer = info.context.viewer
+        if self.national_id_value is not None and viewer is not None and viewer.person_id != self.pk:
+            # access-policy.md: every read by someone other than the person is audited.
+            info.context.pending_audit.append(AuditRecord("READ_NATIONAL_ID", "User", self.pk))
+        return self.national_id_value
+
+    @strawberry.field
+    async def roles(self, info: Info) -> list[RoleAssignment] | None:
+        return await info.context.loaders.roles_by_person.load(self.pk)
+
+    @strawberry.field
+    async def guardians(self, info: Info) -> list[User] | None:
+        return await info.context.loaders.guardians_by_student.load(self.pk)
+
+    @strawberry.field
+    async def children(self, info: Info) -> list[User] | None:
+        return await info.context.loaders.children_by_guardian.load(self.pk)
+
+    @strawberry.field
+    async def courses(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[CourseT] | None:
+        args = info.context.page_args(first, after)
+        return await info.context.loaders.courses_by_person.load((self.pk, args))
+
+    @strawberry.field(description="The person's submissions visible to you, newest last.")
+    async def submissions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        course_id: strawberry.ID | None = None,
+    ) -> Connection[SubmissionT] | None:
+        args = info.context.page_args(first, after)
+        course_pk = info.context.course_pk(course_id) if course_id is not None else None
+        return await info.context.loaders.submissions_by_student.load((self.pk, course_pk, args))
+
+    @strawberry.field
+    async def notifications(self, info: Info) -> list[Notification] | None:
+        return await info.context.loaders.notifications_by_person.load(self.pk)
+
+    @strawberry.field
+    async def preferences(self, info: Info) -> list[Preference] | None:
+        return await info.context.loaders.preferences_by_person.load(self.pk)
+
+
+__all__ = ["Notification", "PageArgs", "Preference", "RoleAssignment", "School", "User"]
