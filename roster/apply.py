@@ -107,7 +107,10 @@ async def _sync_orgs(
             if org.sourced_id not in existing
         ],
     )
-    ids = dict((await conn.execute(select(schools.c.sourced_id, schools.c.id))).tuples().all())
+    ids: dict[str, int] = {
+        sourced_id: org_id
+        for sourced_id, org_id in await conn.execute(select(schools.c.sourced_id, schools.c.id))
+    }
     updates: list[dict[str, Any]] = []
     for org in orgs:
         wanted = {
@@ -163,7 +166,12 @@ async def _sync_courses(
             counts.unchanged += 1
     await update_rows(conn, courses, updates)
     await insert_rows(conn, courses, inserts)
-    ids = dict((await conn.execute(select(courses.c.sourced_id, courses.c.id))).tuples().all())
+    ids: dict[str, int] = {
+        sourced_id: course_id
+        for sourced_id, course_id in await conn.execute(
+            select(courses.c.sourced_id, courses.c.id)
+        )
+    }
     listed = {class_.sourced_id for class_ in classes}
     gone = [row["id"] for sourced_id, row in existing.items() if sourced_id not in listed]
     counts.deleted += len(gone)

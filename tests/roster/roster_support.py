@@ -73,7 +73,7 @@ class RosterFolder:
         _, rows = self._read(name)
         return next(row for row in rows if row["sourcedId"] == sourced_id)
 
-    def set(self, name: str, sourced_id: str, **values: str) -> int:
+    def set(self, name: str, sourced_id: str, /, **values: str) -> int:
         """Change cells of one row; return the row's line."""
         header, rows = self._read(name)
         hits = [row for row in rows if row["sourcedId"] == sourced_id]
@@ -82,7 +82,7 @@ class RosterFolder:
         self._write(name, header, rows)
         return self.line_of(name, sourced_id)
 
-    def append(self, name: str, **values: str) -> int:
+    def append(self, name: str, /, **values: str) -> int:
         """Add a row (unset cells blank); return its line."""
         header, rows = self._read(name)
         rows.append({column: values.get(column, "") for column in header})

@@ -1,0 +1,185 @@
+"""A real gateway for tests: uvicorn on a loopback port, a real HTTP client, a real database.
+
+``LiveGateway.gql`` posts GraphQL as a demo person (by username) with a development token, and
+``LiveGateway.count_sql`` counts the SQL statements the server runs for one request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from sqlalchemy import event, select
+
+from gateway.app import create_app
+from gateway.demo import ensure_demo
+from gateway.settings import Settings
+from gateway.state import AppState
+from schema.ids import to_global_id
+from store import tables as t
+from store.db import make_engine
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_ROSTER = REPO / "demo" / "roster"
+TEST_DEV_SECRET = "tavle-test-development-secret-0123456789abcdef"
+
+
+class GraphQLResult(dict[str, Any]):
+    """The response body, with helpers for the assertions the tests make most."""
+
+    @property
+    def data(self) -> Any:
+        return self.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.get("errors") or [])
+
+    def codes(self) -> set[str]:
+        return {str(e.get("extensions", {}).get("code")) for e in self.errors}
+
+    def error_at(self, *path: str | int) -> dict[str, Any] | None:
+        for error in self.errors:
+            if tuple(error.get("path") or ()) == path:
+                return error
+        return None
+
+    def code_at(self, *path: str | int) -> str | None:
+        error = self.error_at(*path)
+        return None if error is None else str(error.get("extensions", {}).get("code"))
+
+
+@dataclass
+class LiveGateway:
+    backend: str
+    url: str
+    database_url: str
+    state: AppState
+    client: httpx.Client
+    _statements: list[str] = field(default_factory=list)
+    _counting: bool = False
+    _ids: dict[str, int] = field(default_factory=dict)
+
+    def token(self, username: str) -> str:
+        return self.state.authenticator.mint_development_token(username)
+
+    def gql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_user: str | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> GraphQLResult:
+        sent = dict(headers or {})
+        if as_user is not None:
+            token = self.token(as_user)
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        response = self.client.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+        )
+        assert response.status_code == 200, response.text
+        return GraphQLResult(response.json())
+
+    @contextmanager
+    def count_sql(self) -> Iterator[list[str]]:
+        """Collect the statements the server executes inside the block."""
+        self._statements.clear()
+        self._counting = True
+        try:
+            yield self._statements
+        finally:
+            self._counting = False
+
+    def _on_execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self._counting:
+            self._statements.append(statement)
+
+    # --- looking up demo ids -----------------------------------------------------------------
+    def person_pk(self, username: str) -> int:
+        return self._lookup(t.people, t.people.c.username, username)
+
+    def person_id(self, username: str) -> str:
+        return to_global_id("User", self.person_pk(username))
+
+    def course_pk(self, sourced_id: str) -> int:
+        return self._lookup(t.courses, t.courses.c.sourced_id, sourced_id)
+
+    def course_id(self, sourced_id: str) -> str:
+        return to_global_id("Course", self.course_pk(sourced_id))
+
+    def school_id(self, sourced_id: str) -> str:
+        return to_global_id("School", self._lookup(t.schools, t.schools.c.sourced_id, sourced_id))
+
+    def _lookup(self, table: Any, column: Any, value: str) -> int:
+        key = f"{table.name}:{value}"
+        if key not in self._ids:
+            self._ids[key] = self.scalar(select(table.c.id).where(column == value))
+        return self._ids[key]
+
+    def scalar(self, stmt: Any) -> Any:
+        """Run one read-only statement on a separate engine (tests' view of the database)."""
+
+        async def run() -> Any:
+            engine = make_engine(self.database_url)
+            try:
+                async with engine.connect() as conn:
+                    return (await conn.execute(stmt)).scalar_one()
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(run())
+
+    def rows(self, stmt: Any) -> list[Any]:
+        async def run() -> list[Any]:
+            engine = make_engine(self.database_url)
+            try:
+                async with engine.connect() as conn:
+                    return list((await conn.execute(stmt)).all())
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(run())
+
+
+@contextmanager
+def run_gateway(backend: str, database_url: str, data_dir: Path, **overrides: Any) -> Iterator[LiveGateway]:
+    """Start the gateway on the demo school under uvicorn in a thread; stop it afterwards."""
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        dev_secret=TEST_DEV_SECRET,
+        **overrides,
+    )
+    asyncio.run(ensure_demo(settings, DEMO_ROSTER))
+    state = AppState.create(settings)
+    app = create_app(settings, state=state)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{backend}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the gateway did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    client = httpx.Client(timeout=60)
+    live = LiveGateway(backend, f"http://127.0.0.1:{port}", database_url, state, client)
+    event.listen(state.engine.sync_engine, "before_cursor_execute", live._on_execute)
+    try:
+        yield live
+    finally:
+        client.close()
+        server.should_exit = True
+        thread.join(timeout=30)
