@@ -26,7 +26,7 @@ ROOT_TYPES = frozenset({"Query", "Mutation"})
 def _object_guard(
     coordinate: str, inner: Resolver, memo: dict[Relations, bool], policy: Policy
 ) -> Resolver:
-    def guard(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def guard(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         rels: Relations = getattr(source, "tavle_rels", ROW_ONLY)
         allowed = memo.get(rels)
         if allowed is None:
@@ -42,7 +42,7 @@ def _object_guard(
 def _root_guard(
     coordinate: str, inner: Resolver, memo: dict[Relations, bool], policy: Policy
 ) -> Resolver:
-    def guard(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def guard(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         rels: Relations = info.context.root_relations
         allowed = memo.get(rels)
         if allowed is None:
@@ -58,7 +58,7 @@ def _root_guard(
 
 def schema_coordinates(schema: strawberry.Schema) -> list[str]:
     """Every ``Type.field`` of every object type in the schema (introspection types excluded)."""
-    found = []
+    found: list[str] = []
     for type_name, gtype in schema._schema.type_map.items():
         if isinstance(gtype, GraphQLObjectType) and not type_name.startswith("__"):
             found.extend(f"{type_name}.{name}" for name in gtype.fields)

@@ -31,7 +31,9 @@ Relations = frozenset[str]
 class Policy:
     """Compiled decisions over one Casbin enforcer."""
 
-    def __init__(self, model_path: Path = DEFAULT_MODEL, policy_path: Path = DEFAULT_POLICY) -> None:
+    def __init__(
+        self, model_path: Path = DEFAULT_MODEL, policy_path: Path = DEFAULT_POLICY
+    ) -> None:
         self.model_path = model_path
         self.policy_path = policy_path
         self._lock = threading.Lock()
@@ -70,7 +72,9 @@ class Policy:
         with self._lock:
             return any(self._enforcer.enforce(rel, obj, act) for rel in relations)
 
-    def granting_relations(self, obj: str, act: Action, candidates: Iterable[str]) -> frozenset[str]:
+    def granting_relations(
+        self, obj: str, act: Action, candidates: Iterable[str]
+    ) -> frozenset[str]:
         """Which of ``candidates`` grant ``act`` on ``obj`` (used to compile row rules into SQL)."""
         key = (obj, act)
         cached = self._granting.get(key)

@@ -32,7 +32,7 @@ class ProblemLog:
         self.omitted = 0
         self.unauthenticated_reason = unauthenticated_reason
 
-    def report(self, code: str, coordinate: str, info: GraphQLResolveInfo) -> None:
+    def report(self, code: str, coordinate: str, info: GraphQLResolveInfo[Any]) -> None:
         """Record a problem at ``info``'s path; raises the first one per (code, coordinate)."""
         key = (code, coordinate)
         existing = self._by_key.get(key)

@@ -103,8 +103,10 @@ def relations_of(viewer: Viewer, facts: Facts) -> frozenset[str]:
             rels.add("teaches_child")
         if person in viewer.guardians_of_taught:
             rels.add("guardian_of_taught")
-    schools = facts.schools if facts.schools is not None else (
-        frozenset((facts.school,)) if facts.school is not None else frozenset()
+    schools = (
+        facts.schools
+        if facts.schools is not None
+        else (frozenset((facts.school,)) if facts.school is not None else frozenset())
     )
     if schools:
         if not schools.isdisjoint(viewer.leader_schools):
@@ -135,7 +137,9 @@ class FactColumns:
 
 
 def _people_at_schools(schools: frozenset[int]) -> object:
-    roles = select(t.role_assignments.c.person_id).where(t.role_assignments.c.school_id.in_(schools))
+    roles = select(t.role_assignments.c.person_id).where(
+        t.role_assignments.c.school_id.in_(schools)
+    )
     enrolled = (
         select(t.enrolments.c.person_id)
         .join(t.courses, t.courses.c.id == t.enrolments.c.course_id)
@@ -203,8 +207,12 @@ def _on_person(ids_of: Callable[[Viewer], frozenset[int]]) -> ClauseBuilder:
 
 CLAUSES: dict[str, ClauseBuilder] = {
     "self": _self,
-    "course_teacher": lambda v, c: None if c.person is not None else _in(c.course, v.taught_courses),
-    "course_student": lambda v, c: None if c.person is not None else _in(c.course, v.student_courses),
+    "course_teacher": lambda v, c: (
+        None if c.person is not None else _in(c.course, v.taught_courses)
+    ),
+    "course_student": lambda v, c: (
+        None if c.person is not None else _in(c.course, v.student_courses)
+    ),
     "course_peer": _on_person(lambda v: v.course_peers),
     "contact_teacher": lambda v, c: _in(c.student, v.contact_students),
     "teaches": _on_person(lambda v: v.taught_students),

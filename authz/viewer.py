@@ -42,4 +42,3 @@ class Viewer:
     course_peers: frozenset[int] = EMPTY
     #: the viewer's role names, for display and explain only
     role_names: frozenset[str] = field(default=frozenset())
-

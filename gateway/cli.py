@@ -128,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL or embedded SQLite)")
+        p.add_argument(
+            "--database-url", help="SQLAlchemy URL (default: DATABASE_URL or embedded SQLite)"
+        )
         return p
 
     serve = with_db(sub.add_parser("serve", help="run the gateway under uvicorn"))

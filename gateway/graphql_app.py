@@ -6,12 +6,12 @@ import asyncio
 import logging
 from typing import Any
 
-from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.execution import ExecutionResult
 
 from authz.problems import ProblemLog
 from gateway.auth import AuthenticationError, Authenticator, SigningKeysUnavailableError
@@ -82,7 +82,9 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         request.state.tavle_context = context
         return context
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         context: RequestContext | None = getattr(request.state, "tavle_context", None)
         if context is not None and context.pending_audit and context.viewer is not None:
             await self._write_read_audit(context)

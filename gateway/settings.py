@@ -17,8 +17,12 @@ DEFAULT_DATA_DIR = Path("data")
 class PrivacyNoticeSettings(BaseModel):
     """The art. 13/14 information shown by the public ``privacyNotice`` query."""
 
-    controller: str = "Oslo kommune, Utdanningsetaten (the school owner), postmottak@ude.oslo.kommune.no"
-    data_protection_officer: str = "Personvernombud, Utdanningsetaten, personvernombud@ude.oslo.kommune.no"
+    controller: str = (
+        "Oslo kommune, Utdanningsetaten (the school owner), postmottak@ude.oslo.kommune.no"
+    )
+    data_protection_officer: str = (
+        "Personvernombud, Utdanningsetaten, personvernombud@ude.oslo.kommune.no"
+    )
     purposes: list[str] = [
         "Teaching, learning and assessment under the Education Act",
         "Communication between school, students and guardians",
@@ -32,7 +36,8 @@ class PrivacyNoticeSettings(BaseModel):
         "Personal data: names, email, national identity number, roles, guardian links, enrolments",
         "Communication: messages, course posts and comments",
         "Teaching material: assignments, documents and notes",
-        "Assessments: feedback, goal achievement, remarks, absence, half-year and final assessments",
+        "Assessments: feedback, goal achievement, remarks, absence, half-year and final "
+        "assessments",
         "Calendar entries",
         "Student answers: submissions and attachments",
     ]
@@ -66,20 +71,28 @@ class Settings(BaseSettings):
         env_prefix="TAVLE_", env_nested_delimiter="__", extra="ignore"
     )
 
-    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Local folder for the embedded database and exports.")
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR, description="Local folder for the embedded database and exports."
+    )
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "TAVLE_DATABASE_URL"),
         description="SQLAlchemy URL; unset means an embedded SQLite file in data_dir.",
     )
-    dev_auth: bool = Field(default=True, description="Accept development tokens minted by `tavle token`.")
+    dev_auth: bool = Field(
+        default=True, description="Accept development tokens minted by `tavle token`."
+    )
     dev_secret: SecretStr = Field(
         default=SecretStr(""),
         description="HS256 key for development tokens; unset means a random key kept in data_dir.",
     )
-    graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql (development).")
+    graphiql: bool = Field(
+        default=True, description="Serve GraphiQL on GET /graphql (development)."
+    )
     jwks_url: str | None = Field(default=None, description="OIDC provider's JWKS URL.")
-    jwks_file: Path | None = Field(default=None, description="OIDC provider's JWKS as a local file.")
+    jwks_file: Path | None = Field(
+        default=None, description="OIDC provider's JWKS as a local file."
+    )
     oidc_issuer: str | None = Field(default=None, description="Expected `iss` of bearer tokens.")
     oidc_audience: str | None = Field(default=None, description="Expected `aud` of bearer tokens.")
     oidc_algorithms: list[str] = Field(
@@ -89,7 +102,9 @@ class Settings(BaseSettings):
     oidc_user_claim: str = Field(
         default="sub", description="Claim mapped to a person's roster sourcedId or username."
     )
-    policy_file: Path | None = Field(default=None, description="Casbin policy CSV; default: the shipped authz/policy.csv.")
+    policy_file: Path | None = Field(
+        default=None, description="Casbin policy CSV; default: the shipped authz/policy.csv."
+    )
     pseudonym_key: SecretStr = Field(
         default=SecretStr(""),
         description="HMAC key for pseudonym labels; unset means a random key kept in data_dir.",
@@ -98,7 +113,9 @@ class Settings(BaseSettings):
         default_factory=PrivacyNoticeSettings,
         description="Privacy notice fields, e.g. TAVLE_PRIVACY_NOTICE__CONTROLLER.",
     )
-    max_field_errors: int = Field(default=50, description="Cap on FORBIDDEN entries per response (one per field coordinate).")
+    max_field_errors: int = Field(
+        default=50, description="Cap on FORBIDDEN entries per response (one per field coordinate)."
+    )
     max_page_size: int = Field(default=500, description="Largest `first` a connection accepts.")
     default_page_size: int = Field(default=100, description="Page size when `first` is omitted.")
 

@@ -54,9 +54,13 @@ class OperationSpan(SchemaExtension):
             if span_context.is_valid and hasattr(context, "trace_id"):
                 context.trace_id = format(span_context.trace_id, "032x")
             yield
-            span.set_attribute("graphql.operation.name", self.execution_context.operation_name or "")
+            span.set_attribute(
+                "graphql.operation.name", self.execution_context.operation_name or ""
+            )
             operation_type = self.execution_context.operation_type
-            span.set_attribute("graphql.operation.type", operation_type.value if operation_type else "")
+            span.set_attribute(
+                "graphql.operation.type", operation_type.value if operation_type else ""
+            )
             result = self.execution_context.result
             if result is not None and result.errors:
                 codes = sorted(

@@ -14,8 +14,8 @@ from authz.problems import ProblemLog
 from authz.relations import ROOT_ANONYMOUS, ROOT_AUTHENTICATED
 from authz.viewer import Viewer
 from gateway.settings import Settings
-from schema.connection import PageArgs
 from resolvers.services.actor import Actor
+from schema.connection import PageArgs
 from schema.ids import expect_id
 
 if TYPE_CHECKING:
@@ -73,7 +73,9 @@ class RequestContext:
     def course_pk(self, global_id: str) -> int:
         return expect_id(global_id, "Course")
 
-    def missing(self, info: GraphQLResolveInfo | strawberry.Info[Any, Any], coordinate: str) -> None:
+    def missing(
+        self, info: GraphQLResolveInfo[Any] | strawberry.Info[Any, Any], coordinate: str
+    ) -> None:
         """Report that a referenced object is not visible (null + NOT_FOUND, bounded)."""
         raw = info._raw_info if isinstance(info, strawberry.Info) else info
         self.problems.report("NOT_FOUND", coordinate, raw)

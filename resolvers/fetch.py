@@ -26,7 +26,9 @@ async def run(engine: AsyncEngine, stmt: Select[Any]) -> list[Row]:
         return list(result.mappings().all())
 
 
-async def by_ids(engine: AsyncEngine, stmt: Select[Any], key: ColumnElement[int], ids: Iterable[int]) -> dict[int, Row]:
+async def by_ids(
+    engine: AsyncEngine, stmt: Select[Any], key: ColumnElement[int], ids: Iterable[int]
+) -> dict[int, Row]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}

@@ -216,9 +216,11 @@ def _attachments_loader(ctx: RequestContext) -> DataLoader[int, list[Attachment]
 def _notifications_loader(ctx: RequestContext) -> DataLoader[int, list[Notification]]:
     async def load(keys: list[int]) -> list[list[Notification]]:
         n = t.notifications.c
-        stmt = select(n.id, n.person_id, n.kind, n.message, n.created_at, n.read_at).where(
-            n.person_id.in_(sorted(set(keys)))
-        ).order_by(n.id)
+        stmt = (
+            select(n.id, n.person_id, n.kind, n.message, n.created_at, n.read_at)
+            .where(n.person_id.in_(sorted(set(keys))))
+            .order_by(n.id)
+        )
         grouped: dict[int, list[Notification]] = defaultdict(list)
         for row in await run(ctx.engine, stmt):
             grouped[row["person_id"]].append(
@@ -238,9 +240,11 @@ def _notifications_loader(ctx: RequestContext) -> DataLoader[int, list[Notificat
 def _preferences_loader(ctx: RequestContext) -> DataLoader[int, list[Preference]]:
     async def load(keys: list[int]) -> list[list[Preference]]:
         p = t.preferences.c
-        stmt = select(p.person_id, p.key, p.value).where(
-            p.person_id.in_(sorted(set(keys)))
-        ).order_by(p.key)
+        stmt = (
+            select(p.person_id, p.key, p.value)
+            .where(p.person_id.in_(sorted(set(keys))))
+            .order_by(p.key)
+        )
         grouped: dict[int, list[Preference]] = defaultdict(list)
         for row in await run(ctx.engine, stmt):
             grouped[row["person_id"]].append(Preference(key=row["key"], value=row["value"]))
@@ -343,7 +347,12 @@ class _SubmissionsByStudent:
         if loader is None:
             where = None if course is None else t.assignments.c.course_id == course
             loader = page_loader(
-                self._ctx, s.SUBMISSION, t.submissions.c.student_id, "SubmissionsByStudent", None, where
+                self._ctx,
+                s.SUBMISSION,
+                t.submissions.c.student_id,
+                "SubmissionsByStudent",
+                None,
+                where,
             )
             self._loaders[course] = loader
         return await loader.load((student, args))

@@ -9,12 +9,12 @@ query for a guarded type in ``resolvers``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, Unpack
 
 from sqlalchemy import ColumnElement, FromClause, Select, and_, false, or_, select, true
 
-from authz.relations import BASE_RELATIONS, FactColumns, relation_clause
 from authz.policy import Policy
+from authz.relations import BASE_RELATIONS, FactColumns, relation_clause
 from authz.viewer import Viewer
 from store import tables as t
 from store.tables import ProcessingState
@@ -66,10 +66,14 @@ def visible(scope: Scope, ctx: ScopeContext) -> ColumnElement[bool]:
     return and_(true(), *conditions)
 
 
-def scoped_select(scope: Scope, ctx: ScopeContext, source: FromClause | None = None) -> Select[tuple[object, ...]]:
+def scoped_select(
+    scope: Scope, ctx: ScopeContext, source: FromClause | None = None
+) -> Select[Unpack[tuple[Any, ...]]]:
     """``SELECT <scope columns> FROM <source> WHERE <visible>``; callers add their own filters."""
-    return select(*scope.columns).select_from(source if source is not None else scope.source).where(
-        visible(scope, ctx)
+    return (
+        select(*scope.columns)
+        .select_from(source if source is not None else scope.source)
+        .where(visible(scope, ctx))
     )
 
 
@@ -150,7 +154,9 @@ SUBMISSION = Scope(
         _a.course_id.label("course_id"),
         _c.school_id.label("school_id"),
     ),
-    FactColumns(owner=_s.student_id, student=_s.student_id, course=_a.course_id, school=_c.school_id),
+    FactColumns(
+        owner=_s.student_id, student=_s.student_id, course=_a.course_id, school=_c.school_id
+    ),
     _s.id,
 )
 
@@ -172,7 +178,9 @@ ASSESSMENT = Scope(
         _x.created_at.label("created_at"),
         _c.school_id.label("school_id"),
     ),
-    FactColumns(student=_x.student_id, course=_x.course_id, school=_c.school_id, published=_x.published),
+    FactColumns(
+        student=_x.student_id, course=_x.course_id, school=_c.school_id, published=_x.published
+    ),
     _x.id,
 )
 

@@ -36,14 +36,16 @@ async def _ids(conn: AsyncConnection, stmt: object) -> frozenset[int]:
 
 async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
     async with engine.connect() as conn:
-        roles = (await conn.execute(
-            select(_ra.role, _ra.school_id).where(_ra.person_id == person_id)
-        )).all()
-        enrolled = (await conn.execute(
-            select(_e.course_id, _e.role, _c.school_id, _c.is_homeroom)
-            .join(t.courses, _c.id == _e.course_id)
-            .where(_e.person_id == person_id)
-        )).all()
+        roles = (
+            await conn.execute(select(_ra.role, _ra.school_id).where(_ra.person_id == person_id))
+        ).all()
+        enrolled = (
+            await conn.execute(
+                select(_e.course_id, _e.role, _c.school_id, _c.is_homeroom)
+                .join(t.courses, _c.id == _e.course_id)
+                .where(_e.person_id == person_id)
+            )
+        ).all()
         children = await _ids(conn, select(_g.student_id).where(_g.guardian_id == person_id))
         guardians = await _ids(conn, select(_g.guardian_id).where(_g.student_id == person_id))
 

@@ -32,7 +32,9 @@ ALL_NODE_TYPES = [
 ]
 
 
-def build_schema(policy: Policy | None, extensions: list[object] | None = None) -> strawberry.Schema:
+def build_schema(
+    policy: Policy | None, extensions: list[object] | None = None
+) -> strawberry.Schema:
     """The schema; with a ``policy`` every field is guarded, without one nothing is (benchmark)."""
     schema = strawberry.Schema(
         query=Query,

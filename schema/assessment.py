@@ -46,7 +46,7 @@ class Assessment(Node):
     async def submission(self, info: Info) -> Submission | None:
         if self.submission_pk is None:
             return None
-        found = await info.context.loaders.submissions.load(self.submission_pk)
+        found: Submission | None = await info.context.loaders.submissions.load(self.submission_pk)
         if found is None:
             info.context.missing(info, "Assessment.submission")
         return found

@@ -73,4 +73,6 @@ def make_connection(
 ) -> Connection[NodeT]:
     edges = [Edge(cursor=encode_cursor(k), node=n) for n, k in zip(nodes, sort_keys, strict=True)]
     end = edges[-1].cursor if edges else None
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end), total_count=total)
+    return Connection(
+        edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end), total_count=total
+    )

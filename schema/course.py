@@ -33,7 +33,7 @@ class Course(Node):
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:
-        found = await info.context.loaders.schools.load(self.school_pk)
+        found: School | None = await info.context.loaders.schools.load(self.school_pk)
         if found is None:
             info.context.missing(info, "Course.school")
         return found

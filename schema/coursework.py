@@ -21,7 +21,7 @@ AssessmentT = Annotated["Assessment", strawberry.lazy("schema.assessment")]
 
 
 async def _course(info: Info, course_pk: int, coordinate: str) -> Course | None:
-    found = await info.context.loaders.courses.load(course_pk)
+    found: Course | None = await info.context.loaders.courses.load(course_pk)
     if found is None:
         info.context.missing(info, coordinate)
     return found
@@ -30,7 +30,7 @@ async def _course(info: Info, course_pk: int, coordinate: str) -> Course | None:
 async def _user(info: Info, person_pk: int | None, coordinate: str) -> User | None:
     if person_pk is None:
         return None
-    found = await info.context.loaders.users.load(person_pk)
+    found: User | None = await info.context.loaders.users.load(person_pk)
     if found is None:
         info.context.missing(info, coordinate)
     return found
@@ -86,7 +86,7 @@ class Submission(Node):
 
     @strawberry.field
     async def assignment(self, info: Info) -> Assignment | None:
-        found = await info.context.loaders.assignments.load(self.assignment_pk)
+        found: Assignment | None = await info.context.loaders.assignments.load(self.assignment_pk)
         if found is None:
             info.context.missing(info, "Submission.assignment")
         return found

@@ -1,13 +1,16 @@
-"""GraphQL enums, sharing the data layer's Python enums so values never drift."""
+"""GraphQL enums: the data layer's Python enums, registered with Strawberry, so values never drift.
+
+``strawberry.enum`` registers the class in place and returns it, so the names exported here are
+the ``store.tables`` classes themselves and type-check as such.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from store import tables
+from store.tables import AssessmentKind, CourseRole, ProcessingState, Role, SubmissionStatus
 
-Role = strawberry.enum(tables.Role, name="Role")
-CourseRole = strawberry.enum(tables.CourseRole, name="CourseRole")
-AssessmentKind = strawberry.enum(tables.AssessmentKind, name="AssessmentKind")
-SubmissionStatus = strawberry.enum(tables.SubmissionStatus, name="SubmissionStatus")
-ProcessingState = strawberry.enum(tables.ProcessingState, name="ProcessingState")
+for _enum in (Role, CourseRole, AssessmentKind, SubmissionStatus, ProcessingState):
+    strawberry.enum(_enum, name=_enum.__name__)
+
+__all__ = ["AssessmentKind", "CourseRole", "ProcessingState", "Role", "SubmissionStatus"]

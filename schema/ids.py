@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 
+import strawberry
 from graphql import GraphQLError
 
 
-def to_global_id(type_name: str, local_id: int | str) -> str:
+def to_global_id(type_name: str, local_id: int | str) -> strawberry.ID:
     raw = f"{type_name}:{local_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
 
 
 def from_global_id(global_id: str) -> tuple[str, int]:

@@ -106,9 +106,7 @@ class Query:
     ) -> Connection[Document]:
         return await roots.documents(info.context, info.context.page_args(first, after))
 
-    @strawberry.field(
-        description="Calendar events the viewer may see (added beside the contract)."
-    )
+    @strawberry.field(description="Calendar events the viewer may see (added beside the contract).")
     async def calendar_events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CalendarEvent]:

@@ -38,7 +38,7 @@ class RoleAssignment:
     async def school(self, info: Info) -> School | None:
         if self.school_pk is None:
             return None
-        found = await info.context.loaders.schools.load(self.school_pk)
+        found: School | None = await info.context.loaders.schools.load(self.school_pk)
         if found is None:
             info.context.missing(info, "RoleAssignment.school")
         return found
@@ -75,7 +75,11 @@ class User(Node):
     @strawberry.field
     def national_id(self, info: Info) -> str | None:
         viewer = info.context.viewer
-        if self.national_id_value is not None and viewer is not None and viewer.person_id != self.pk:
+        if (
+            self.national_id_value is not None
+            and viewer is not None
+            and viewer.person_id != self.pk
+        ):
             # access-policy.md: every read by someone other than the person is audited.
             info.context.pending_audit.append(AuditRecord("READ_NATIONAL_ID", "User", self.pk))
         return self.national_id_value

@@ -10,7 +10,9 @@ from gateway_support import LiveGateway, run_gateway
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
     """The gateway on the demo school, served over HTTP by uvicorn, for one backend."""
     backend: str = request.param
     folder = tmp_path_factory.mktemp(f"live-{backend}")

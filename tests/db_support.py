@@ -17,7 +17,9 @@ import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-POSTGRES_SERVER = os.environ.get("TAVLE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+POSTGRES_SERVER = os.environ.get(
+    "TAVLE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
+)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

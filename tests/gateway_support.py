@@ -153,7 +153,9 @@ class LiveGateway:
 
 
 @contextmanager
-def run_gateway(backend: str, database_url: str, data_dir: Path, **overrides: Any) -> Iterator[LiveGateway]:
+def run_gateway(
+    backend: str, database_url: str, data_dir: Path, **overrides: Any
+) -> Iterator[LiveGateway]:
     """Start the gateway on the demo school under uvicorn in a thread; stop it afterwards."""
     settings = Settings(
         data_dir=data_dir,

@@ -6,7 +6,6 @@ made by exactly the code (and the write rules) the API uses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,7 +40,7 @@ class Actor:
         row = (await conn.execute(stmt)).mappings().first()
         if row is None:
             raise not_found(f"No {label} with that id is visible to you")
-        return row
+        return dict(row)
 
     async def audit(
         self,
@@ -78,5 +77,5 @@ def require_text(value: str, field: str, max_length: int) -> str:
 
 
 def inserted_id(result: Any) -> int:
-    key: Mapping[str, Any] | Any = result.inserted_primary_key
-    return int(key[0])
+    """The new row's primary key from an INSERT result."""
+    return int(result.inserted_primary_key[0])

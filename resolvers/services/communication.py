@@ -92,7 +92,9 @@ async def send_message(
                 raise bad_input("'recipientIds' must name someone other than yourself")
             for person_id in others:
                 await actor.visible_row(conn, s.USER, person_id, "User")
-                actor.require(Facts(person=person_id), "Mutation.sendMessage.recipient", "recipient")
+                actor.require(
+                    Facts(person=person_id), "Mutation.sendMessage.recipient", "recipient"
+                )
             result = await conn.execute(t.conversations.insert().values(created_at=now()))
             conversation_id = inserted_id(result)
             await conn.execute(

@@ -82,7 +82,9 @@ async def submit_answer(
         )
         at = now()
         due = _aware(assignment["due_at"])
-        status = SubmissionStatus.LATE if due is not None and at > due else SubmissionStatus.SUBMITTED
+        status = (
+            SubmissionStatus.LATE if due is not None and at > due else SubmissionStatus.SUBMITTED
+        )
         sub = t.submissions.c
         existing = (
             await conn.execute(
@@ -214,9 +216,9 @@ async def publish_assessments(actor: Actor, course_id: int, kind: AssessmentKind
         ids = list(
             (
                 await conn.execute(
-                    select(x.id).where(
-                        x.course_id == course_id, x.kind == kind, x.published.is_(False)
-                    ).order_by(x.id)
+                    select(x.id)
+                    .where(x.course_id == course_id, x.kind == kind, x.published.is_(False))
+                    .order_by(x.id)
                 )
             ).scalars()
         )

@@ -14,13 +14,13 @@ from store import tables as t
 from store.tables import DataSource
 
 
-async def create_document(
-    actor: Actor, title: str, body: str | None, course_id: int | None
-) -> int:
+async def create_document(actor: Actor, title: str, body: str | None, course_id: int | None) -> int:
     title = require_text(title, "title", 500)
     me = actor.viewer.person_id
     async with actor.engine.begin() as conn:
-        actor.require(Facts(owner=me), "Mutation.createDocument", "documents are created for yourself")
+        actor.require(
+            Facts(owner=me), "Mutation.createDocument", "documents are created for yourself"
+        )
         if course_id is not None:
             course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
             actor.require(
@@ -51,7 +51,9 @@ async def create_calendar_event(
         raise bad_input("'endsAt' must not be before 'startsAt'")
     me = actor.viewer.person_id
     async with actor.engine.begin() as conn:
-        actor.require(Facts(owner=me), "Mutation.createCalendarEvent", "events are created for yourself")
+        actor.require(
+            Facts(owner=me), "Mutation.createCalendarEvent", "events are created for yourself"
+        )
         if course_id is not None:
             course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
             actor.require(
@@ -80,9 +82,7 @@ async def set_preference(actor: Actor, key: str, value: str | None) -> tuple[str
     actor.require(Facts(owner=me), "Mutation.setPreference", "preferences are your own")
     p = t.preferences.c
     async with actor.engine.begin() as conn:
-        exists = (
-            await conn.execute(select(p.key).where(p.person_id == me, p.key == key))
-        ).first()
+        exists = (await conn.execute(select(p.key).where(p.person_id == me, p.key == key))).first()
         if exists is None:
             await conn.execute(
                 t.preferences.insert().values(person_id=me, key=key, value=value, updated_at=now())
