@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     settings = settings or (state.settings if state is not None else get_settings())
     configure_tracing()
     app_state = state or AppState.create(settings)
-    graphiql = "graphiql" if settings.graphiql else None
+    graphiql = "graphiql" if settings.graphiql_enabled else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

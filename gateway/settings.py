@@ -87,7 +87,7 @@ class Settings(BaseSettings):
         description="HS256 key for development tokens; unset means a random key kept in data_dir.",
     )
     graphiql: bool = Field(
-        default=True, description="Serve GraphiQL on GET /graphql (development)."
+        default=True, description="Serve GraphiQL on GET /graphql (only with development login on)."
     )
     jwks_url: str | None = Field(default=None, description="OIDC provider's JWKS URL.")
     jwks_file: Path | None = Field(
@@ -104,10 +104,6 @@ class Settings(BaseSettings):
     )
     policy_file: Path | None = Field(
         default=None, description="Casbin policy CSV; default: the shipped authz/policy.csv."
-    )
-    pseudonym_key: SecretStr = Field(
-        default=SecretStr(""),
-        description="HMAC key for pseudonym labels; unset means a random key kept in data_dir.",
     )
     privacy_notice: PrivacyNoticeSettings = Field(
         default_factory=PrivacyNoticeSettings,
@@ -127,6 +123,11 @@ class Settings(BaseSettings):
     def dev_auth_enabled(self) -> bool:
         """Development authentication is off whenever a JWKS is configured."""
         return self.dev_auth and not self.jwks_configured
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """GraphiQL is a development tool: served only while development login is on."""
+        return self.graphiql and self.dev_auth_enabled
 
     def resolved_database_url(self) -> str:
         if self.database_url:
