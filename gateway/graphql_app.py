@@ -15,6 +15,7 @@ from strawberry.types.execution import ExecutionResult
 
 from authz.problems import ProblemLog
 from gateway.auth import AuthenticationError, Authenticator, SigningKeysUnavailableError
+from gateway.error_codes import with_codes
 from gateway.state import AppState
 from resolvers.context import RequestContext
 from resolvers.loaders import Loaders
@@ -88,6 +89,8 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         context: RequestContext | None = getattr(request.state, "tavle_context", None)
         if context is not None and context.pending_audit and context.viewer is not None:
             await self._write_read_audit(context)
+        if result.errors:
+            result.errors = with_codes(result.errors)
         return await super().process_result(request, result)
 
     async def _write_read_audit(self, context: RequestContext) -> None:

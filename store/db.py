@@ -39,7 +39,12 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url`` with the settings the gateway relies on."""
+    """An async engine for ``url`` with the settings the gateway relies on.
+
+    ``hide_parameters`` keeps bound values (names, national ids ...) out of exception messages
+    and logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
         engine = create_async_engine(url, **kwargs)

@@ -1,0 +1,63 @@
+"""Every error leaves with an ``extensions.code``, and nothing internal leaks.
+
+An exception that is not one of ours (a driver error, a bug) becomes ``INTERNAL_SERVER_ERROR``
+with a fixed message; the detail goes to the log with the error's type and the response path only
+(SQL parameters are hidden by the engine, ``hide_parameters=True``). Request errors get the
+conventional Apollo codes so clients can tell them apart.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+
+log = logging.getLogger("tavle.errors")
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def _request_error_code(error: GraphQLError) -> str:
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def with_codes(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """``errors`` with a code on each; unexpected exceptions masked."""
+    coded: list[GraphQLError] = []
+    for error in errors:
+        if error.extensions and "code" in error.extensions:
+            coded.append(error)
+            continue
+        original = error.original_error
+        if original is None:
+            coded.append(
+                GraphQLError(
+                    error.message,
+                    nodes=error.nodes,
+                    path=error.path,
+                    extensions={**(error.extensions or {}), "code": _request_error_code(error)},
+                )
+            )
+            continue
+        if isinstance(original, GraphQLError) and original.extensions.get("code"):
+            coded.append(error)
+            continue
+        log.error(
+            "unhandled %s at %s",
+            type(original).__name__,
+            error.path,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        coded.append(
+            GraphQLError(
+                "Internal server error",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": INTERNAL},
+            )
+        )
+    return coded
