@@ -95,7 +95,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from authz.policy import Policy
-    from schema import build_schema
+    from schema.build import build_schema
 
     print(build_schema(Policy()).as_str())
     return 0

@@ -32,9 +32,10 @@ Assessments (every kind)
     on ``elev.nora``'s lab report, ``larer.nilsen`` on ``elev.sofie``'s geometry answer.
   * GOAL_ACHIEVEMENT: ``elev.ola`` (Matematikk 8), ``elev.amina`` (Norsk 8), ``elev.henrik``
     (Matematikk 9), ``elev.nora`` (Engelsk 9, SAG).
-  * REMARK: ``larer.dahl`` on ``elev.filip`` in Norsk 8 (teacher of the subject), and
-    ``larer.hansen`` on ``elev.ola`` in the 8A homeroom (the contact teacher, who does not teach
-    Norsk 8). ABSENCE: ``elev.jakob`` in Matematikk 8 (by ``larer.hansen``) and ``elev.aksel`` in
+  * REMARK: ``larer.dahl`` on ``elev.filip`` in Norsk 8 (the subject teacher), and
+    ``larer.hansen`` on ``elev.ola`` in the 8A homeroom (the contact teacher; he does not teach
+    Ola's Norsk 8, and a remark there by him is refused because the course is not visible to
+    him). ABSENCE: ``elev.jakob`` in Matematikk 8 (by ``larer.hansen``) and ``elev.aksel`` in
     Naturfag 9 (by ``larer.moen``).
   * Unpublished: ``elev.ola`` and ``elev.jakob`` have a HALF_YEAR in Matematikk 8 (BJS) that
     stays UNPUBLISHED: ``larer.hansen`` and ``rektor.bjolsen`` see it; Ola, ``foresatt.kari``
@@ -88,6 +89,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+# ``schema`` first: importing ``resolvers.services`` before it trips the import cycle
+# resolvers.services.actor -> resolvers.fetch -> schema -> resolvers.context -> actor.
+import schema  # noqa: F401
 from authz.policy import Policy
 from resolvers.services import communication, coursework, personal
 from resolvers.services.actor import Actor
@@ -130,7 +134,7 @@ class _Demo:
     async def load_courses(self) -> None:
         c = t.courses.c
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(c.sourced_id, c.id))).tuples().all()
+            rows = (await conn.execute(select(c.sourced_id, c.id))).all()
         self.courses = {sourced_id: int(pk) for sourced_id, pk in rows}
 
     def course(self, sourced_id: str) -> int:
@@ -576,7 +580,8 @@ async def _communication(d: _Demo) -> None:
 
 async def _personal(d: _Demo) -> None:
     await d.document(
-        "larer.hansen", "Planlegging uke 3", "Man: repetisjon. Ons: prøve. Fre: klassens time.", None,
+        "larer.hansen", "Planlegging uke 3", "Man: repetisjon. Ons: prøve. Fre: klassens time.",
+        None,
     )
     await d.document("elev.ola", "Huskeliste", "Lånekort, gymtøy, levere novelle.", None)
     await d.document("elev.nora", "Ordliste engelsk", "hypothesis: hypotese\nevidence: bevis", None)

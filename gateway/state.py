@@ -11,7 +11,7 @@ from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
 from gateway.auth import Authenticator
 from gateway.settings import Settings
 from gateway.telemetry import OperationSpan
-from schema import build_schema
+from schema.build import build_schema
 from store.db import make_engine
 
 

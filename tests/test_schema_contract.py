@@ -15,7 +15,7 @@ from authz.policy import Policy
 from authz.relations import BASE_RELATIONS, relation_clause
 from authz.viewer import Viewer
 from resolvers.scopes import SCOPES
-from schema import build_schema
+from schema.build import build_schema
 from store.db import make_engine, migrate
 from store.tables import metadata
 
