@@ -89,9 +89,7 @@ async def _sync_orgs(
     conn: AsyncConnection, orgs: Sequence[OrgRecord], counts: Counts
 ) -> tuple[dict[str, int], list[int]]:
     """Upsert the active orgs; return ids by sourcedId and the ids of orgs to delete at the end."""
-    existing = {
-        row["sourced_id"]: row for row in (await conn.execute(select(schools))).mappings()
-    }
+    existing = {row["sourced_id"]: row for row in (await conn.execute(select(schools))).mappings()}
     await insert_rows(
         conn,
         schools,
@@ -143,9 +141,7 @@ async def _sync_courses(
     counts: Counts,
 ) -> tuple[dict[str, int], list[int]]:
     """Upsert the active classes; return ids by sourcedId and the ids of courses to delete."""
-    existing = {
-        row["sourced_id"]: row for row in (await conn.execute(select(courses))).mappings()
-    }
+    existing = {row["sourced_id"]: row for row in (await conn.execute(select(courses))).mappings()}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for class_ in classes:
@@ -168,9 +164,7 @@ async def _sync_courses(
     await insert_rows(conn, courses, inserts)
     ids: dict[str, int] = {
         sourced_id: course_id
-        for sourced_id, course_id in await conn.execute(
-            select(courses.c.sourced_id, courses.c.id)
-        )
+        for sourced_id, course_id in await conn.execute(select(courses.c.sourced_id, courses.c.id))
     }
     listed = {class_.sourced_id for class_ in classes}
     gone = [row["id"] for sourced_id, row in existing.items() if sourced_id not in listed]

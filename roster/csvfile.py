@@ -80,9 +80,7 @@ def read_csv(folder: Path, name: str, required: Sequence[str]) -> list[Row]:
     rows: list[Row] = []
     for line, fields in records:
         if len(fields) != len(header):
-            raise RosterError(
-                name, line, f"{len(fields)} fields, but the header has {len(header)}"
-            )
+            raise RosterError(name, line, f"{len(fields)} fields, but the header has {len(header)}")
         values = {column: value.strip() for column, value in zip(header, fields, strict=True)}
         rows.append(Row(name, line, values))
     return rows

@@ -45,9 +45,7 @@ async def delete_by_primary_key(
     if not keys:
         return
     names = [column.name for column in table.primary_key.columns]
-    statement = delete(table).where(
-        *(table.c[name] == bindparam(f"pk_{name}") for name in names)
-    )
+    statement = delete(table).where(*(table.c[name] == bindparam(f"pk_{name}") for name in names))
     await conn.execute(
         statement,
         [{f"pk_{name}": value for name, value in zip(names, key, strict=True)} for key in keys],
@@ -66,4 +64,8 @@ async def serialise_imports(conn: AsyncConnection, tables: Sequence[Table]) -> N
         names = ", ".join(table.name for table in tables)
         await conn.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
     elif conn.dialect.name == "sqlite":
-        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # pysqlite/aiosqlite only begin (deferred) at the first write; an engine that already
+        # emits BEGIN itself is left alone.
+        raw = await conn.get_raw_connection()
+        if not getattr(raw.driver_connection, "in_transaction", False):
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -157,11 +157,7 @@ def _national_id(row: Row) -> str | None:
         entries = parse_user_ids(row.get("userIds"))
     except MalformedError as exc:
         raise row.error(f"malformed userIds: {exc}") from None
-    numbers = {
-        identifier
-        for kind, identifier in entries
-        if kind.upper() == vocab.NATIONAL_ID_TYPE
-    }
+    numbers = {identifier for kind, identifier in entries if kind.upper() == vocab.NATIONAL_ID_TYPE}
     if len(numbers) > 1:
         raise row.error(f"more than one {vocab.NATIONAL_ID_TYPE} in userIds")
     if not numbers:
@@ -282,9 +278,7 @@ def _org_reference(
     if not org.active:
         raise RosterError(file, line, f"{column} '{sourced_id}' is marked tobedeleted")
     if school and not org.is_school:
-        raise RosterError(
-            file, line, f"{column} '{sourced_id}' is a {org.org_type}, not a school"
-        )
+        raise RosterError(file, line, f"{column} '{sourced_id}' is a {org.org_type}, not a school")
     return org
 
 
@@ -346,9 +340,7 @@ def _check_enrollment(
     if class_ is None:
         raise RosterError(file, line, f"unknown classSourcedId '{enrollment.class_}'")
     if not class_.active:
-        raise RosterError(
-            file, line, f"classSourcedId '{enrollment.class_}' is marked tobedeleted"
-        )
+        raise RosterError(file, line, f"classSourcedId '{enrollment.class_}' is marked tobedeleted")
     _org_reference(file, line, "schoolSourcedId", enrollment.school, orgs, school=True)
     if enrollment.school != class_.school:
         raise RosterError(

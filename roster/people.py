@@ -68,9 +68,7 @@ def _new_person(user: UserRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def _person_values(
-    user: UserRecord, row: RowMapping, conflicts: list[str]
-) -> dict[str, Any]:
+def _person_values(user: UserRecord, row: RowMapping, conflicts: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {"username": user.username, "enabled": user.enabled}
     for column, label in SOURCED_FIELDS:
         wanted = getattr(user, column)
@@ -87,9 +85,7 @@ def _person_values(
     return values
 
 
-def _check_usernames(
-    existing: Mapping[str, RowMapping], written: Sequence[UserRecord]
-) -> None:
+def _check_usernames(existing: Mapping[str, RowMapping], written: Sequence[UserRecord]) -> None:
     """Fail cleanly (instead of on the unique constraint) when a username is someone else's.
 
     People the import does not write, such as restricted people or people missing from the file,
@@ -112,9 +108,7 @@ def _check_usernames(
 async def sync_people(
     conn: AsyncConnection, users: Sequence[UserRecord], report: ImportReport, now: datetime
 ) -> People:
-    existing = {
-        row["sourced_id"]: row for row in (await conn.execute(select(people))).mappings()
-    }
+    existing = {row["sourced_id"]: row for row in (await conn.execute(select(people))).mappings()}
     listed = {user.sourced_id for user in users}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -175,9 +169,7 @@ async def sync_people(
     )
     await insert_rows(conn, people, inserts)
 
-    result = await conn.execute(
-        select(people.c.id, people.c.sourced_id, people.c.processing_state)
-    )
+    result = await conn.execute(select(people.c.id, people.c.sourced_id, people.c.processing_state))
     ids: dict[str, int] = {}
     inactive: set[int] = set()
     for person_id, sourced_id, state in result:

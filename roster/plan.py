@@ -169,12 +169,10 @@ def _guardianships(
                     result[GuardianLink(user.sourced_id, agent)] = None
                 else:
                     skip(
-                        f"agent '{agent}' of guardian '{user.sourced_id}' skipped: "
-                        "no student role"
+                        f"agent '{agent}' of guardian '{user.sourced_id}' skipped: no student role"
                     )
         else:
             skip(
-                f"agentSourcedIds of '{user.sourced_id}' skipped: "
-                "neither a student nor a guardian"
+                f"agentSourcedIds of '{user.sourced_id}' skipped: neither a student nor a guardian"
             )
     return tuple(result)

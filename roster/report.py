@@ -44,7 +44,9 @@ class ImportReport:
     appear only in ``restricted``. ``kept_restricted`` lists people that users.csv lists as active
     but who are RESTRICTED or ERASED in Tavle; an import never lifts a restriction.
     ``conflicts`` lists fields the import did not overwrite because someone other than the roster
-    set them (an administrator's rectification, for example).
+    set them (an administrator's rectification, for example). Links (roles, enrolments,
+    guardianships) of people who are not ACTIVE are left as they are and not counted, so that
+    lifting a restriction restores them.
     """
 
     orgs: Counts = field(default_factory=Counts)
@@ -85,10 +87,9 @@ class ImportReport:
             )
         sections: list[tuple[str, list[str]]] = [
             ("Moved to RESTRICTED", self.restricted),
-            ("Kept restricted (listed as active, restricted or erased in Tavle)",
-             self.kept_restricted),
+            ("Kept restricted, though listed as active", self.kept_restricted),
             ("Skipped", [str(skipped) for skipped in self.skipped]),
-            ("Conflicts (kept, not overwritten)", self.conflicts),
+            ("Conflicts", self.conflicts),
         ]
         for title, items in sections:
             if items:

@@ -56,4 +56,3 @@ NATIONAL_ID_DIGITS = 11
 def is_extension(value: str) -> bool:
     """OneRoster extension tokens look like ``ext:something``."""
     return value.startswith("ext:") and len(value) > len("ext:")
-

@@ -80,7 +80,7 @@ class RosterFolder:
         assert len(hits) == 1, (name, sourced_id)
         hits[0].update(values)
         self._write(name, header, rows)
-        return self.line_of(name, sourced_id)
+        return self.line_of(name, values.get("sourcedId", sourced_id))
 
     def append(self, name: str, /, **values: str) -> int:
         """Add a row (unset cells blank); return its line."""

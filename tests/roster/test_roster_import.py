@@ -33,8 +33,10 @@ async def _ids(engine: AsyncEngine) -> dict[str, int]:
 async def _person(engine: AsyncEngine, sourced_id: str) -> dict[str, object]:
     async with engine.connect() as conn:
         row = (
-            await conn.execute(select(people).where(people.c.sourced_id == sourced_id))
-        ).mappings().one()
+            (await conn.execute(select(people).where(people.c.sourced_id == sourced_id)))
+            .mappings()
+            .one()
+        )
         return dict(row)
 
 
@@ -133,9 +135,8 @@ def test_demo_import(roster_db_url: str) -> None:
         assert ola["email"] == "ola.nordmann@elev.example.no"
         assert ola["enabled"] is True
         assert ola["processing_state"] is ProcessingState.ACTIVE
-        assert {ola[f"{f}_source"] for f in ("given_name", "family_name", "email", "national_id")} == {
-            DataSource.ROSTER
-        }
+        fields = ("given_name", "family_name", "email", "national_id")
+        assert {ola[f"{field}_source"] for field in fields} == {DataSource.ROSTER}
         assert ola["created_at"] is not None and ola["created_at"] == ola["updated_at"]
         assert (await _person(engine, "u-t-hansen"))["national_id"] is None
 
@@ -158,7 +159,9 @@ def test_second_import_changes_nothing(roster_db_url: str) -> None:
     run_with_engine(roster_db_url, scenario)
 
 
-def test_tobedeleted_moves_person_to_restricted(roster_db_url: str, demo_copy: RosterFolder) -> None:
+def test_tobedeleted_moves_person_to_restricted(
+    roster_db_url: str, demo_copy: RosterFolder
+) -> None:
     demo_copy.set("users.csv", "u-s-ola", status="tobedeleted")
 
     async def scenario(engine: AsyncEngine) -> None:
@@ -252,9 +255,7 @@ def test_rectified_email_survives_reimport(roster_db_url: str, demo_copy: Roster
     run_with_engine(roster_db_url, scenario)
 
 
-def test_skipped_oneroster_roles_are_reported(
-    roster_db_url: str, demo_copy: RosterFolder
-) -> None:
+def test_skipped_oneroster_roles_are_reported(roster_db_url: str, demo_copy: RosterFolder) -> None:
     proctor = demo_copy.append(
         "roles.csv",
         sourcedId="r-extra-1",
@@ -409,7 +410,9 @@ def test_bom_and_crlf_are_accepted(roster_db_url: str, demo_copy: RosterFolder) 
 def test_thousands_of_users_import_in_seconds(roster_db_url: str, tmp_path: Path) -> None:
     folder = RosterFolder(tmp_path / "big")
     students = 3000
-    users = ["sourcedId,status,enabledUser,username,userIds,givenName,familyName,email,agentSourcedIds"]
+    users = [
+        "sourcedId,status,enabledUser,username,userIds,givenName,familyName,email,agentSourcedIds"
+    ]
     roles = ["sourcedId,status,userSourcedId,roleType,role,orgSourcedId"]
     enrolled = ["sourcedId,status,classSourcedId,schoolSourcedId,userSourcedId,role"]
     for n in range(students):
