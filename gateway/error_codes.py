@@ -43,7 +43,7 @@ def with_codes(errors: list[GraphQLError]) -> list[GraphQLError]:
                 )
             )
             continue
-        if isinstance(original, GraphQLError) and original.extensions.get("code"):
+        if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
             coded.append(error)
             continue
         log.error(
