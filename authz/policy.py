@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -19,6 +20,7 @@ import casbin
 
 # Casbin logs every policy line at INFO on load; keep that out of the gateway log.
 logging.getLogger("casbin").setLevel(logging.WARNING)
+log = logging.getLogger("tavle.policy")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "casbin_model.conf"
@@ -42,6 +44,32 @@ class Policy:
         # guards, so reload() clears them in place rather than replacing them.
         self._memo: dict[tuple[str, str], dict[Relations, bool]] = {}
         self._granting: dict[tuple[str, str], frozenset[str]] = {}
+        self._loaded_mtime = self._mtime()
+        self._next_check = 0.0
+
+    def _mtime(self) -> float:
+        try:
+            return self.policy_path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def refresh_if_changed(self, interval: float = 2.0) -> bool:
+        """Reload when the policy file changed on disk; checked at most every ``interval`` s.
+
+        Every gateway process reads the same file, so an edit reaches all of them within
+        ``interval`` seconds without a broker.
+        """
+        now = time.monotonic()
+        if now < self._next_check:
+            return False
+        self._next_check = now + interval
+        mtime = self._mtime()
+        if mtime == self._loaded_mtime:
+            return False
+        self._loaded_mtime = mtime
+        self.reload()
+        log.info("policy reloaded from %s", self.policy_path)
+        return True
 
     def reload(self) -> None:
         """Re-read the policy file and forget every compiled decision."""

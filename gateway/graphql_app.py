@@ -62,6 +62,7 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
+        self.state.policy.refresh_if_changed()
         person_id, reason = await self._authenticate(request)
         viewer = await load_viewer(self.state.engine, person_id) if person_id is not None else None
         accept = request.headers.get("accept", "")
