@@ -72,6 +72,28 @@ class DataSource(enum.StrEnum):
     ADMINISTRATOR = "ADMINISTRATOR"
 
 
+class PrivacyAction(enum.StrEnum):
+    EXPORT = "EXPORT"
+    RESTRICT = "RESTRICT"
+    LIFT_RESTRICTION = "LIFT_RESTRICTION"
+    ERASE = "ERASE"
+    RECTIFY = "RECTIFY"
+
+
+class PrivacyRequestStatus(enum.StrEnum):
+    AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class ExportFormat(enum.StrEnum):
+    XML = "XML"
+    JSON = "JSON"
+
+
 class AssessmentKind(enum.StrEnum):
     FEEDBACK = "FEEDBACK"
     GOAL_ACHIEVEMENT = "GOAL_ACHIEVEMENT"
@@ -155,6 +177,9 @@ people = Table(
     ),
     _ts("created_at"),
     _ts("updated_at"),
+    # When the person entered the recycle bin / was erased (privacy-actions.md).
+    _ts("restricted_at", nullable=True),
+    _ts("erased_at", nullable=True),
 )
 
 role_assignments = Table(
@@ -386,4 +411,29 @@ audit_entries = Table(
     Column("trace_id", String(32)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+privacy_requests = Table(
+    "privacy_requests",
+    metadata,
+    # A privacy action and, for the slow ones (export, large erasures), its background job: the
+    # row is the job, claimed by a worker through the database (no broker).
+    Column("id", Integer, primary_key=True),
+    Column("action", _enum(PrivacyAction), nullable=False),
+    Column("status", _enum(PrivacyRequestStatus), nullable=False, index=True),
+    Column("subject_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("requested_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("confirmed_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("justification", Text, nullable=False),
+    _ts("created_at"),
+    _ts("completed_at", nullable=True),
+    # JSON list of {category, outcome, count}: the preview before confirmation, the result after.
+    Column("effects", Text, nullable=False, default="[]"),
+    Column("format", _enum(ExportFormat)),
+    Column("file_name", String(255)),
+    _ts("expires_at", nullable=True),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("worker", String(128)),
+    _ts("lease_until", nullable=True),
 )
