@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
-import secrets
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +30,7 @@ from urllib.parse import urlsplit
 import jwt
 from jwt.types import Options
 
+from gateway.keyfile import KeyFileError, load_or_create_key
 from gateway.settings import Settings
 
 __all__ = [
@@ -393,37 +391,10 @@ class _DevelopmentTokens:
 
 
 def _load_or_create_dev_secret(path: Path) -> bytes:
-    """Return the development key kept in ``path``, creating it on first use.
-
-    The key is shared through the file so that tokens printed by ``tavle token`` in one
-    process are accepted by ``tavle serve`` in another. Creation writes a private temporary
-    file and hard-links it into place, which fails if another process won the race; readers
-    therefore never see a partly written key, and the loser simply reads the winner's key.
-    """
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_bytes(DEV_SECRET_BYTES).hex() + "\n")
-            try:
-                os.link(temporary, path)
-                logger.info("Created a development signing key in %s", path)
-            except FileExistsError:
-                pass
-        finally:
-            temporary.unlink(missing_ok=True)
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        logger.warning("%s is readable by other users; it should have mode 0600", path)
     try:
-        secret = bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (UnicodeDecodeError, ValueError) as error:
-        raise AuthConfigurationError(f"{path} does not hold a hex-encoded key") from error
-    if len(secret) < DEV_SECRET_BYTES:
-        raise AuthConfigurationError(f"{path} holds a key shorter than {DEV_SECRET_BYTES} bytes")
-    return secret
+        return load_or_create_key(path, DEV_SECRET_BYTES, "development signing key")
+    except KeyFileError as error:
+        raise AuthConfigurationError(str(error)) from error
 
 
 # --------------------------------------------------------------------------------------------

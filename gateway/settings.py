@@ -105,6 +105,27 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="Casbin policy CSV; default: the shipped authz/policy.csv."
     )
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC key for pseudonym labels; unset means a random key kept in data_dir.",
+    )
+    export_ttl_days: int = Field(
+        default=7, ge=1, description="Days a finished export can be downloaded before deletion."
+    )
+    require_second_administrator: bool = Field(
+        default=True,
+        description="An erasure must be confirmed by another system administrator (four eyes).",
+    )
+    erasure_background_rows: int = Field(
+        default=5000,
+        description="Erasures touching more rows than this run as a background job.",
+    )
+    job_poll_seconds: float = Field(default=1.0, description="How often the job worker polls.")
+    job_lease_seconds: int = Field(
+        default=300,
+        description="A RUNNING job whose lease is older than this is taken over (crashed worker).",
+    )
+    jobs_enabled: bool = Field(default=True, description="Run the background job worker in serve.")
     privacy_notice: PrivacyNoticeSettings = Field(
         default_factory=PrivacyNoticeSettings,
         description="Privacy notice fields, e.g. TAVLE_PRIVACY_NOTICE__CONTROLLER.",
@@ -128,6 +149,10 @@ class Settings(BaseSettings):
     def graphiql_enabled(self) -> bool:
         """GraphiQL is a development tool: served only while development login is on."""
         return self.graphiql and self.dev_auth_enabled
+
+    @property
+    def export_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,0 +1,49 @@
+"""Secret keys kept in the data folder, created on first use (development signing key,
+pseudonym key), so that several processes on one data folder share them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class KeyFileError(Exception):
+    """The key file exists but does not hold a usable key."""
+
+
+def load_or_create_key(path: Path, size: int, purpose: str) -> bytes:
+    """Return the key kept in ``path``, creating a random ``size``-byte key on first use.
+
+    Creation writes a private temporary file and hard-links it into place, which fails if another
+    process won the race; readers therefore never see a partly written key, and the loser simply
+    reads the winner's key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_bytes(size).hex() + "\n")
+            try:
+                os.link(temporary, path)
+                logger.info("Created a %s in %s", purpose, path)
+            except FileExistsError:
+                pass
+        finally:
+            temporary.unlink(missing_ok=True)
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        logger.warning("%s is readable by other users; it should have mode 0600", path)
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (UnicodeDecodeError, ValueError) as error:
+        raise KeyFileError(f"{path} does not hold a hex-encoded key") from error
+    if len(key) < size:
+        raise KeyFileError(f"{path} holds a key shorter than {size} bytes")
+    return key
