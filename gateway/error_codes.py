@@ -46,6 +46,17 @@ def with_codes(errors: list[GraphQLError]) -> list[GraphQLError]:
         if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
             coded.append(error)
             continue
+        if isinstance(original, GraphQLError) and error.path is None:
+            # A variable of the wrong type: graphql-core wraps its own coercion error. A request
+            # error, not an internal one.
+            coded.append(
+                GraphQLError(
+                    error.message,
+                    nodes=error.nodes,
+                    extensions={**(error.extensions or {}), "code": _request_error_code(error)},
+                )
+            )
+            continue
         log.error(
             "unhandled %s at %s",
             type(original).__name__,

@@ -92,7 +92,14 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             await self._write_read_audit(context)
         if result.errors:
             result.errors = with_codes(result.errors)
-        return await super().process_result(request, result)
+        response = await super().process_result(request, result)
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            # A request error (the document did not parse or validate, a variable did not
+            # coerce): execution never started, so the response has no "data" entry (GraphQL
+            # spec, "Response Format"), which create_response turns into a 400 for
+            # application/graphql-response+json.
+            response.pop("data", None)
+        return response
 
     async def _write_read_audit(self, context: RequestContext) -> None:
         assert context.viewer is not None

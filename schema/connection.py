@@ -43,7 +43,11 @@ def decode_cursor(cursor: str | None) -> int | None:
         prefix, _, key = raw.partition(":")
         if prefix != "cursor":
             raise ValueError(prefix)
-        return int(key)
+        sort_key = int(key)
+        # Sort keys are 32-bit ids; a larger number would make the database driver fail.
+        if not 0 <= sort_key <= 2**31 - 1:
+            raise ValueError(key)
+        return sort_key
     except ValueError as exc:
         raise GraphQLError(
             f"'{cursor[:64]}' is not a valid cursor", extensions={"code": "BAD_USER_INPUT"}

@@ -12,6 +12,10 @@ import binascii
 import strawberry
 from graphql import GraphQLError
 
+#: Internal ids are positive 32-bit integers (``Integer`` primary keys). Anything outside that
+#: range is not one of ours, and would make the database driver fail (an internal error).
+MAX_LOCAL_ID = 2**31 - 1
+
 
 def to_global_id(type_name: str, local_id: int | str) -> strawberry.ID:
     raw = f"{type_name}:{local_id}".encode()
@@ -23,7 +27,10 @@ def from_global_id(global_id: str) -> tuple[str, int]:
     padded = global_id + "=" * (-len(global_id) % 4)
     try:
         type_name, _, local = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        return type_name, int(local)
+        pk = int(local)
+        if not 0 < pk <= MAX_LOCAL_ID:
+            raise ValueError(local)
+        return type_name, pk
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise GraphQLError(
             f"'{global_id[:64]}' is not a valid id", extensions={"code": "BAD_USER_INPUT"}

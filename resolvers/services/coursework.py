@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authz.relations import Facts
 from resolvers import scopes as s
 from resolvers.builders import display_name
 from resolvers.errors import bad_input
+from resolvers.fetch import Row
 from resolvers.services.actor import Actor, inserted_id, now, require_text
 from store import tables as t
 from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatus
@@ -130,6 +132,29 @@ async def submit_answer(
     return submission_id
 
 
+async def _assessed_course(
+    actor: Actor, conn: AsyncConnection, course_id: int, student_id: int
+) -> Row:
+    """The course an assessment is registered in, if the viewer may register in it at all.
+
+    Usually a course the viewer may see. A contact teacher, though, registers remarks and
+    absence in any course their student is enrolled in without being a member of it
+    (access-policy.md, write rule of ``assess``), so for them the student's enrolment is enough.
+    """
+    if student_id in actor.viewer.contact_students:
+        c, e = t.courses.c, t.enrolments.c
+        school_id = (
+            await conn.execute(
+                select(c.school_id)
+                .join(t.enrolments, e.course_id == c.id)
+                .where(c.id == course_id, e.person_id == student_id, e.role == CourseRole.STUDENT)
+            )
+        ).scalar()
+        if school_id is not None:
+            return {"id": course_id, "school_id": school_id}
+    return await actor.visible_row(conn, s.COURSE, course_id, "Course")
+
+
 async def assess(
     actor: Actor,
     student_id: int,
@@ -142,7 +167,7 @@ async def assess(
     if grade is not None and len(grade) > 64:
         raise bad_input("'grade' is longer than 64 characters")
     async with actor.engine.begin() as conn:
-        course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        course = await _assessed_course(actor, conn, course_id, student_id)
         await actor.visible_row(conn, s.USER, student_id, "User")
         actor.require(
             Facts(course=course_id, school=course["school_id"], student=student_id),
