@@ -253,6 +253,19 @@ def _preferences_loader(ctx: RequestContext) -> DataLoader[int, list[Preference]
     return DataLoader(load_fn=load)
 
 
+def _conversation_people_loader(ctx: RequestContext) -> DataLoader[int, User | None]:
+    """People as reached inside a conversation: see ``scopes.conversation_people_select``."""
+
+    async def load(keys: list[int]) -> list[User | None]:
+        with tracer.start_as_current_span("load UserByConversation"):
+            stmt = s.conversation_people_select(ctx)
+            rows = await by_ids(ctx.engine, stmt, s.USER.key, keys)
+            found = {user.pk: user for user in await materialize_users(ctx, list(rows.values()))}
+            return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """All loaders of one request. Created lazily: most requests touch only a few."""
 
@@ -260,6 +273,7 @@ class Loaders:
         people = t.people
         courses = t.courses
         self.users = by_id_loader(ctx, s.USER)
+        self.conversation_people = _conversation_people_loader(ctx)
         self.schools = by_id_loader(ctx, s.SCHOOL)
         self.courses = by_id_loader(ctx, s.COURSE)
         self.assignments = by_id_loader(ctx, s.ASSIGNMENT)

@@ -96,6 +96,27 @@ USER = Scope(
     always=_p.processing_state == ProcessingState.ACTIVE,
 )
 
+
+def conversation_people_select(ctx: ScopeContext) -> Select[*tuple[Any, ...]]:
+    """People as reached inside a conversation (``Conversation.participants``, ``Message.author``).
+
+    access-policy.md, "Communication": participants read a conversation and its messages
+    *including* ``author`` and ``participants``. So besides the people the User row rule shows,
+    these paths show the people the viewer shares a conversation with (a teacher's message to
+    two guardians who otherwise cannot see each other). Lookups and every other list keep the
+    User row rule alone; field rules are unchanged; restricted people still do not resolve.
+    """
+    condition = visible(USER, ctx)
+    viewer = ctx.viewer
+    if not ctx.bypass and viewer is not None:
+        cp = t.conversation_participants.c
+        mine = select(cp.conversation_id).where(cp.person_id == viewer.person_id)
+        fellows = select(cp.person_id).where(cp.conversation_id.in_(mine))
+        active = USER.always if USER.always is not None else true()
+        condition = or_(condition, and_(active, USER.key.in_(fellows)))
+    return select(*USER.columns).select_from(USER.source).where(condition)
+
+
 SCHOOL = Scope(
     "School",
     t.schools,

@@ -62,7 +62,14 @@ class Message(Node):
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await _user(info, self.author_pk, "Message.author")
+        # A fellow participant, even one the User row rule hides elsewhere (access-policy.md,
+        # "Communication": messages are read *including* their author).
+        if self.author_pk is None:
+            return None
+        found = await info.context.loaders.conversation_people.load(self.author_pk)
+        if found is None:
+            info.context.missing(info, "Message.author")
+        return found
 
 
 @strawberry.type
@@ -74,7 +81,9 @@ class Conversation(Node):
 
     @strawberry.field
     async def participants(self, info: Info) -> list[User] | None:
-        found = await info.context.loaders.users.load_many(sorted(self.participant_pks))
+        found = await info.context.loaders.conversation_people.load_many(
+            sorted(self.participant_pks)
+        )
         return [user for user in found if user is not None]
 
     @strawberry.field
