@@ -28,8 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from authz.guard import schema_coordinates
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Action, Policy
 from authz.problems import ProblemLog
+from authz.pseudonyms import Pseudonyms
 from authz.relations import BASE_RELATIONS
 from authz.viewer import Viewer
+from gateway.keyfile import pseudonym_key
 from gateway.settings import Settings
 
 # schema before resolvers: importing resolvers.context first is circular (it imports schema's
@@ -139,6 +141,7 @@ def _context(
         viewer=viewer,
         problems=ProblemLog(settings.max_field_errors),
         loaders=None,  # type: ignore[arg-type]
+        pseudonyms=Pseudonyms(pseudonym_key(settings)),
         bypass=bypass,
     )
     return ctx
@@ -211,8 +214,10 @@ async def explain(settings: Settings, viewer: str, object_id: str, field: str) -
         out.append(f"row:        visible (row scope {type_name}); granted by:")
         out.extend(f"              {g.render()}" for g in see_grants)
         if not see_grants:
-            out.append("              (no see line matched the Python relations; see the row "
-                       "scope in resolvers/scopes.py)")
+            out.append(
+                "              (no see line matched the Python relations; see the row "
+                "scope in resolvers/scopes.py)"
+            )
     else:
         out.append(
             f"row:        not visible: the {type_name} row scope hides this object from {viewer},"
@@ -223,9 +228,11 @@ async def explain(settings: Settings, viewer: str, object_id: str, field: str) -
         if not see_grants:
             out.append(f"            {viewer} holds none of these relations to the object")
         else:
-            out.append("            note: the Python relations satisfy "
-                       f"{see_grants[0].render()}, but the SQL row rule does not; "
-                       "relations.py's two paths disagree")
+            out.append(
+                "            note: the Python relations satisfy "
+                f"{see_grants[0].render()}, but the SQL row rule does not; "
+                "relations.py's two paths disagree"
+            )
     out.append(f"relations:  {_relations_text(policy, held)}")
 
     field_grants, field_lines = _grants(policy, held, coordinate, "read")
@@ -235,8 +242,11 @@ async def explain(settings: Settings, viewer: str, object_id: str, field: str) -
         out.append("              (none: the field is denied to everyone, deny by default)")
 
     if allowed:
-        out.append("granted by: " + field_grants[0].render() if field_grants else
-                   "granted by: (policy allows, but no line matched; check g implications)")
+        out.append(
+            "granted by: " + field_grants[0].render()
+            if field_grants
+            else "granted by: (policy allows, but no line matched; check g implications)"
+        )
         out.extend(f"also:       {g.render()}" for g in field_grants[1:])
     elif found.visible:
         wanted = sorted({rule[0] for rule in field_lines})
@@ -258,4 +268,3 @@ async def explain(settings: Settings, viewer: str, object_id: str, field: str) -
             )
         out.append(f"denied:     the row is not visible to {viewer}")
     return "\n".join(out), allowed
-

@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gateway.exports import download_export
 from gateway.graphql_app import TavleGraphQL
+from gateway.jobs import RunningWorker
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
 from gateway.telemetry import configure_tracing, instrument_engine
@@ -50,8 +52,13 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(settings.resolved_database_url())
         instrument_engine(app_state.engine)
-        yield
-        await app_state.engine.dispose()
+        worker = RunningWorker(settings, app_state.job_handlers) if settings.jobs_enabled else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await app_state.engine.dispose()
 
     routes = [
         Route(
@@ -59,6 +66,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             TavleGraphQL(app_state, graphql_ide=graphiql, allow_queries_via_get=False),
             methods=["GET", "POST"],
         ),
+        Route("/privacy/exports/{requestId}", download_export, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

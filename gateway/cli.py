@@ -1,5 +1,5 @@
 """The ``tavle`` command line (interfaces.md): serve, import-roster, token, export-schema,
-explain, seed-demo."""
+explain, seed-demo, audit verify."""
 
 from __future__ import annotations
 
@@ -123,6 +123,25 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from store.audit_verify import Verdict, verify_chain
+    from store.db import make_engine, migrate
+
+    url = _settings(args).resolved_database_url()
+
+    async def run() -> Verdict:
+        await migrate(url)
+        engine = make_engine(url)
+        try:
+            return await verify_chain(engine, batch_size=args.batch_size)
+        finally:
+            await engine.dispose()
+
+    verdict = asyncio.run(run())
+    print(verdict.render(), file=sys.stdout if verdict.ok else sys.stderr)
+    return 0 if verdict.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tavle", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = with_db(sub.add_parser("seed-demo", help="load the demo school and its activity"))
     seed.set_defaults(func=cmd_seed_demo)
+
+    aud = sub.add_parser("audit", help="audit log tools")
+    aud_sub = aud.add_subparsers(dest="audit_command", required=True)
+    verify = with_db(aud_sub.add_parser("verify", help="check the audit log's hash chain"))
+    verify.add_argument(
+        "--batch-size", type=int, default=1000, help="entries read per query (default 1000)"
+    )
+    verify.set_defaults(func=cmd_audit_verify)
     return parser
 
 

@@ -411,72 +411,140 @@ async def _coursework(d: _Demo) -> None:
 
     # --- Assessments ------------------------------------------------------------------------
     await d.assess(
-        "larer.hansen", "elev.ola", BJS_MAT8, F, submission_id=ola_fractions,
+        "larer.hansen",
+        "elev.ola",
+        BJS_MAT8,
+        F,
+        submission_id=ola_fractions,
         comment="Fin innsats! Se igjen på 3.18: du må finne fellesnevner før du legger sammen.",
     )
     await d.assess(
-        "larer.hansen", "elev.ola", BJS_MAT8, F, submission_id=ola_equations,
+        "larer.hansen",
+        "elev.ola",
+        BJS_MAT8,
+        F,
+        submission_id=ola_equations,
         comment="Riktige svar, men husk å levere innen fristen neste gang.",
     )
     await d.assess(
-        "larer.dahl", "elev.ola", BJS_NOR8, F, submission_id=ola_story,
+        "larer.dahl",
+        "elev.ola",
+        BJS_NOR8,
+        F,
+        submission_id=ola_story,
         comment="Spennende vendepunkt i heisen! Jobb videre med dialog og tegnsetting.",
     )
     await d.assess(
-        "larer.lie", "elev.emma", BJS_ENG9, F, submission_id=emma_essay,
+        "larer.lie",
+        "elev.emma",
+        BJS_ENG9,
+        F,
+        submission_id=emma_essay,
         comment="Well structured and well argued. Work on linking words between paragraphs.",
     )
     await d.assess(
-        "larer.berg", "elev.henrik", BJS_MAT9, F, submission_id=henrik_linear,
+        "larer.berg",
+        "elev.henrik",
+        BJS_MAT9,
+        F,
+        submission_id=henrik_linear,
         comment="Bra! Skjæringspunkt finner du ved å sette uttrykkene lik hverandre.",
     )
     await d.assess(
-        "larer.moen", "elev.nora", SAG_NAT9, F, submission_id=nora_lab,
+        "larer.moen",
+        "elev.nora",
+        SAG_NAT9,
+        F,
+        submission_id=nora_lab,
         comment="Grundig rapport. Drøftingen kan si mer om feilkilder.",
     )
     await d.assess(
-        "larer.nilsen", "elev.sofie", SAG_MAT8, F, submission_id=sofie_geometry,
+        "larer.nilsen",
+        "elev.sofie",
+        SAG_MAT8,
+        F,
+        submission_id=sofie_geometry,
         comment="Helt riktig, og en fin skisse med mål.",
     )
     await d.assess(
-        "larer.hansen", "elev.ola", BJS_MAT8, G, grade="4",
+        "larer.hansen",
+        "elev.ola",
+        BJS_MAT8,
+        G,
+        grade="4",
         comment="God måloppnåelse i brøk og desimaltall.",
     )
     await d.assess(
-        "larer.dahl", "elev.amina", BJS_NOR8, G, grade="5",
+        "larer.dahl",
+        "elev.amina",
+        BJS_NOR8,
+        G,
+        grade="5",
         comment="Svært god forståelse av sjangertrekk i novellen.",
     )
     await d.assess(
-        "larer.berg", "elev.henrik", BJS_MAT9, G, grade="3",
+        "larer.berg",
+        "elev.henrik",
+        BJS_MAT9,
+        G,
+        grade="3",
         comment="Middels måloppnåelse i lineære funksjoner.",
     )
     await d.assess(
-        "larer.strand", "elev.nora", SAG_ENG9, G, grade="5",
+        "larer.strand",
+        "elev.nora",
+        SAG_ENG9,
+        G,
+        grade="5",
         comment="Very good oral presentation of the book.",
     )
     await d.assess(
-        "larer.dahl", "elev.filip", BJS_NOR8, R, grade="Orden",
+        "larer.dahl",
+        "elev.filip",
+        BJS_NOR8,
+        R,
+        grade="Orden",
         comment="Har ikke hatt med bøker eller skrivesaker tre ganger denne måneden.",
     )
     await d.assess(
-        "larer.hansen", "elev.ola", BJS_8A, R, grade="Atferd",
+        "larer.hansen",
+        "elev.ola",
+        BJS_8A,
+        R,
+        grade="Atferd",
         comment="Forstyrret undervisningen i klassens time etter flere påminnelser.",
     )
     await d.assess(
-        "larer.hansen", "elev.jakob", BJS_MAT8, A, grade="2 timer",
+        "larer.hansen",
+        "elev.jakob",
+        BJS_MAT8,
+        A,
+        grade="2 timer",
         comment="Ugyldig fravær, 2 timer. Foresatte er kontaktet.",
     )
     await d.assess(
-        "larer.moen", "elev.aksel", SAG_NAT9, A, grade="1 dag",
+        "larer.moen",
+        "elev.aksel",
+        SAG_NAT9,
+        A,
+        grade="1 dag",
         comment="Dokumentert fravær (legetime).",
     )
     # Half-year grades in Matematikk 8 (BJS) that nobody publishes.
     await d.assess(
-        "larer.hansen", "elev.ola", BJS_MAT8, H, grade="4",
+        "larer.hansen",
+        "elev.ola",
+        BJS_MAT8,
+        H,
+        grade="4",
         comment="Stabil innsats. Arbeid videre med likninger.",
     )
     await d.assess(
-        "larer.hansen", "elev.jakob", BJS_MAT8, H, grade="3",
+        "larer.hansen",
+        "elev.jakob",
+        BJS_MAT8,
+        H,
+        grade="3",
         comment="Kan mer enn han viser på prøver; lever leksene.",
     )
     # Half-year grades in Norsk 8 (BJS) and Naturfag 9 (SAG), published by the school leaders.
@@ -580,7 +648,9 @@ async def _communication(d: _Demo) -> None:
 
 async def _personal(d: _Demo) -> None:
     await d.document(
-        "larer.hansen", "Planlegging uke 3", "Man: repetisjon. Ons: prøve. Fre: klassens time.",
+        "larer.hansen",
+        "Planlegging uke 3",
+        "Man: repetisjon. Ons: prøve. Fre: klassens time.",
         None,
     )
     await d.document("elev.ola", "Huskeliste", "Lånekort, gymtøy, levere novelle.", None)
@@ -598,7 +668,9 @@ async def _personal(d: _Demo) -> None:
         BJS_NOR8,
     )
     await d.document(
-        "elev.ola", "Gruppenotater", "Gruppe 2: Ola, Amina og Filip. Tema: et uventet møte.",
+        "elev.ola",
+        "Gruppenotater",
+        "Gruppe 2: Ola, Amina og Filip. Tema: et uventet møte.",
         BJS_NOR8,
     )
     await d.document(

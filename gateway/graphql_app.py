@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -14,12 +13,12 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types.execution import ExecutionResult
 
 from authz.problems import ProblemLog
-from gateway.auth import AuthenticationError, Authenticator, SigningKeysUnavailableError
 from gateway.error_codes import with_codes
+from gateway.request_auth import authenticate_request
 from gateway.state import AppState
 from resolvers.context import RequestContext
 from resolvers.loaders import Loaders
-from resolvers.viewer import find_person_id, load_viewer
+from resolvers.viewer import load_viewer
 from store import audit
 
 log = logging.getLogger("tavle.graphql")
@@ -40,24 +39,7 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         self.bypass = bypass
 
     async def _authenticate(self, request: Request | WebSocket) -> tuple[int | None, str | None]:
-        authenticator: Authenticator = self.state.authenticator
-        header = request.headers.get("authorization")
-        try:
-            if self.state.settings.jwks_url is not None:
-                principal = await asyncio.to_thread(authenticator.authenticate, header)
-            else:
-                principal = authenticator.authenticate(header)
-        except SigningKeysUnavailableError as exc:
-            log.warning("signing keys unavailable: %s", exc.reason)
-            return None, exc.reason
-        except AuthenticationError as exc:
-            return None, exc.reason
-        if principal is None:
-            return None, None
-        person_id = await find_person_id(self.state.engine, principal.subject)
-        if person_id is None:
-            return None, "the token's subject is not an active person here"
-        return person_id, None
+        return await authenticate_request(self.state, request)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -76,6 +58,7 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             viewer=viewer,
             problems=problems,
             loaders=None,  # type: ignore[arg-type]
+            pseudonyms=self.state.pseudonyms,
             bypass=self.bypass,
             request=request,
             response=response,

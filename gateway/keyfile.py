@@ -9,6 +9,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from gateway.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,3 +49,14 @@ def load_or_create_key(path: Path, size: int, purpose: str) -> bytes:
     if len(key) < size:
         raise KeyFileError(f"{path} holds a key shorter than {size} bytes")
     return key
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The configured pseudonym key, or a random one kept in the data folder (shared by every
+    process on it; losing it changes every label, so back it up with the database)."""
+    configured = settings.pseudonym_key.get_secret_value()
+    if configured:
+        if len(configured) < 32:
+            raise ValueError("TAVLE_PSEUDONYM_KEY must be at least 32 characters")
+        return configured.encode()
+    return load_or_create_key(settings.data_dir / "pseudonym-key", 32, "pseudonym key")

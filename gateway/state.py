@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
+from authz.pseudonyms import Pseudonyms
 from gateway.auth import Authenticator
+from gateway.jobs import Handler
+from gateway.keyfile import pseudonym_key
 from gateway.settings import Settings
 from gateway.telemetry import OperationSpan
 from schema.build import build_schema
 from store.db import make_engine
+from store.tables import PrivacyAction
 
 
 @dataclass
@@ -24,6 +28,10 @@ class AppState:
     #: the same schema without field guards, for the benchmark's unguarded run only
     unguarded_schema: strawberry.Schema
     authenticator: Authenticator
+    pseudonyms: Pseudonyms
+    #: background job handlers by action; the privacy services register theirs here and the
+    #: worker started in the lifespan (``gateway.jobs``) runs them
+    job_handlers: dict[PrivacyAction, Handler] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:
@@ -36,4 +44,5 @@ class AppState:
             schema=build_schema(policy, extensions),
             unguarded_schema=build_schema(None, extensions),
             authenticator=Authenticator.from_settings(settings),
+            pseudonyms=Pseudonyms(pseudonym_key(settings)),
         )

@@ -49,6 +49,30 @@ def build_user(ctx: RequestContext, row: Row, schools: frozenset[int]) -> User:
     )
 
 
+PSEUDONYM_RELATIONS: frozenset[str] = frozenset({"row", "anyone", "authenticated", "pseudonym"})
+
+
+def build_pseudonym(ctx: RequestContext, person_id: int) -> User:
+    """The stand-in for a restricted or erased author: a stable label, nothing else.
+
+    Its id is derived from the label, never the person's id, and ``pk`` is -1 so no nested
+    resolver can reach the person's rows.
+    """
+    label = ctx.pseudonyms.label(person_id)
+    return User(
+        id=to_global_id("Pseudonym", label),
+        is_pseudonym=True,
+        display_name=ctx.pseudonyms.display_name(person_id),
+        first_name=None,
+        last_name=None,
+        email=None,
+        processing_state=None,
+        pk=-1,
+        national_id_value=None,
+        tavle_rels=PSEUDONYM_RELATIONS,
+    )
+
+
 def build_school(ctx: RequestContext, row: Row) -> School:
     pk = row["id"]
     return School(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.policy import Policy
 from authz.problems import ProblemLog
+from authz.pseudonyms import Pseudonyms
 from authz.relations import ROOT_ANONYMOUS, ROOT_AUTHENTICATED
 from authz.viewer import Viewer
 from gateway.settings import Settings
@@ -20,6 +21,7 @@ from schema.ids import expect_id
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
+    from schema.user import User
 
 
 @dataclass
@@ -39,6 +41,7 @@ class RequestContext:
     viewer: Viewer | None
     problems: ProblemLog
     loaders: Loaders
+    pseudonyms: Pseudonyms
     trace_id: str | None = None
     #: True only in the benchmark's unguarded run: no row rules, no field guards.
     bypass: bool = False
@@ -64,6 +67,11 @@ class RequestContext:
             viewer=self.require_viewer(),
             trace_id=self.trace_id,
         )
+
+    def pseudonym_user(self, person_id: int) -> User:
+        from resolvers.builders import build_pseudonym
+
+        return build_pseudonym(self, person_id)
 
     def page_args(self, first: int | None, after: str | None) -> PageArgs:
         return PageArgs.parse(

@@ -24,7 +24,7 @@ from schema.coursework import Attachment
 from schema.ids import to_global_id
 from schema.user import Notification, Preference, RoleAssignment, User
 from store import tables as t
-from store.tables import CourseRole
+from store.tables import CourseRole, ProcessingState
 
 T = TypeVar("T")
 Materialize = Callable[[RequestContext, Sequence[Row]], Awaitable[list[T]]]
@@ -266,6 +266,22 @@ def _conversation_people_loader(ctx: RequestContext) -> DataLoader[int, User | N
     return DataLoader(load_fn=load)
 
 
+def _person_states_loader(ctx: RequestContext) -> DataLoader[int, ProcessingState | None]:
+    """Processing state by person, asked only for people who did not resolve: it tells a
+    restricted or erased author (shown as a pseudonym) from someone the viewer may not see."""
+
+    async def load(keys: list[int]) -> list[ProcessingState | None]:
+        p = t.people.c
+        stmt = select(p.id, p.processing_state).where(p.id.in_(sorted(set(keys))))
+        found = {
+            row["id"]: ProcessingState(row["processing_state"])
+            for row in await run(ctx.engine, stmt)
+        }
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """All loaders of one request. Created lazily: most requests touch only a few."""
 
@@ -273,6 +289,7 @@ class Loaders:
         people = t.people
         courses = t.courses
         self.users = by_id_loader(ctx, s.USER)
+        self.person_states = _person_states_loader(ctx)
         self.conversation_people = _conversation_people_loader(ctx)
         self.schools = by_id_loader(ctx, s.SCHOOL)
         self.courses = by_id_loader(ctx, s.COURSE)

@@ -9,7 +9,7 @@ query for a guarded type in ``resolvers``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, Unpack
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, FromClause, Select, and_, false, or_, select, true
 
@@ -68,7 +68,7 @@ def visible(scope: Scope, ctx: ScopeContext) -> ColumnElement[bool]:
 
 def scoped_select(
     scope: Scope, ctx: ScopeContext, source: FromClause | None = None
-) -> Select[Unpack[tuple[Any, ...]]]:
+) -> Select[*tuple[Any, ...]]:
     """``SELECT <scope columns> FROM <source> WHERE <visible>``; callers add their own filters."""
     return (
         select(*scope.columns)
@@ -79,6 +79,12 @@ def scoped_select(
 
 _c = t.courses.c
 _p = t.people.c
+
+#: Restricted and erased people (privacy-actions.md). Their student answers and the assessments
+#: about them are hidden from everyone, and so are material and events only they could see; what
+#: they wrote for others stays visible under a pseudonym (resolved in ``schema``). NOT IN over
+#: this small set is cheaper than joining every row to ``people``.
+_inactive_people = select(_p.id).where(_p.processing_state != ProcessingState.ACTIVE)
 
 USER = Scope(
     "User",
@@ -179,6 +185,7 @@ SUBMISSION = Scope(
         owner=_s.student_id, student=_s.student_id, course=_a.course_id, school=_c.school_id
     ),
     _s.id,
+    always=_s.student_id.not_in(_inactive_people),
 )
 
 _x = t.assessments.c
@@ -203,6 +210,7 @@ ASSESSMENT = Scope(
         student=_x.student_id, course=_x.course_id, school=_c.school_id, published=_x.published
     ),
     _x.id,
+    always=_x.student_id.not_in(_inactive_people),
 )
 
 _post = t.posts.c
@@ -276,6 +284,7 @@ DOCUMENT = Scope(
     ),
     FactColumns(owner=_d.owner_id, course=_d.course_id, school=_c.school_id),
     _d.id,
+    always=_d.course_id.is_not(None) | _d.owner_id.is_(None) | _d.owner_id.not_in(_inactive_people),
 )
 
 _e = t.calendar_events.c
@@ -293,6 +302,7 @@ CALENDAR_EVENT = Scope(
     ),
     FactColumns(owner=_e.owner_id, course=_e.course_id, school=_c.school_id),
     _e.id,
+    always=_e.course_id.is_not(None) | _e.owner_id.is_(None) | _e.owner_id.not_in(_inactive_people),
 )
 
 SCOPES: dict[str, Scope] = {

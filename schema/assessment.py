@@ -8,10 +8,10 @@ import strawberry
 
 from resolvers.context import Info
 from schema.course import Course
-from schema.coursework import Submission, _course, _user
+from schema.coursework import Submission, _course
 from schema.enums import AssessmentKind
 from schema.node import Node
-from schema.user import User
+from schema.user import User, person
 
 
 @strawberry.type
@@ -32,7 +32,7 @@ class Assessment(Node):
 
     @strawberry.field
     async def student(self, info: Info) -> User | None:
-        return await _user(info, self.student_pk, "Assessment.student")
+        return await person(info, self.student_pk, "Assessment.student", when_inactive="hidden")
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
@@ -40,7 +40,7 @@ class Assessment(Node):
 
     @strawberry.field
     async def assessor(self, info: Info) -> User | None:
-        return await _user(info, self.assessor_pk, "Assessment.assessor")
+        return await person(info, self.assessor_pk, "Assessment.assessor", when_inactive="hidden")
 
     @strawberry.field
     async def submission(self, info: Info) -> Submission | None:

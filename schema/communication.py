@@ -9,9 +9,9 @@ import strawberry
 from resolvers.context import Info
 from schema.connection import Connection
 from schema.course import Course
-from schema.coursework import _course, _user
+from schema.coursework import _course
 from schema.node import Node
-from schema.user import User
+from schema.user import User, person
 
 
 @strawberry.type
@@ -25,7 +25,7 @@ class Comment(Node):
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await _user(info, self.author_pk, "Comment.author")
+        return await person(info, self.author_pk, "Comment.author", when_inactive="pseudonym")
 
 
 @strawberry.type
@@ -44,7 +44,7 @@ class Post(Node):
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await _user(info, self.author_pk, "Post.author")
+        return await person(info, self.author_pk, "Post.author", when_inactive="pseudonym")
 
     @strawberry.field
     async def comments(self, info: Info) -> list[Comment] | None:
@@ -64,12 +64,9 @@ class Message(Node):
     async def author(self, info: Info) -> User | None:
         # A fellow participant, even one the User row rule hides elsewhere (access-policy.md,
         # "Communication": messages are read *including* their author).
-        if self.author_pk is None:
-            return None
-        found = await info.context.loaders.conversation_people.load(self.author_pk)
-        if found is None:
-            info.context.missing(info, "Message.author")
-        return found
+        return await person(
+            info, self.author_pk, "Message.author", when_inactive="pseudonym", via_conversation=True
+        )
 
 
 @strawberry.type

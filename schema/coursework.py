@@ -12,7 +12,7 @@ from schema.connection import Connection
 from schema.course import Course
 from schema.enums import SubmissionStatus
 from schema.node import Node
-from schema.user import User
+from schema.user import User, person
 
 if TYPE_CHECKING:
     from schema.assessment import Assessment
@@ -22,15 +22,6 @@ AssessmentT = Annotated["Assessment", strawberry.lazy("schema.assessment")]
 
 async def _course(info: Info, course_pk: int, coordinate: str) -> Course | None:
     found: Course | None = await info.context.loaders.courses.load(course_pk)
-    if found is None:
-        info.context.missing(info, coordinate)
-    return found
-
-
-async def _user(info: Info, person_pk: int | None, coordinate: str) -> User | None:
-    if person_pk is None:
-        return None
-    found: User | None = await info.context.loaders.users.load(person_pk)
     if found is None:
         info.context.missing(info, coordinate)
     return found
@@ -54,7 +45,7 @@ class Assignment(Node):
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await _user(info, self.author_pk, "Assignment.author")
+        return await person(info, self.author_pk, "Assignment.author", when_inactive="pseudonym")
 
     @strawberry.field
     async def submissions(
@@ -93,11 +84,13 @@ class Submission(Node):
 
     @strawberry.field
     async def student(self, info: Info) -> User | None:
-        return await _user(info, self.student_pk, "Submission.student")
+        return await person(info, self.student_pk, "Submission.student", when_inactive="hidden")
 
     @strawberry.field
     async def last_opened_by(self, info: Info) -> User | None:
-        return await _user(info, self.last_opened_by_pk, "Submission.lastOpenedBy")
+        return await person(
+            info, self.last_opened_by_pk, "Submission.lastOpenedBy", when_inactive="hidden"
+        )
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment] | None:
@@ -108,4 +101,4 @@ class Submission(Node):
         return await info.context.loaders.assessments_by_submission.load(self.pk)
 
 
-__all__ = ["Assignment", "Attachment", "Submission", "_course", "_user"]
+__all__ = ["Assignment", "Attachment", "Submission", "_course"]

@@ -8,9 +8,9 @@ import strawberry
 
 from resolvers.context import Info
 from schema.course import Course
-from schema.coursework import _course, _user
+from schema.coursework import _course
 from schema.node import Node
-from schema.user import User
+from schema.user import User, person
 
 
 @strawberry.type
@@ -25,7 +25,7 @@ class Document(Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await _user(info, self.owner_pk, "Document.owner")
+        return await person(info, self.owner_pk, "Document.owner", when_inactive="pseudonym")
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
@@ -47,7 +47,7 @@ class CalendarEvent(Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await _user(info, self.owner_pk, "CalendarEvent.owner")
+        return await person(info, self.owner_pk, "CalendarEvent.owner", when_inactive="pseudonym")
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import strawberry
 
@@ -86,20 +86,28 @@ class User(Node):
 
     @strawberry.field
     async def roles(self, info: Info) -> list[RoleAssignment] | None:
+        if self.is_pseudonym:
+            return None
         return await info.context.loaders.roles_by_person.load(self.pk)
 
     @strawberry.field
     async def guardians(self, info: Info) -> list[User] | None:
+        if self.is_pseudonym:
+            return None
         return await info.context.loaders.guardians_by_student.load(self.pk)
 
     @strawberry.field
     async def children(self, info: Info) -> list[User] | None:
+        if self.is_pseudonym:
+            return None
         return await info.context.loaders.children_by_guardian.load(self.pk)
 
     @strawberry.field
     async def courses(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CourseT] | None:
+        if self.is_pseudonym:
+            return None
         args = info.context.page_args(first, after)
         return await info.context.loaders.courses_by_person.load((self.pk, args))
 
@@ -111,17 +119,54 @@ class User(Node):
         after: str | None = None,
         course_id: strawberry.ID | None = None,
     ) -> Connection[SubmissionT] | None:
+        if self.is_pseudonym:
+            return None
         args = info.context.page_args(first, after)
         course_pk = info.context.course_pk(course_id) if course_id is not None else None
         return await info.context.loaders.submissions_by_student.load((self.pk, course_pk, args))
 
     @strawberry.field
     async def notifications(self, info: Info) -> list[Notification] | None:
+        if self.is_pseudonym:
+            return None
         return await info.context.loaders.notifications_by_person.load(self.pk)
 
     @strawberry.field
     async def preferences(self, info: Info) -> list[Preference] | None:
+        if self.is_pseudonym:
+            return None
         return await info.context.loaders.preferences_by_person.load(self.pk)
+
+
+async def person(
+    info: Info,
+    person_pk: int | None,
+    coordinate: str,
+    *,
+    when_inactive: Literal["pseudonym", "hidden"],
+    via_conversation: bool = False,
+) -> User | None:
+    """The person ``person_pk`` as the viewer may see them from ``coordinate``.
+
+    Restricted and erased people never resolve (privacy-actions.md): where they authored
+    something others still see, a stand-in with a stable pseudonym takes their place
+    (``when_inactive="pseudonym"``); elsewhere (an assessor, a student) the field is null without
+    an error. Anyone else the viewer may not see is null + NOT_FOUND.
+    """
+    if person_pk is None:
+        return None
+    loaders = info.context.loaders
+    loader = loaders.conversation_people if via_conversation else loaders.users
+    found: User | None = await loader.load(person_pk)
+    if found is not None:
+        return found
+    state = await loaders.person_states.load(person_pk)
+    if state is not None and state != ProcessingState.ACTIVE:
+        if when_inactive == "pseudonym":
+            return info.context.pseudonym_user(person_pk)
+        return None
+    info.context.missing(info, coordinate)
+    return None
 
 
 __all__ = ["Notification", "PageArgs", "Preference", "RoleAssignment", "School", "User"]

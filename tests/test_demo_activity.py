@@ -8,8 +8,6 @@ visibility claims (unpublished grades, private documents) are checked with the r
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,28 +28,8 @@ from store.db import make_engine
 from store.tables import AssessmentKind, CourseRole, SubmissionStatus
 
 
-def _import_real_roster_package() -> None:
-    """Make ``import roster`` find the project's package, not the ``tests/roster`` folder.
-
-    pytest's default import mode puts ``tests/`` on ``sys.path`` for this module, and there the
-    ``tests/roster`` folder (the roster import tests, no ``__init__``) is picked up as a namespace
-    package named ``roster`` when this file runs on its own.
-    """
-    if getattr(sys.modules.get("roster"), "__file__", None):
-        return
-    sys.modules.pop("roster", None)
-    here = Path(__file__).resolve().parent
-    saved = list(sys.path)
-    sys.path[:] = [entry for entry in saved if Path(entry or ".").resolve() != here]
-    try:
-        importlib.import_module("roster")
-    finally:
-        sys.path[:] = saved
-
-
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    _import_real_roster_package()
     data_dir: Path = tmp_path_factory.mktemp("demo")
     settings = Settings(data_dir=data_dir, database_url=None)
     assert asyncio.run(ensure_demo(settings, DEMO_ROSTER)) is True

@@ -1,0 +1,133 @@
+"""``GET /privacy/exports/{requestId}``: download a finished export (interfaces.md, HTTP).
+
+Only system administrators may download. The caller is checked *before* the request is looked
+up, so an anonymous caller or a non-administrator learns nothing about which exports exist.
+Then: unknown id → 404, not finished → 409, past ``expires_at`` → 410 (and the file is deleted
+on the spot rather than at the next sweep), otherwise the file, streamed, and a
+``DOWNLOAD_EXPORT`` audit entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import IO
+
+from graphql import GraphQLError
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from gateway.request_auth import authenticate_request
+from gateway.state import AppState
+from resolvers.viewer import load_viewer
+from schema.ids import expect_id, to_global_id
+from store import audit, jobs
+from store import tables as t
+from store.tables import ExportFormat, PrivacyAction, PrivacyRequestStatus
+
+log = logging.getLogger("tavle.exports")
+
+CHUNK_BYTES = 64 * 1024
+MEDIA_TYPES = {ExportFormat.XML: "application/xml", ExportFormat.JSON: "application/json"}
+#: exports are personal data: no cache, proxy or browser history may keep a copy
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+_r = t.privacy_requests.c
+
+
+def _error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}},
+        status_code=status,
+        headers={**PRIVATE_HEADERS, **headers},
+    )
+
+
+async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await asyncio.to_thread(handle.read, CHUNK_BYTES):
+            yield chunk
+    finally:
+        handle.close()
+
+
+async def download_export(request: Request) -> Response:
+    state: AppState = request.app.state.tavle
+    person_id, reason = await authenticate_request(state, request)
+    if person_id is None:
+        return _error(
+            401,
+            "UNAUTHENTICATED",
+            reason or "a system administrator's bearer token is required",
+            **{"WWW-Authenticate": "Bearer"},
+        )
+    viewer = await load_viewer(state.engine, person_id)
+    if not viewer.is_sysadmin:
+        return _error(403, "FORBIDDEN", "only system administrators may download exports")
+
+    try:
+        request_id = expect_id(request.path_params["requestId"], "PrivacyRequest")
+    except GraphQLError:
+        return _error(404, "NOT_FOUND", "no such export")
+    async with state.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(_r.status, _r.subject_id, _r.format, _r.file_name, _r.expires_at).where(
+                    _r.id == request_id, _r.action == PrivacyAction.EXPORT
+                )
+            )
+        ).first()
+    if row is None:
+        return _error(404, "NOT_FOUND", "no such export")
+    if row.status != PrivacyRequestStatus.COMPLETED:
+        return _error(409, "NOT_READY", f"the export is not available: it is {row.status}")
+
+    export_dir = state.settings.export_dir
+    now = datetime.now(UTC)
+    if row.expires_at is not None and row.expires_at < now:
+        await jobs.expire_exports(state.engine, export_dir, now, only=request_id)
+        return _error(410, "EXPIRED", "the export has expired and its file was deleted")
+    if row.file_name is None:
+        return _error(410, "EXPIRED", "the export file is no longer available")
+    path = jobs.export_path(export_dir, row.file_name)
+    try:
+        # Opened before the response starts: a sweep deleting the file meanwhile cannot cut the
+        # download short (the open handle keeps the data until it is closed).
+        handle = await asyncio.to_thread(path.open, "rb")
+    except FileNotFoundError:
+        log.warning("privacy request %d: export file missing", request_id)
+        return _error(410, "EXPIRED", "the export file is no longer available")
+    try:
+        size = os.fstat(handle.fileno()).st_size
+        async with state.engine.begin() as conn:
+            await audit.append(
+                conn,
+                audit.AuditEvent(
+                    actor_id=person_id,
+                    action="DOWNLOAD_EXPORT",
+                    target_type="PrivacyRequest",
+                    target_id=request_id,
+                    subject_id=row.subject_id,
+                ),
+            )
+    except BaseException:
+        handle.close()
+        raise
+
+    export_format = ExportFormat(row.format or ExportFormat.JSON)
+    # The canonical id, not the path's text: base64 decoding tolerates stray characters, which
+    # must not reach a header.
+    file_name = f"tavle-export-{to_global_id('PrivacyRequest', request_id)}.{export_format.lower()}"
+    return StreamingResponse(
+        _chunks(handle),
+        media_type=MEDIA_TYPES[export_format],
+        headers={
+            **PRIVATE_HEADERS,
+            "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="{file_name}"',
+        },
+    )

@@ -1,0 +1,218 @@
+"""The background job worker that runs inside each gateway process.
+
+Jobs are ``privacy_requests`` rows (``store.jobs``); every gateway process may run one worker and
+the database hands out the jobs, so several processes on several hosts share one queue. A job
+interrupted by a crash is claimed again once its lease runs out.
+
+A handler receives ``(engine, request id, worker id)``, does the work and calls
+``store.jobs.finish`` in the same transaction as its last writes. The worker only claims jobs,
+keeps their leases alive while the handler runs, and records failures. Logs name the request id
+and an exception's type, never its message: messages can quote personal data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.settings import Settings
+from gateway.telemetry import instrument_engine
+from store import jobs
+from store.db import is_sqlite, make_engine
+from store.tables import PrivacyAction
+
+log = logging.getLogger("tavle.jobs")
+
+Handler = Callable[[AsyncEngine, int, str], Awaitable[None]]
+"""Runs one job: ``(engine, privacy request id, worker id)``."""
+
+#: A job claimed more often than this without finishing (it keeps killing its worker, or the
+#: worker keeps losing its lease) is marked FAILED instead of being run again.
+MAX_ATTEMPTS = 5
+#: How often the worker deletes expired export files.
+SWEEP_SECONDS = 60.0
+#: How long shutdown waits for a running job before interrupting it and queueing it again.
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def new_worker_id() -> str:
+    """``host:pid:random``: unique per worker, and says where a job ran when one goes wrong."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class JobWorker:
+    """Claims and runs jobs until stopped.
+
+    ``handlers`` is read on every poll, not copied: handlers registered after the worker started
+    (``AppState.job_handlers``) are picked up, and only actions with a handler are claimed.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        handlers: Mapping[PrivacyAction, Handler],
+        *,
+        export_dir: Path,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = 300.0,
+        worker_id: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.handlers = handlers
+        self.export_dir = export_dir
+        self.poll_seconds = poll_seconds
+        self.lease_seconds = lease_seconds
+        self.worker_id = worker_id or new_worker_id()
+
+    @classmethod
+    def from_settings(
+        cls, engine: AsyncEngine, settings: Settings, handlers: Mapping[PrivacyAction, Handler]
+    ) -> JobWorker:
+        return cls(
+            engine,
+            handlers,
+            export_dir=settings.export_dir,
+            poll_seconds=settings.job_poll_seconds,
+            lease_seconds=settings.job_lease_seconds,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll for jobs until ``stop`` is set; a job that was claimed runs to its end.
+
+        Database errors while polling are logged and retried on the next poll: the worker
+        outlives a database restart.
+        """
+        log.info("job worker %s started", self.worker_id)
+        next_sweep = time.monotonic()
+        while not stop.is_set():
+            ran = False
+            try:
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_SECONDS
+                    await self.sweep()
+                ran = await self.run_once()
+            except Exception as exc:  # the loop must survive anything; the next poll retries
+                log.warning("job worker: polling failed (%s)", type(exc).__name__)
+            if ran:
+                continue  # there may be more work queued: look again at once
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+        log.info("job worker %s stopped", self.worker_id)
+
+    async def sweep(self) -> int:
+        expired = await jobs.expire_exports(self.engine, self.export_dir, datetime.now(UTC))
+        if expired:
+            log.info("deleted %d expired export file(s)", expired)
+        return expired
+
+    async def run_once(self) -> bool:
+        """Claim one job and run it; False when there was nothing to claim."""
+        claim = await jobs.claim_next(
+            self.engine, self.worker_id, self.lease_seconds, actions=list(self.handlers)
+        )
+        if claim is None:
+            return False
+        handler = self.handlers.get(claim.action)
+        if handler is None:  # unregistered between the claim and now
+            await jobs.release(self.engine, claim.request_id, self.worker_id)
+            return True
+        if claim.attempts > MAX_ATTEMPTS:
+            log.warning(
+                "privacy request %d: giving up after %d attempts", claim.request_id, MAX_ATTEMPTS
+            )
+            await jobs.fail(
+                self.engine,
+                claim.request_id,
+                self.worker_id,
+                f"gave up after {MAX_ATTEMPTS} interrupted attempts",
+            )
+            return True
+        await self._run(claim, handler)
+        return True
+
+    async def _run(self, claim: jobs.Claim, handler: Handler) -> None:
+        request_id = claim.request_id
+        log.info(
+            "privacy request %d (%s): started, attempt %d", request_id, claim.action, claim.attempts
+        )
+        beat = asyncio.create_task(self._heartbeat(request_id), name=f"heartbeat-{request_id}")
+        try:
+            await handler(self.engine, request_id, self.worker_id)
+        except jobs.LostLease:
+            # Another worker owns the job now; the handler's transaction rolled back.
+            log.warning("privacy request %d: lease lost, left to the new owner", request_id)
+        except asyncio.CancelledError:
+            # Shutdown interrupted the job: its transaction rolled back, so queue it again now
+            # rather than after the lease runs out.
+            await asyncio.shield(jobs.release(self.engine, request_id, self.worker_id))
+            raise
+        except Exception as exc:  # any handler failure becomes a FAILED request
+            log.warning("privacy request %d: failed (%s)", request_id, type(exc).__name__)
+            await jobs.fail(
+                self.engine,
+                request_id,
+                self.worker_id,
+                f"the {claim.action.lower()} job failed ({type(exc).__name__}); see the server log",
+            )
+        else:
+            log.info("privacy request %d: done", request_id)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    async def _heartbeat(self, request_id: int) -> None:
+        interval = max(self.lease_seconds / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                still_ours = await jobs.heartbeat(
+                    self.engine, request_id, self.worker_id, self.lease_seconds
+                )
+            except Exception as exc:  # a missed beat is not fatal; the lease has slack for two
+                log.warning(
+                    "privacy request %d: heartbeat failed (%s)", request_id, type(exc).__name__
+                )
+                continue
+            if not still_ours:
+                log.warning("privacy request %d: lease lost while running", request_id)
+                return
+
+
+class RunningWorker:
+    """The worker the gateway's lifespan runs: its task, its stop signal and its own engine.
+
+    The worker has an engine (a small pool) of its own, so a long job never holds connections
+    the requests need, and the requests' per-engine statement counts never include its polling.
+    """
+
+    def __init__(self, settings: Settings, handlers: Mapping[PrivacyAction, Handler]) -> None:
+        url = settings.resolved_database_url()
+        self.engine = make_engine(url) if is_sqlite(url) else make_engine(url, pool_size=2)
+        instrument_engine(self.engine)
+        self.worker = JobWorker.from_settings(self.engine, settings, handlers)
+        self.stop_event = asyncio.Event()
+        self.task = asyncio.create_task(self.worker.run(self.stop_event), name="tavle-job-worker")
+
+    async def stop(self) -> None:
+        """Ask the worker to stop; interrupt a job still running after the grace period (it is
+        queued again, see ``JobWorker._run``)."""
+        self.stop_event.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), timeout=SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        finally:
+            await self.engine.dispose()
