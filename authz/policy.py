@@ -18,8 +18,11 @@ from typing import Literal
 
 import casbin
 
-# Casbin logs every policy line at INFO on load; keep that out of the gateway log.
-logging.getLogger("casbin").setLevel(logging.WARNING)
+# Casbin logs every policy line on load and every denied request at WARNING: a flood, since the
+# memo asks one relation at a time. Levels are set per logger, because a later dictConfig (e.g.
+# uvicorn's) re-enables the loggers Casbin disables but leaves their levels alone.
+for _name in ("casbin", "casbin.enforcer", "casbin.policy", "casbin.role"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 log = logging.getLogger("tavle.policy")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

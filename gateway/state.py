@@ -14,6 +14,7 @@ from gateway.jobs import Handler
 from gateway.keyfile import pseudonym_key
 from gateway.settings import Settings
 from gateway.telemetry import OperationSpan
+from resolvers.services import privacy
 from schema.build import build_schema
 from store.db import make_engine
 from store.tables import PrivacyAction
@@ -45,4 +46,5 @@ class AppState:
             unguarded_schema=build_schema(None, extensions),
             authenticator=Authenticator.from_settings(settings),
             pseudonyms=Pseudonyms(pseudonym_key(settings)),
+            job_handlers=dict(privacy.job_handlers(settings)),
         )

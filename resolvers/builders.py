@@ -16,6 +16,7 @@ from schema.course import Course
 from schema.coursework import Assignment, Submission
 from schema.ids import to_global_id
 from schema.material import CalendarEvent, Document
+from schema.privacy import AuditEntry, PrivacyRequest
 from schema.user import School, User
 from store.tables import ProcessingState
 
@@ -240,4 +241,43 @@ def build_calendar_event(ctx: RequestContext, row: Row) -> CalendarEvent:
         tavle_rels=_rels(
             ctx, Facts(owner=row["owner_id"], course=row["course_id"], school=row["school_id"])
         ),
+    )
+
+
+def build_privacy_request(ctx: RequestContext, row: Row) -> PrivacyRequest:
+    pk = row["id"]
+    return PrivacyRequest(
+        id=to_global_id("PrivacyRequest", pk),
+        action=row["action"],
+        status=row["status"],
+        justification=row["justification"],
+        created_at=row["created_at"],
+        completed_at=row["completed_at"],
+        format=row["format"],
+        expires_at=row["expires_at"],
+        error=row["error"],
+        pk=pk,
+        subject_pk=row["subject_id"],
+        requested_by_pk=row["requested_by_id"],
+        confirmed_by_pk=row["confirmed_by_id"],
+        effects_json=row["effects"],
+        file_name=row["file_name"],
+        tavle_rels=_rels(ctx, Facts()),
+    )
+
+
+def build_audit_entry(ctx: RequestContext, row: Row) -> AuditEntry:
+    target_type, target_id = row["target_type"], row["target_id"]
+    return AuditEntry(
+        id=to_global_id("AuditEntry", row["id"]),
+        at=row["at"],
+        action=row["action"],
+        target_type=target_type,
+        target_id=to_global_id(target_type, target_id) if target_type and target_id else None,
+        justification=row["justification"],
+        trace_id=row["trace_id"],
+        hash=row["hash"],
+        pk=row["id"],
+        actor_pk=row["actor_id"],
+        tavle_rels=_rels(ctx, Facts()),
     )

@@ -65,6 +65,18 @@ async def materialize_users(ctx: RequestContext, rows: Sequence[Row]) -> list[Us
     return [b.build_user(ctx, row, schools.get(row["id"], frozenset())) for row in rows]
 
 
+async def materialize_privacy_people(ctx: RequestContext, rows: Sequence[Row]) -> list[User]:
+    """People in the privacy tool: in full (restricted ones too), erased ones as pseudonyms."""
+    kept = [row for row in rows if row["processing_state"] != ProcessingState.ERASED]
+    built = {user.pk: user for user in await materialize_users(ctx, kept)}
+    return [
+        built[row["id"]]
+        if row["processing_state"] != ProcessingState.ERASED
+        else b.build_pseudonym(ctx, row["id"])
+        for row in rows
+    ]
+
+
 async def materialize_conversations(ctx: RequestContext, rows: Sequence[Row]) -> list[Any]:
     if not rows:
         return []
@@ -91,6 +103,10 @@ MATERIALIZE: dict[str, Materialize[Any]] = {
     "Message": _sync(b.build_message),
     "Document": _sync(b.build_document),
     "CalendarEvent": _sync(b.build_calendar_event),
+    "PrivacyRequest": _sync(b.build_privacy_request),
+    "AuditEntry": _sync(b.build_audit_entry),
+    "RecycleBin": materialize_users,
+    "PrivacySubject": materialize_privacy_people,
 }
 
 
@@ -282,6 +298,30 @@ def _person_states_loader(ctx: RequestContext) -> DataLoader[int, ProcessingStat
     return DataLoader(load_fn=load)
 
 
+def _privacy_people_loader(ctx: RequestContext) -> DataLoader[int, User | None]:
+    """A privacy request's subject and an audit entry's actor, keyed by person id.
+
+    Not ``by_id_loader``: an erased person's stand-in has ``pk`` -1, so results are matched to
+    keys by the row they came from.
+    """
+
+    async def load(keys: list[int]) -> list[User | None]:
+        with tracer.start_as_current_span("load PrivacySubjectById"):
+            scope = s.PRIVACY_SUBJECT
+            rows = await by_ids(ctx.engine, s.scoped_select(scope, ctx), scope.key, keys)
+            ordered = list(rows.values())
+            built = dict(
+                zip(
+                    [r["id"] for r in ordered],
+                    await materialize_privacy_people(ctx, ordered),
+                    strict=True,
+                )
+            )
+            return [built.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """All loaders of one request. Created lazily: most requests touch only a few."""
 
@@ -290,6 +330,9 @@ class Loaders:
         courses = t.courses
         self.users = by_id_loader(ctx, s.USER)
         self.person_states = _person_states_loader(ctx)
+        self.privacy_requests = by_id_loader(ctx, s.PRIVACY_REQUEST)
+        self.audit_entries = by_id_loader(ctx, s.AUDIT_ENTRY)
+        self.privacy_people = _privacy_people_loader(ctx)
         self.conversation_people = _conversation_people_loader(ctx)
         self.schools = by_id_loader(ctx, s.SCHOOL)
         self.courses = by_id_loader(ctx, s.COURSE)

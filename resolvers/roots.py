@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import ColumnElement, literal, select
 
 from resolvers import scopes as s
 from resolvers.context import RequestContext
@@ -14,11 +14,17 @@ from schema.connection import Connection, PageArgs, make_connection
 from store import tables as t
 
 
-async def _root_page(ctx: RequestContext, scope: s.Scope, args: PageArgs) -> Connection[Any]:
+async def _root_page(
+    ctx: RequestContext,
+    scope: s.Scope,
+    args: PageArgs,
+    where: ColumnElement[bool] | None = None,
+) -> Connection[Any]:
     parent = literal(0)
-    pages = await pages_by_parent(
-        ctx.engine, s.scoped_select(scope, ctx), parent, scope.key, [0], args
-    )
+    stmt = s.scoped_select(scope, ctx)
+    if where is not None:
+        stmt = stmt.where(where)
+    pages = await pages_by_parent(ctx.engine, stmt, parent, scope.key, [0], args)
     page = pages[0]
     nodes = await MATERIALIZE[scope.type_name](ctx, page.rows)
     return make_connection(nodes, [r["tavle_key"] for r in page.rows], page.total, page.has_next)
@@ -51,3 +57,19 @@ async def documents(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
 
 async def calendar_events(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
     return await _root_page(ctx, s.CALENDAR_EVENT, args)
+
+
+async def recycle_bin(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
+    return await _root_page(ctx, s.RECYCLE_BIN, args)
+
+
+async def privacy_requests(
+    ctx: RequestContext, subject_id: int | None, args: PageArgs
+) -> Connection[Any]:
+    where = None if subject_id is None else t.privacy_requests.c.subject_id == subject_id
+    return await _root_page(ctx, s.PRIVACY_REQUEST, args, where)
+
+
+async def audit_log(ctx: RequestContext, subject_id: int | None, args: PageArgs) -> Connection[Any]:
+    where = None if subject_id is None else t.audit_entries.c.subject_id == subject_id
+    return await _root_page(ctx, s.AUDIT_ENTRY, args, where)

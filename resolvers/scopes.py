@@ -322,3 +322,44 @@ SCOPES: dict[str, Scope] = {
         CALENDAR_EVENT,
     )
 }
+
+
+# --- The privacy tool's objects: system administrators only ---------------------------------
+
+_pr = t.privacy_requests.c
+PRIVACY_REQUEST = Scope(
+    "PrivacyRequest",
+    t.privacy_requests,
+    tuple(column.label(column.name) for column in t.privacy_requests.c),
+    FactColumns(),
+    _pr.id,
+)
+
+_ae = t.audit_entries.c
+AUDIT_ENTRY = Scope(
+    "AuditEntry",
+    t.audit_entries,
+    tuple(column.label(column.name) for column in t.audit_entries.c),
+    FactColumns(),
+    _ae.id,
+)
+
+#: ``recycleBin``: the restricted people, seen only there (and in requests and exports).
+RECYCLE_BIN = Scope(
+    "RecycleBin",
+    t.people,
+    USER.columns,
+    FactColumns(),
+    _p.id,
+    always=_p.processing_state == ProcessingState.RESTRICTED,
+)
+
+#: People as the privacy tool shows them (a request's subject, an entry's actor): any state.
+PRIVACY_SUBJECT = Scope("PrivacySubject", t.people, USER.columns, FactColumns(), _p.id)
+
+SCOPES.update(
+    {
+        scope.type_name: scope
+        for scope in (PRIVACY_REQUEST, AUDIT_ENTRY, RECYCLE_BIN, PRIVACY_SUBJECT)
+    }
+)

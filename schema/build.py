@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from authz.guard import install_field_guards
 from authz.policy import Policy
@@ -13,6 +15,7 @@ from schema.course import Course
 from schema.coursework import Assignment, Submission
 from schema.material import CalendarEvent, Document
 from schema.mutation import Mutation
+from schema.privacy import AuditEntry, PrivacyMutation, PrivacyQuery, PrivacyRequest
 from schema.query import Query
 from schema.user import School, User
 
@@ -29,16 +32,32 @@ ALL_NODE_TYPES = [
     Message,
     Document,
     CalendarEvent,
+    PrivacyRequest,
+    AuditEntry,
 ]
+
+RootQuery = merge_types("Query", (Query, PrivacyQuery))
+RootMutation = merge_types("Mutation", (Mutation, PrivacyMutation))
+
+
+class TavleSchema(strawberry.Schema):
+    """Strawberry's schema, minus its logging of every GraphQL error with a traceback.
+
+    FORBIDDEN and NOT_FOUND are answers, not faults; unexpected exceptions are logged (type and
+    path only) where they are masked, in ``gateway.error_codes``.
+    """
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
+        return None
 
 
 def build_schema(
     policy: Policy | None, extensions: list[object] | None = None
 ) -> strawberry.Schema:
     """The schema; with a ``policy`` every field is guarded, without one nothing is (benchmark)."""
-    schema = strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
+    schema = TavleSchema(
+        query=RootQuery,
+        mutation=RootMutation,
         types=ALL_NODE_TYPES,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=extensions or [],  # type: ignore[arg-type]

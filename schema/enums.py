@@ -8,9 +8,41 @@ from __future__ import annotations
 
 import strawberry
 
-from store.tables import AssessmentKind, CourseRole, ProcessingState, Role, SubmissionStatus
+from store.privacy.base import DataCategory, Outcome
+from store.tables import (
+    AssessmentKind,
+    CourseRole,
+    ExportFormat,
+    PrivacyAction,
+    PrivacyRequestStatus,
+    ProcessingState,
+    Role,
+    SubmissionStatus,
+)
 
-for _enum in (Role, CourseRole, AssessmentKind, SubmissionStatus, ProcessingState):
+for _enum in (
+    Role,
+    CourseRole,
+    AssessmentKind,
+    SubmissionStatus,
+    ProcessingState,
+    DataCategory,
+    Outcome,
+    PrivacyAction,
+    PrivacyRequestStatus,
+    ExportFormat,
+):
     strawberry.enum(_enum, name=_enum.__name__)
 
-__all__ = ["AssessmentKind", "CourseRole", "ProcessingState", "Role", "SubmissionStatus"]
+__all__ = [
+    "AssessmentKind",
+    "CourseRole",
+    "DataCategory",
+    "ExportFormat",
+    "Outcome",
+    "PrivacyAction",
+    "PrivacyRequestStatus",
+    "ProcessingState",
+    "Role",
+    "SubmissionStatus",
+]

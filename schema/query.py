@@ -33,6 +33,8 @@ NODE_LOADERS = {
     "Message": "messages",
     "Document": "documents",
     "CalendarEvent": "calendar_events",
+    "PrivacyRequest": "privacy_requests",
+    "AuditEntry": "audit_entries",
 }
 
 

@@ -1,0 +1,490 @@
+"""The privacy tool (privacy-actions.md): export, restriction, erasure, rectification.
+
+System administrators only, each with a logged justification. Every action is a
+``privacy_requests`` row; the slow ones (export, large erasures) are finished by the job worker
+(``gateway.jobs``) through the handlers made by ``job_handlers``. The per-category work is done
+by the privacy providers (``store.privacy.providers``), which these functions iterate over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from authz.relations import Facts
+from gateway.settings import Settings
+from resolvers.errors import bad_input, conflict, not_found
+from resolvers.services.actor import Actor, inserted_id, now
+from store import audit, jobs
+from store import tables as t
+from store.privacy.base import Effect, PrivacyProvider
+from store.privacy.export import write_export
+from store.privacy.providers import PROVIDERS
+from store.tables import (
+    DataSource,
+    ExportFormat,
+    PrivacyAction,
+    PrivacyRequestStatus,
+    ProcessingState,
+)
+
+MAX_JUSTIFICATION = 2000
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RECTIFIABLE = {"first_name": "given_name", "last_name": "family_name", "email": "email"}
+
+Status = PrivacyRequestStatus
+_r = t.privacy_requests.c
+_p = t.people.c
+
+
+def justification_required(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "JUSTIFICATION_REQUIRED"})
+
+
+def _justification(text: str | None) -> str:
+    if text is None or not text.strip():
+        raise justification_required("A justification is required for every privacy action")
+    if len(text) > MAX_JUSTIFICATION:
+        raise bad_input(f"'justification' is longer than {MAX_JUSTIFICATION} characters")
+    return text.strip()
+
+
+def _require_admin(actor: Actor, mutation: str) -> None:
+    actor.require(
+        Facts(), f"Mutation.{mutation}", "only a system administrator runs privacy actions"
+    )
+
+
+def effects_json(effects: Sequence[Effect]) -> str:
+    return json.dumps(
+        [
+            {"category": e.category.value, "outcome": e.outcome.value, "count": e.count}
+            for e in effects
+        ]
+    )
+
+
+async def _subject_state(conn: AsyncConnection, subject_id: int) -> ProcessingState:
+    state = (await conn.execute(select(_p.processing_state).where(_p.id == subject_id))).scalar()
+    if state is None:
+        raise not_found("No person with that id")
+    return ProcessingState(state)
+
+
+async def _record(
+    actor: Actor,
+    conn: AsyncConnection,
+    action: PrivacyAction,
+    status: PrivacyRequestStatus,
+    subject_id: int,
+    justification: str,
+    effects: Sequence[Effect] = (),
+    **values: Any,
+) -> int:
+    """Insert the request row and its audit entry (with the justification) in ``conn``."""
+    at = now()
+    result = await conn.execute(
+        t.privacy_requests.insert().values(
+            action=action,
+            status=status,
+            subject_id=subject_id,
+            requested_by_id=actor.viewer.person_id,
+            justification=justification,
+            created_at=at,
+            completed_at=at if status == Status.COMPLETED else None,
+            effects=effects_json(effects),
+            attempts=0,
+            **values,
+        )
+    )
+    request_id = inserted_id(result)
+    await _audit(actor, conn, f"PRIVACY_{action}", request_id, subject_id, justification)
+    return request_id
+
+
+async def _audit(
+    actor: Actor,
+    conn: AsyncConnection,
+    action: str,
+    request_id: int,
+    subject_id: int | None,
+    justification: str | None,
+) -> None:
+    await audit.append(
+        conn,
+        audit.AuditEvent(
+            actor_id=actor.viewer.person_id,
+            action=action,
+            target_type="PrivacyRequest",
+            target_id=request_id,
+            subject_id=subject_id,
+            justification=justification,
+            trace_id=actor.trace_id,
+        ),
+    )
+
+
+async def _collect(
+    providers: Sequence[PrivacyProvider],
+    step: Callable[[PrivacyProvider], Awaitable[list[Effect]]],
+) -> list[Effect]:
+    effects: list[Effect] = []
+    for provider in providers:
+        effects.extend(await step(provider))
+    return effects
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+async def request_export(
+    actor: Actor, subject_id: int, justification: str, fmt: ExportFormat
+) -> int:
+    """Queue an export (art. 15/20); works for ACTIVE and RESTRICTED people."""
+    _require_admin(actor, "requestExport")
+    text = _justification(justification)
+    async with actor.engine.begin() as conn:
+        if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
+            raise conflict("The person has been erased: there is nothing left to export")
+        return await _record(
+            actor, conn, PrivacyAction.EXPORT, Status.QUEUED, subject_id, text, format=fmt
+        )
+
+
+def export_handler(settings: Settings) -> Callable[[AsyncEngine, int, str], Awaitable[None]]:
+    """The job that writes an export file and completes its request, exactly once."""
+
+    async def run(engine: AsyncEngine, request_id: int, worker_id: str) -> None:
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(select(_r.subject_id, _r.format).where(_r.id == request_id))
+            ).one()
+        fmt = ExportFormat(row.format or ExportFormat.XML)
+        suffix = "xml" if fmt == ExportFormat.XML else "json"
+        file_name = f"export-{request_id}.{suffix}"
+        target = jobs.export_path(settings.export_dir, file_name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{file_name}.{worker_id.replace(':', '_')}.part")
+        generated_at = now()
+        try:
+            async with engine.connect() as conn:
+                with partial.open("wb") as out:
+                    effects = await write_export(
+                        conn,
+                        row.subject_id,
+                        "XML" if fmt == ExportFormat.XML else "JSON",
+                        out,
+                        settings.privacy_notice,
+                        generated_at,
+                        request_id,
+                    )
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        async with engine.begin() as conn:
+            await jobs.finish(
+                conn,
+                request_id,
+                worker_id,
+                file_name=file_name,
+                expires_at=generated_at + timedelta(days=settings.export_ttl_days),
+                effects=effects_json(effects),
+            )
+
+    return run
+
+
+# --- restriction -----------------------------------------------------------------------------
+
+
+async def restrict_processing(
+    actor: Actor,
+    subject_id: int,
+    justification: str,
+    providers: Sequence[PrivacyProvider] = PROVIDERS,
+) -> int:
+    """Move the person to the recycle bin (art. 18): a soft delete, nothing rewritten.
+
+    What others then see is decided at read time (row scopes hide, author fields pseudonymise);
+    the effects recorded are the providers' counts of what that does.
+    """
+    _require_admin(actor, "restrictProcessing")
+    text = _justification(justification)
+    if subject_id == actor.viewer.person_id:
+        raise conflict("You cannot restrict processing of your own account")
+    async with actor.engine.begin() as conn:
+        state = await _subject_state(conn, subject_id)
+        if state != ProcessingState.ACTIVE:
+            raise conflict(f"The person is {state.value}, not ACTIVE")
+        effects = await _collect(providers, lambda p: p.restriction_effects(conn, subject_id))
+        await conn.execute(
+            update(t.people)
+            .where(_p.id == subject_id)
+            .values(processing_state=ProcessingState.RESTRICTED, restricted_at=now())
+        )
+        return await _record(
+            actor, conn, PrivacyAction.RESTRICT, Status.COMPLETED, subject_id, text, effects
+        )
+
+
+async def lift_restriction(
+    actor: Actor,
+    subject_id: int,
+    justification: str,
+    providers: Sequence[PrivacyProvider] = PROVIDERS,
+) -> int:
+    """Restore the person exactly as before and tell them (art. 18(3))."""
+    _require_admin(actor, "liftRestriction")
+    text = _justification(justification)
+    async with actor.engine.begin() as conn:
+        state = await _subject_state(conn, subject_id)
+        if state != ProcessingState.RESTRICTED:
+            raise conflict(f"The person is {state.value}, not RESTRICTED")
+        effects = await _collect(providers, lambda p: p.restriction_effects(conn, subject_id))
+        await conn.execute(
+            update(t.people)
+            .where(_p.id == subject_id)
+            .values(processing_state=ProcessingState.ACTIVE, restricted_at=None)
+        )
+        request_id = await _record(
+            actor,
+            conn,
+            PrivacyAction.LIFT_RESTRICTION,
+            Status.COMPLETED,
+            subject_id,
+            text,
+            effects,
+        )
+        await conn.execute(
+            t.notifications.insert().values(
+                person_id=subject_id,
+                kind="RESTRICTION_LIFTED",
+                message=(
+                    "The restriction of processing of your personal data has been lifted. "
+                    "Your data is in normal use again."
+                ),
+                created_at=now(),
+            )
+        )
+        return request_id
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+async def request_erasure(
+    actor: Actor,
+    subject_id: int,
+    justification: str,
+    providers: Sequence[PrivacyProvider] = PROVIDERS,
+) -> int:
+    """Step one of erasure (art. 17): a request with the preview, awaiting confirmation."""
+    _require_admin(actor, "requestErasure")
+    text = _justification(justification)
+    async with actor.engine.begin() as conn:
+        state = await _subject_state(conn, subject_id)
+        if state == ProcessingState.ERASED:
+            raise conflict("The person has already been erased")
+        pending = (
+            await conn.execute(
+                select(_r.id).where(
+                    _r.subject_id == subject_id,
+                    _r.action == PrivacyAction.ERASE,
+                    _r.status.in_([Status.AWAITING_CONFIRMATION, Status.QUEUED, Status.RUNNING]),
+                )
+            )
+        ).first()
+        if pending is not None:
+            raise conflict("An erasure of this person is already pending")
+        preview = await _collect(providers, lambda p: p.erasure_effects(conn, subject_id))
+        return await _record(
+            actor,
+            conn,
+            PrivacyAction.ERASE,
+            Status.AWAITING_CONFIRMATION,
+            subject_id,
+            text,
+            preview,
+        )
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    request_id: int
+    background: bool
+
+
+async def confirm_erasure(
+    actor: Actor,
+    request_id: int,
+    settings: Settings,
+    providers: Sequence[PrivacyProvider] = PROVIDERS,
+) -> ErasureOutcome:
+    """Step two: carry the erasure out, atomically (or queue it when the subject is large)."""
+    _require_admin(actor, "confirmErasure")
+    async with actor.engine.begin() as conn:
+        request = (
+            await conn.execute(
+                select(_r.action, _r.status, _r.subject_id, _r.requested_by_id, _r.effects).where(
+                    _r.id == request_id
+                )
+            )
+        ).first()
+        if request is None or request.action != PrivacyAction.ERASE:
+            raise not_found("No erasure request with that id")
+        if request.status != Status.AWAITING_CONFIRMATION:
+            raise conflict(f"The request is {request.status}, not AWAITING_CONFIRMATION")
+        if (
+            settings.require_second_administrator
+            and request.requested_by_id == actor.viewer.person_id
+        ):
+            raise GraphQLError(
+                "Another system administrator must confirm this erasure",
+                extensions={"code": "SECOND_ADMINISTRATOR_REQUIRED"},
+            )
+        subject_id = int(request.subject_id)
+        if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
+            raise conflict("The person has already been erased")
+        rows = sum(int(e["count"]) for e in json.loads(request.effects))
+        if rows > settings.erasure_background_rows:
+            await conn.execute(
+                update(t.privacy_requests)
+                .where(_r.id == request_id)
+                .values(status=Status.QUEUED, confirmed_by_id=actor.viewer.person_id)
+            )
+            await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
+            return ErasureOutcome(request_id, background=True)
+        effects = await erase_subject(conn, subject_id, providers)
+        await conn.execute(
+            update(t.privacy_requests)
+            .where(_r.id == request_id)
+            .values(
+                status=Status.COMPLETED,
+                confirmed_by_id=actor.viewer.person_id,
+                completed_at=now(),
+                effects=effects_json(effects),
+            )
+        )
+        await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
+        return ErasureOutcome(request_id, background=False)
+
+
+async def erase_subject(
+    conn: AsyncConnection, subject_id: int, providers: Sequence[PrivacyProvider] = PROVIDERS
+) -> list[Effect]:
+    """Every provider erases its rows in the caller's transaction: all of it, or none.
+
+    PERSONAL_DATA goes last: the other providers still need the person's links (enrolments,
+    guardianships) to find what is theirs.
+    """
+    ordered = sorted(providers, key=lambda p: p.category.value == "PERSONAL_DATA")
+    return await _collect(ordered, lambda p: p.erase(conn, subject_id))
+
+
+def erasure_handler(
+    providers: Sequence[PrivacyProvider] = PROVIDERS,
+) -> Callable[[AsyncEngine, int, str], Awaitable[None]]:
+    """The job for a large confirmed erasure: the same atomic erasure, finished exactly once."""
+
+    async def run(engine: AsyncEngine, request_id: int, worker_id: str) -> None:
+        async with engine.begin() as conn:
+            subject_id = (
+                await conn.execute(select(_r.subject_id).where(_r.id == request_id))
+            ).scalar_one()
+            if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
+                await jobs.finish(conn, request_id, worker_id, error="already erased")
+                return
+            effects = await erase_subject(conn, subject_id, providers)
+            await jobs.finish(conn, request_id, worker_id, effects=effects_json(effects))
+
+    return run
+
+
+async def cancel_request(actor: Actor, request_id: int) -> int:
+    _require_admin(actor, "cancelPrivacyRequest")
+    async with actor.engine.begin() as conn:
+        request = (
+            await conn.execute(select(_r.status, _r.subject_id).where(_r.id == request_id))
+        ).first()
+        if request is None:
+            raise not_found("No privacy request with that id")
+        if request.status not in (Status.AWAITING_CONFIRMATION, Status.QUEUED):
+            raise conflict(f"A {request.status} request cannot be cancelled")
+        await conn.execute(
+            update(t.privacy_requests)
+            .where(_r.id == request_id, _r.status == request.status)
+            .values(status=Status.CANCELLED, completed_at=now())
+        )
+        await _audit(actor, conn, "PRIVACY_CANCEL", request_id, request.subject_id, None)
+    return request_id
+
+
+# --- rectification ---------------------------------------------------------------------------
+
+
+def managed_by_source(fields: Sequence[str]) -> GraphQLError:
+    return GraphQLError(
+        f"{', '.join(fields)} come(s) from the school's roster: correct it there, or pass "
+        "overrideSource: true to keep an administrator's value through later imports",
+        extensions={"code": "MANAGED_BY_SOURCE", "fields": list(fields)},
+    )
+
+
+async def rectify_personal_data(
+    actor: Actor,
+    subject_id: int,
+    changes: dict[str, str | None],
+    override_source: bool,
+    justification: str,
+) -> int:
+    """Correct names and email (art. 16). Roster-managed fields need ``override_source``; an
+    overridden field is marked ADMINISTRATOR and the import keeps it (and reports the conflict).
+    """
+    _require_admin(actor, "rectifyPersonalData")
+    text = _justification(justification)
+    if not changes:
+        raise bad_input("Give at least one of firstName, lastName, email")
+    for field, value in changes.items():
+        if field == "email" and value is not None and not EMAIL.match(value):
+            raise bad_input("'email' is not an email address")
+        if field != "email" and (value is None or not value.strip()):
+            raise bad_input(f"'{field}' must not be blank")
+    async with actor.engine.begin() as conn:
+        state = await _subject_state(conn, subject_id)
+        if state == ProcessingState.ERASED:
+            raise conflict("The person has been erased")
+        columns = {RECTIFIABLE[f]: v for f, v in changes.items()}
+        sources = (
+            await conn.execute(
+                select(*[getattr(_p, f"{c}_source") for c in columns]).where(_p.id == subject_id)
+            )
+        ).one()
+        managed = [
+            field
+            for field, source in zip(changes, sources, strict=True)
+            if source == DataSource.ROSTER
+        ]
+        if managed and not override_source:
+            raise managed_by_source(managed)
+        values: dict[str, Any] = {}
+        for column, value in columns.items():
+            values[column] = value.strip() if isinstance(value, str) else value
+            values[f"{column}_source"] = DataSource.ADMINISTRATOR
+        values["updated_at"] = now()
+        await conn.execute(update(t.people).where(_p.id == subject_id).values(**values))
+        return await _record(actor, conn, PrivacyAction.RECTIFY, Status.COMPLETED, subject_id, text)
+
+
+def job_handlers(
+    settings: Settings,
+) -> dict[PrivacyAction, Callable[[AsyncEngine, int, str], Awaitable[None]]]:
+    return {PrivacyAction.EXPORT: export_handler(settings), PrivacyAction.ERASE: erasure_handler()}

@@ -1,0 +1,245 @@
+"""The privacy tool's types, queries and mutations (privacy-actions.md; admin console)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import strawberry
+
+from resolvers.context import Info
+from resolvers.errors import not_found
+from resolvers.services import privacy
+from schema.connection import Connection
+from schema.enums import DataCategory, ExportFormat, Outcome, PrivacyAction, PrivacyRequestStatus
+from schema.ids import expect_id
+from schema.node import Node
+from schema.user import User
+
+
+@strawberry.type
+class CategoryEffect:
+    category: DataCategory
+    outcome: Outcome
+    count: int
+
+
+@strawberry.type
+class PrivacyRequest(Node):
+    id: strawberry.ID
+    action: PrivacyAction
+    status: PrivacyRequestStatus
+    justification: str
+    created_at: datetime
+    completed_at: datetime | None
+    format: ExportFormat | None
+    expires_at: datetime | None
+    error: str | None
+    pk: strawberry.Private[int]
+    subject_pk: strawberry.Private[int | None]
+    requested_by_pk: strawberry.Private[int | None]
+    confirmed_by_pk: strawberry.Private[int | None]
+    effects_json: strawberry.Private[str]
+    file_name: strawberry.Private[str | None]
+    tavle_rels: strawberry.Private[frozenset[str]]
+
+    @strawberry.field
+    def effects(self) -> list[CategoryEffect]:
+        return [
+            CategoryEffect(
+                category=DataCategory(e["category"]),
+                outcome=Outcome(e["outcome"]),
+                count=e["count"],
+            )
+            for e in json.loads(self.effects_json)
+        ]
+
+    @strawberry.field(description="Where a finished, unexpired export can be downloaded.")
+    def download_url(self) -> str | None:
+        if self.action != PrivacyAction.EXPORT or self.status != PrivacyRequestStatus.COMPLETED:
+            return None
+        if self.file_name is None or (self.expires_at and self.expires_at <= datetime.now(UTC)):
+            return None
+        return f"/privacy/exports/{self.id}"
+
+    @strawberry.field
+    async def subject(self, info: Info) -> User | None:
+        return await _person(info, self.subject_pk)
+
+    @strawberry.field
+    async def requested_by(self, info: Info) -> User | None:
+        return await _person(info, self.requested_by_pk)
+
+    @strawberry.field
+    async def confirmed_by(self, info: Info) -> User | None:
+        return await _person(info, self.confirmed_by_pk)
+
+
+@strawberry.type
+class AuditEntry(Node):
+    id: strawberry.ID
+    at: datetime
+    action: str
+    target_type: str | None
+    target_id: strawberry.ID | None
+    justification: str | None
+    trace_id: str | None
+    hash: str
+    pk: strawberry.Private[int]
+    actor_pk: strawberry.Private[int | None]
+    tavle_rels: strawberry.Private[frozenset[str]]
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        return await _person(info, self.actor_pk)
+
+
+async def _person(info: Info, pk: int | None) -> User | None:
+    if pk is None:
+        return None
+    found: User | None = await info.context.loaders.privacy_people.load(pk)
+    return found
+
+
+async def _request(info: Info, pk: int) -> PrivacyRequest:
+    found: PrivacyRequest | None = await info.context.loaders.privacy_requests.load(pk)
+    if found is None:
+        raise not_found("No privacy request with that id is visible to you")
+    return found
+
+
+@strawberry.type
+class PrivacyQuery:
+    @strawberry.field(description="Restricted people (the recycle bin); system administrators.")
+    async def recycle_bin(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[User]:
+        from resolvers import roots  # resolvers.roots builds these types: imported late
+
+        return await roots.recycle_bin(info.context, info.context.page_args(first, after))
+
+    @strawberry.field
+    async def privacy_request(self, info: Info, id: strawberry.ID) -> PrivacyRequest | None:
+        return await _request(info, expect_id(id, "PrivacyRequest"))
+
+    @strawberry.field
+    async def privacy_requests(
+        self,
+        info: Info,
+        subject_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PrivacyRequest]:
+        from resolvers import roots
+
+        subject = expect_id(subject_id, "User") if subject_id is not None else None
+        return await roots.privacy_requests(
+            info.context, subject, info.context.page_args(first, after)
+        )
+
+    @strawberry.field
+    async def audit_log(
+        self,
+        info: Info,
+        subject_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        from resolvers import roots
+
+        subject = expect_id(subject_id, "User") if subject_id is not None else None
+        return await roots.audit_log(info.context, subject, info.context.page_args(first, after))
+
+
+@strawberry.input
+class RectificationInput:
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    override_source: bool | None = False
+
+
+@strawberry.type
+class PrivacyMutation:
+    @strawberry.mutation
+    async def request_export(
+        self,
+        info: Info,
+        subject_id: strawberry.ID,
+        justification: str,
+        format: ExportFormat = ExportFormat.XML,
+    ) -> PrivacyRequest:
+        pk = await privacy.request_export(
+            info.context.actor(), expect_id(subject_id, "User"), justification, format
+        )
+        return await _request(info, pk)
+
+    @strawberry.mutation
+    async def restrict_processing(
+        self, info: Info, subject_id: strawberry.ID, justification: str
+    ) -> PrivacyRequest:
+        pk = await privacy.restrict_processing(
+            info.context.actor(), expect_id(subject_id, "User"), justification
+        )
+        return await _request(info, pk)
+
+    @strawberry.mutation
+    async def lift_restriction(
+        self, info: Info, subject_id: strawberry.ID, justification: str
+    ) -> PrivacyRequest:
+        pk = await privacy.lift_restriction(
+            info.context.actor(), expect_id(subject_id, "User"), justification
+        )
+        return await _request(info, pk)
+
+    @strawberry.mutation
+    async def request_erasure(
+        self, info: Info, subject_id: strawberry.ID, justification: str
+    ) -> PrivacyRequest:
+        pk = await privacy.request_erasure(
+            info.context.actor(), expect_id(subject_id, "User"), justification
+        )
+        return await _request(info, pk)
+
+    @strawberry.mutation
+    async def confirm_erasure(self, info: Info, request_id: strawberry.ID) -> PrivacyRequest:
+        outcome = await privacy.confirm_erasure(
+            info.context.actor(), expect_id(request_id, "PrivacyRequest"), info.context.settings
+        )
+        return await _request(info, outcome.request_id)
+
+    @strawberry.mutation
+    async def cancel_privacy_request(self, info: Info, request_id: strawberry.ID) -> PrivacyRequest:
+        pk = await privacy.cancel_request(
+            info.context.actor(), expect_id(request_id, "PrivacyRequest")
+        )
+        return await _request(info, pk)
+
+    @strawberry.mutation
+    async def rectify_personal_data(
+        self,
+        info: Info,
+        subject_id: strawberry.ID,
+        input: RectificationInput,
+        justification: str,
+    ) -> User:
+        changes = {
+            name: value
+            for name, value in (
+                ("first_name", input.first_name),
+                ("last_name", input.last_name),
+                ("email", input.email),
+            )
+            if value is not strawberry.UNSET
+        }
+        pk = expect_id(subject_id, "User")
+        await privacy.rectify_personal_data(
+            info.context.actor(), pk, changes, bool(input.override_source), justification
+        )
+        found: User | None = await info.context.loaders.privacy_people.load(pk)
+        if found is None:
+            raise not_found("No person with that id")
+        return found
+
+
+__all__ = ["AuditEntry", "CategoryEffect", "PrivacyMutation", "PrivacyQuery", "PrivacyRequest"]
