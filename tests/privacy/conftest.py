@@ -50,7 +50,7 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     backend: str = request.param
     folder = tmp_path_factory.mktemp(f"privacy-demo-{backend}")
     with fresh_database(backend, folder, prefix="tavle_privacy") as url:
-            settings = Settings(data_dir=folder, dev_secret="x" * 40, database_url=url)
+        settings = Settings(data_dir=folder, dev_secret="x" * 40, database_url=url)
         assert asyncio.run(ensure_demo(settings, DEMO_ROSTER)) is True
         yield url
 
