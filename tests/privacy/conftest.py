@@ -11,10 +11,8 @@ connected to.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import secrets
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
