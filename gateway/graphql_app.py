@@ -18,6 +18,7 @@ from gateway.request_auth import authenticate_request
 from gateway.state import AppState
 from resolvers.context import RequestContext
 from resolvers.loaders import Loaders
+from resolvers.services.coursework import record_opened
 from resolvers.viewer import load_viewer
 from store import audit
 
@@ -73,6 +74,10 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         context: RequestContext | None = getattr(request.state, "tavle_context", None)
         if context is not None and context.pending_audit and context.viewer is not None:
             await self._write_read_audit(context)
+        if context is not None and context.opened_submissions and context.viewer is not None:
+            await record_opened(
+                context.engine, context.viewer.person_id, context.opened_submissions
+            )
         if result.errors:
             result.errors = with_codes(result.errors)
         response = await super().process_result(request, result)

@@ -122,7 +122,7 @@ def build_submission(ctx: RequestContext, row: Row) -> Submission:
         id=to_global_id("Submission", pk),
         status=row["status"],
         submitted_at=row["submitted_at"],
-        body=row["body"],
+        body_value=row["body"],
         last_opened_at=row["last_opened_at"],
         pk=pk,
         assignment_pk=row["assignment_id"],

@@ -46,6 +46,8 @@ class RequestContext:
     #: True only in the benchmark's unguarded run: no row rules, no field guards.
     bypass: bool = False
     pending_audit: list[AuditRecord] = field(default_factory=list)
+    #: submissions whose answer a teacher of the course read in this request
+    opened_submissions: set[int] = field(default_factory=set)
     request: Any = None
     response: Any = None
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
 from resolvers import scopes as s
@@ -226,6 +226,18 @@ async def assess(
         assessment_id = inserted_id(result)
         await actor.audit(conn, "ASSESS", "Assessment", assessment_id, subject_id=student_id)
     return assessment_id
+
+
+async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: set[int]) -> None:
+    """Stamp ``lastOpenedAt``/``lastOpenedBy`` on answers a teacher of the course just read."""
+    if not submission_ids:
+        return
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(t.submissions)
+            .where(t.submissions.c.id.in_(sorted(submission_ids)))
+            .values(last_opened_at=now(), last_opened_by_id=teacher_id)
+        )
 
 
 async def publish_assessments(actor: Actor, course_id: int, kind: AssessmentKind) -> list[int]:

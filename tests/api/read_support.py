@@ -340,8 +340,8 @@ OPENED_AT = datetime(2099, 6, 2, 8, 30, tzinfo=UTC)
 def mark_opened(live: LiveGateway, submission: str, username: str) -> None:
     """Record that ``username`` opened the answer at ``OPENED_AT``.
 
-    No mutation writes ``lastOpenedAt``/``lastOpenedBy`` yet, so the tests set them in the
-    database to check who may read them.
+    The gateway stamps them when a teacher of the course reads the answer's ``body``; setting
+    them here gives every read test a known starting point whatever ran before.
     """
 
     async def run() -> None:
