@@ -23,7 +23,8 @@ POSTGRES_SERVER = os.environ.get(
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-async def _admin(statement: str) -> None:
+async def admin_statement(statement: str) -> None:
+    """Run a server-level statement (CREATE/DROP DATABASE) on the PostgreSQL test server."""
     # CREATE/DROP DATABASE cannot run inside a transaction, hence AUTOCOMMIT.
     engine = create_async_engine(
         f"{POSTGRES_SERVER}/test", isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
@@ -43,7 +44,7 @@ def fresh_database(backend: str, folder: Path, prefix: str = "tavle_test") -> It
         return
     name = f"{prefix}_{secrets.token_hex(6)}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin_statement(f'CREATE DATABASE "{name}"'))
     except (OSError, TimeoutError, exc.DBAPIError) as error:
         message = f"PostgreSQL at {POSTGRES_SERVER} is unreachable: {type(error).__name__}"
         if os.environ.get("CI") == "true":
@@ -52,4 +53,4 @@ def fresh_database(backend: str, folder: Path, prefix: str = "tavle_test") -> It
     try:
         yield f"{POSTGRES_SERVER}/{name}"
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_statement(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

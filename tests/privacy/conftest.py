@@ -17,10 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from db_support import BACKENDS, POSTGRES_SERVER, fresh_database
-from sqlalchemy import text
+from db_support import BACKENDS, POSTGRES_SERVER, admin_statement, fresh_database
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.demo import ensure_demo
 from gateway.settings import Settings
@@ -28,18 +26,6 @@ from store.db import is_sqlite
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_ROSTER = REPO / "demo" / "roster"
-
-
-async def _admin(statement: str) -> None:
-    # CREATE/DROP DATABASE cannot run inside a transaction, hence AUTOCOMMIT.
-    engine = create_async_engine(
-        f"{POSTGRES_SERVER}/test", isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
-    )
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -68,8 +54,8 @@ def demo_copy(demo: str, tmp_path: Path) -> Iterator[str]:
         return
     template = make_url(demo).database
     name = f"tavle_privacy_{secrets.token_hex(6)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    asyncio.run(admin_statement(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield f"{POSTGRES_SERVER}/{name}"
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_statement(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -16,25 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from db_support import POSTGRES_SERVER, admin_statement
 from roster_support import RosterFolder
-from sqlalchemy import exc, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import exc
 
 from store.db import migrate
-
-POSTGRES_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-
-
-async def _admin(statement: str) -> None:
-    # CREATE/DROP DATABASE cannot run inside a transaction, hence AUTOCOMMIT.
-    engine = create_async_engine(
-        f"{POSTGRES_SERVER}/test", isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
-    )
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +35,7 @@ def _postgres_template() -> Iterator[str | BaseException]:
     """The name of a migrated template database, or why the server could not be used."""
     name = f"tavle_roster_{secrets.token_hex(6)}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin_statement(f'CREATE DATABASE "{name}"'))
     except (OSError, TimeoutError, exc.DBAPIError) as error:
         yield error
         return
@@ -57,7 +43,7 @@ def _postgres_template() -> Iterator[str | BaseException]:
         asyncio.run(migrate(f"{POSTGRES_SERVER}/{name}"))
         yield name
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_statement(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -78,11 +64,11 @@ def roster_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
             pytest.fail(message)
         pytest.skip(message)
     name = f"tavle_roster_{secrets.token_hex(6)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres}"'))
+    asyncio.run(admin_statement(f'CREATE DATABASE "{name}" TEMPLATE "{postgres}"'))
     try:
         yield f"{POSTGRES_SERVER}/{name}"
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_statement(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
