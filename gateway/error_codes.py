@@ -18,6 +18,9 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 
 
 def _request_error_code(error: GraphQLError) -> str:
+    if 'argument "justification"' in error.message and "was not provided" in error.message:
+        # privacy-actions.md: a missing justification is refused like a blank one.
+        return "JUSTIFICATION_REQUIRED"
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
     if error.message.startswith("Variable '$"):

@@ -167,10 +167,13 @@ class PrivacyMutation:
         info: Info,
         subject_id: strawberry.ID,
         justification: str,
-        format: ExportFormat = ExportFormat.XML,
+        format: ExportFormat | None = ExportFormat.XML,
     ) -> PrivacyRequest:
         pk = await privacy.request_export(
-            info.context.actor(), expect_id(subject_id, "User"), justification, format
+            info.context.actor(),
+            expect_id(subject_id, "User"),
+            justification,
+            format or ExportFormat.XML,
         )
         return await _request(info, pk)
 
