@@ -341,7 +341,8 @@ async def confirm_erasure(
         ).first()
         if request is None or request.action != PrivacyAction.ERASE:
             raise not_found("No erasure request with that id")
-        if request.status != Status.AWAITING_CONFIRMATION:
+        if request.status not in (Status.AWAITING_CONFIRMATION, Status.FAILED):
+            # FAILED: an earlier attempt rolled back completely, so confirming again retries it.
             raise conflict(f"The request is {request.status}, not AWAITING_CONFIRMATION")
         if (
             settings.require_second_administrator
@@ -354,12 +355,21 @@ async def confirm_erasure(
         subject_id = int(request.subject_id)
         if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
             raise conflict("The person has already been erased")
-        rows = sum(int(e["count"]) for e in json.loads(request.effects))
+        # Only deletions are work: pseudonymised and kept rows are not rewritten.
+        rows = sum(
+            int(e["count"]) for e in json.loads(request.effects) if e["outcome"] == "DELETED"
+        )
         if rows > settings.erasure_background_rows:
             await conn.execute(
                 update(t.privacy_requests)
                 .where(_r.id == request_id)
-                .values(status=Status.QUEUED, confirmed_by_id=actor.viewer.person_id)
+                .values(
+                    status=Status.QUEUED,
+                    confirmed_by_id=actor.viewer.person_id,
+                    error=None,
+                    worker=None,
+                    lease_until=None,
+                )
             )
             await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
             return ErasureOutcome(request_id, background=True)
@@ -372,6 +382,7 @@ async def confirm_erasure(
                 confirmed_by_id=actor.viewer.person_id,
                 completed_at=now(),
                 effects=effects_json(effects),
+                error=None,
             )
         )
         await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
@@ -401,7 +412,14 @@ def erasure_handler(
                 await conn.execute(select(_r.subject_id).where(_r.id == request_id))
             ).scalar_one()
             if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
-                await jobs.finish(conn, request_id, worker_id, error="already erased")
+                await jobs.finish(
+                    conn,
+                    request_id,
+                    worker_id,
+                    status=Status.FAILED,
+                    error="already erased",
+                    effects="[]",
+                )
                 return
             effects = await erase_subject(conn, subject_id, providers)
             await jobs.finish(conn, request_id, worker_id, effects=effects_json(effects))
