@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
@@ -16,6 +16,9 @@ from resolvers.fetch import Row
 from resolvers.services.actor import Actor, inserted_id, now, require_text
 from store import tables as t
 from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatus
+
+#: how fresh a teacher's own "opened" stamp may be before re-reading it writes a new one
+OPENED_RESOLUTION = timedelta(minutes=5)
 
 UNPUBLISHED_KINDS = frozenset({AssessmentKind.HALF_YEAR, AssessmentKind.FINAL})
 
@@ -229,14 +232,28 @@ async def assess(
 
 
 async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: set[int]) -> None:
-    """Stamp ``lastOpenedAt``/``lastOpenedBy`` on answers a teacher of the course just read."""
+    """Stamp ``lastOpenedAt``/``lastOpenedBy`` on answers a teacher of the course just read.
+
+    A teacher paging through a gradebook reads the same answers again and again: a stamp by the
+    same teacher younger than ``OPENED_RESOLUTION`` is left as it is, so re-reads write nothing.
+    """
     if not submission_ids:
         return
+    at = now()
+    s = t.submissions.c
     async with engine.begin() as conn:
         await conn.execute(
             update(t.submissions)
-            .where(t.submissions.c.id.in_(sorted(submission_ids)))
-            .values(last_opened_at=now(), last_opened_by_id=teacher_id)
+            .where(
+                s.id.in_(sorted(submission_ids)),
+                or_(
+                    s.last_opened_by_id.is_(None),
+                    s.last_opened_by_id != teacher_id,
+                    s.last_opened_at.is_(None),
+                    s.last_opened_at < at - OPENED_RESOLUTION,
+                ),
+            )
+            .values(last_opened_at=at, last_opened_by_id=teacher_id)
         )
 
 
