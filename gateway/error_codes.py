@@ -17,8 +17,17 @@ log = logging.getLogger("tavle.errors")
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
 
+def _missing_justification(message: str) -> bool:
+    """graphql-core's "required argument not provided" error, for ``justification``: 3.3 writes
+    "Argument 'Mutation.restrictProcessing(justification:)' of type 'String!' is required, but it
+    was not provided.", 3.2 "Field 'restrictProcessing' argument 'justification' of type ..."."""
+    return "was not provided" in message and (
+        "(justification:)'" in message or "argument 'justification'" in message
+    )
+
+
 def _request_error_code(error: GraphQLError) -> str:
-    if 'argument "justification"' in error.message and "was not provided" in error.message:
+    if _missing_justification(error.message):
         # privacy-actions.md: a missing justification is refused like a blank one.
         return "JUSTIFICATION_REQUIRED"
     if error.message.startswith("Syntax Error"):

@@ -46,7 +46,14 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
                 .where(_e.person_id == person_id)
             )
         ).all()
-        children = await _ids(conn, select(_g.student_id).where(_g.guardian_id == person_id))
+        # A restricted (or erased) child's guardianship and enrolments are out of use
+        # (privacy-actions.md §2): they give the guardian no access to the child's courses,
+        # teachers or registrations until the restriction is lifted.
+        active = select(_p.id).where(_p.processing_state == ProcessingState.ACTIVE)
+        children = await _ids(
+            conn,
+            select(_g.student_id).where(_g.guardian_id == person_id, _g.student_id.in_(active)),
+        )
         guardians = await _ids(conn, select(_g.guardian_id).where(_g.student_id == person_id))
 
         taught = frozenset(c for c, role, _s, _h in enrolled if role == CourseRole.TEACHER)

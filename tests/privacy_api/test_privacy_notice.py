@@ -1,0 +1,101 @@
+"""``privacyNotice`` (privacy-actions.md "Transparency", art. 13/14): public, complete, and
+configured.
+
+A gateway of its own per backend, configured the documented way, through the environment
+(``TAVLE_PRIVACY_NOTICE__CONTROLLER`` ...; lists as JSON), for some fields; the others keep
+their defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+from db_support import BACKENDS
+from gateway_support import LiveGateway
+from privacy_api_support import ROLE_VIEWERS, privacy_gateway
+
+from gateway.settings import PrivacyNoticeSettings
+
+NOTICE = """
+{ privacyNotice {
+    controller dataProtectionOfficer purposes legalBasis categories sources recipients
+    thirdCountryTransfers retention rights automatedDecisionMaking
+} }
+"""
+CONFIGURED = {
+    "controller": "Bergen kommune, Etat for skole, postmottak@skole.bergen.example",
+    "dataProtectionOfficer": "Personvernombudet i Bergen kommune, personvern@bergen.example",
+    "purposes": ["Opplæring etter opplæringslova", "Kontakt mellom skole og hjem"],
+    "recipients": ["Lærere og ledelse ved skolen", "Foresatte, for egne barn"],
+}
+ENVIRONMENT = {
+    "TAVLE_PRIVACY_NOTICE__CONTROLLER": CONFIGURED["controller"],
+    "TAVLE_PRIVACY_NOTICE__DATA_PROTECTION_OFFICER": CONFIGURED["dataProtectionOfficer"],
+    "TAVLE_PRIVACY_NOTICE__PURPOSES": json.dumps(CONFIGURED["purposes"]),
+    "TAVLE_PRIVACY_NOTICE__RECIPIENTS": json.dumps(CONFIGURED["recipients"]),
+}
+DEFAULTS = PrivacyNoticeSettings()
+DEFAULTED = {
+    "legalBasis": DEFAULTS.legal_basis,
+    "categories": DEFAULTS.categories,
+    "sources": DEFAULTS.sources,
+    "thirdCountryTransfers": DEFAULTS.third_country_transfers,
+    "retention": DEFAULTS.retention,
+    "rights": DEFAULTS.rights,
+    "automatedDecisionMaking": DEFAULTS.automated_decision_making,
+}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
+    with ExitStack() as stack:
+        # The environment is read once, when the gateway's settings are made at start-up.
+        with pytest.MonkeyPatch.context() as environment:
+            for name, value in ENVIRONMENT.items():
+                environment.setenv(name, value)
+            live = stack.enter_context(privacy_gateway(request.param, tmp_path_factory, "notice"))
+        yield live
+
+
+def test_the_notice_is_public(gateway: LiveGateway) -> None:
+    anonymous = gateway.gql(NOTICE)
+    assert anonymous.errors == []
+    for viewer in ROLE_VIEWERS.values():
+        assert gateway.gql(NOTICE, as_user=viewer) == anonymous
+    # The only thing an anonymous caller may read.
+    both = gateway.gql("{ privacyNotice { controller } viewer { id } }")
+    assert both.data == {"privacyNotice": {"controller": CONFIGURED["controller"]}, "viewer": None}
+    assert both.codes() == {"UNAUTHENTICATED"}
+
+
+def test_every_field_is_present_and_not_empty(gateway: LiveGateway) -> None:
+    notice = gateway.gql(NOTICE).data["privacyNotice"]
+    assert set(notice) == set(CONFIGURED) | set(DEFAULTED)
+    for name, value in notice.items():
+        if isinstance(value, list):
+            assert value and all(isinstance(v, str) and v.strip() for v in value), name
+        else:
+            assert isinstance(value, str) and value.strip(), name
+
+
+def test_the_values_come_from_the_configuration(gateway: LiveGateway) -> None:
+    notice = gateway.gql(NOTICE).data["privacyNotice"]
+    assert {name: notice[name] for name in CONFIGURED} == CONFIGURED
+    assert {name: notice[name] for name in DEFAULTED} == DEFAULTED
+
+
+def test_the_default_notice_says_what_the_spec_asks(gateway: LiveGateway) -> None:
+    notice = gateway.gql(NOTICE).data["privacyNotice"]
+    rights = " ".join(notice["rights"]).lower()
+    for right in ("access", "rectification", "erasure", "restriction", "complaint"):
+        assert right in rights, right
+    assert "supervisory authority" in rights
+    assert "6(1)(e)" in notice["legalBasis"]
+    assert notice["thirdCountryTransfers"].lower().startswith("none")
+    assert "as long as you are a student, employee or guardian" in notice["retention"].lower()
+    assert notice["automatedDecisionMaking"].lower().startswith("no automated decision")
