@@ -45,6 +45,16 @@ SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def new_worker_id() -> str:
     """``host:pid:random``: unique per worker, and says where a job ran when one goes wrong."""
     return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -93,6 +103,12 @@ class JobWorker:
         outlives a database restart.
         """
         log.info("job worker %s started", self.worker_id)
+        try:
+            recovered = await self.recover_orphans()
+            if recovered:
+                log.info("requeued %d job(s) left RUNNING by a dead process", recovered)
+        except Exception as exc:  # recovery is an optimisation: the lease covers it anyway
+            log.warning("job worker: orphan recovery failed (%s)", type(exc).__name__)
         next_sweep = time.monotonic()
         while not stop.is_set():
             ran = False
@@ -108,6 +124,25 @@ class JobWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
         log.info("job worker %s stopped", self.worker_id)
+
+    async def recover_orphans(self) -> int:
+        """Requeue jobs RUNNING under a worker of this host whose process is gone.
+
+        A killed gateway leaves its job RUNNING with a lease that would hold it for up to
+        ``job_lease_seconds``; on the next start, a worker on the same host can tell that the
+        owner's pid is dead and give the job back at once. Jobs of other hosts, or of live
+        processes, are left to their leases.
+        """
+        host = self.worker_id.split(":", 1)[0]
+        requeued = 0
+        for request_id, worker in await jobs.running_workers(self.engine):
+            owner_host, _, rest = worker.partition(":")
+            pid_text = rest.split(":", 1)[0]
+            if owner_host != host or not pid_text.isdigit() or _process_alive(int(pid_text)):
+                continue
+            if await jobs.release(self.engine, request_id, worker):
+                requeued += 1
+        return requeued
 
     async def sweep(self) -> int:
         expired = await jobs.expire_exports(self.engine, self.export_dir, datetime.now(UTC))

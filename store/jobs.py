@@ -174,6 +174,18 @@ async def fail(engine: AsyncEngine, request_id: int, worker_id: str, error: str)
     return bool(result.rowcount == 1)
 
 
+async def running_workers(engine: AsyncEngine) -> list[tuple[int, str]]:
+    """(request id, worker id) of every RUNNING job."""
+    r = t.privacy_requests.c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(r.id, r.worker).where(
+                r.status == PrivacyRequestStatus.RUNNING, r.worker.is_not(None)
+            )
+        )
+        return [(int(request_id), str(worker)) for request_id, worker in rows.all()]
+
+
 async def release(engine: AsyncEngine, request_id: int, worker_id: str) -> bool:
     """Give an unfinished job back to the queue (the worker is shutting down).
 
