@@ -51,7 +51,9 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         await migrate(url)
         engine = make_engine(url)
         try:
-            report = await import_roster(engine, Path(args.directory))
+            report = await import_roster(
+                engine, Path(args.directory), allow_mass_restriction=args.allow_mass_restriction
+            )
         finally:
             await engine.dispose()
         return report.render()
@@ -160,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = with_db(sub.add_parser("import-roster", help="import a OneRoster 1.2 CSV folder"))
     imp.add_argument("directory")
+    imp.add_argument(
+        "--allow-mass-restriction",
+        action="store_true",
+        help="accept a users.csv that leaves out more than a fifth of the active people",
+    )
     imp.set_defaults(func=cmd_import_roster)
 
     tok = with_db(sub.add_parser("token", help="print a development bearer token"))

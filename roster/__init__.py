@@ -32,11 +32,17 @@ __all__ = [
 DEMO_ROSTER_DIR = Path(__file__).resolve().parent.parent / "demo" / "roster"
 
 
-async def import_roster(engine: AsyncEngine, folder: Path) -> ImportReport:
-    """Import the OneRoster CSV folder ``folder``; raise RosterError if any file is bad."""
+async def import_roster(
+    engine: AsyncEngine, folder: Path, *, allow_mass_restriction: bool = False
+) -> ImportReport:
+    """Import the OneRoster CSV folder ``folder``; raise RosterError if any file is bad.
+
+    ``allow_mass_restriction`` lets a bulk file leave out more than a fifth of the active people
+    (see ``roster.people``); without it such an import fails and changes nothing.
+    """
     # Reading and checking the files is plain CPU and file work: off the event loop.
     plan = make_plan(await asyncio.to_thread(parse_folder, Path(folder)))
     report = ImportReport(skipped=list(plan.skipped))
     async with engine.begin() as conn:
-        await apply_plan(conn, plan, report, datetime.now(UTC))
+        await apply_plan(conn, plan, report, datetime.now(UTC), allow_mass_restriction)
     return report

@@ -37,13 +37,17 @@ GUARDIAN_LINKS = LinkTable(
 
 
 async def apply_plan(
-    conn: AsyncConnection, plan: Plan, report: ImportReport, now: datetime
+    conn: AsyncConnection,
+    plan: Plan,
+    report: ImportReport,
+    now: datetime,
+    allow_mass_restriction: bool = False,
 ) -> None:
     await serialise_imports(
         conn, [schools, people, role_assignments, guardianships, courses, enrolments]
     )
     school_ids, gone_orgs = await _sync_orgs(conn, plan.orgs, report.orgs)
-    found = await sync_people(conn, plan.users, report, now)
+    found = await sync_people(conn, plan.users, report, now, allow_mass_restriction)
     course_ids, gone_courses = await _sync_courses(conn, plan.classes, school_ids, report.classes)
 
     def person(sourced_id: str) -> int | None:

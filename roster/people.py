@@ -105,8 +105,35 @@ def _check_usernames(existing: Mapping[str, RowMapping], written: Sequence[UserR
             )
 
 
+#: A bulk users.csv that leaves out more than this share of the active people (and more than
+#: MASS_RESTRICTION_MINIMUM of them) is taken for a truncated export, not a school year's change.
+MASS_RESTRICTION_SHARE = 0.2
+MASS_RESTRICTION_MINIMUM = 10
+
+
+def _check_mass_restriction(missing: int, active: int, allowed: bool) -> None:
+    """Refuse to put a large part of the school in the recycle bin by accident.
+
+    An empty or cut-off export from the school administrative system would otherwise restrict
+    everyone it omits; restriction is reversible, but it locks all of them out at once.
+    """
+    if allowed or missing <= MASS_RESTRICTION_MINIMUM or missing <= MASS_RESTRICTION_SHARE * active:
+        return
+    raise RosterError(
+        vocab.USERS,
+        None,
+        f"would move {missing} of {active} active people who are missing from the file to "
+        f"RESTRICTED (more than {MASS_RESTRICTION_SHARE:.0%}): is the file complete? Import with "
+        "--allow-mass-restriction if this is intended",
+    )
+
+
 async def sync_people(
-    conn: AsyncConnection, users: Sequence[UserRecord], report: ImportReport, now: datetime
+    conn: AsyncConnection,
+    users: Sequence[UserRecord],
+    report: ImportReport,
+    now: datetime,
+    allow_mass_restriction: bool = False,
 ) -> People:
     existing = {row["sourced_id"]: row for row in (await conn.execute(select(people))).mappings()}
     listed = {user.sourced_id for user in users}
@@ -150,10 +177,16 @@ async def sync_people(
             updates.append({ROW_ID: row["id"], **values, "updated_at": now})
             report.users.updated += 1
 
+    missing = 0
     for sourced_id, row in existing.items():
         if sourced_id not in listed and row["processing_state"] is ProcessingState.ACTIVE:
             restrictions.append(row["id"])
             report.restricted.append(sourced_id)
+            missing += 1
+    active = sum(
+        1 for row in existing.values() if row["processing_state"] is ProcessingState.ACTIVE
+    )
+    _check_mass_restriction(missing, active, allow_mass_restriction)
 
     _check_usernames(existing, written)
     # Clear changed usernames first, so that two people may swap usernames in one import.

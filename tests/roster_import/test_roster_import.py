@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from roster_support import RosterFolder, run_with_engine, snapshot
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from roster import DEMO_ROSTER_DIR, ImportReport, import_roster
+from roster import DEMO_ROSTER_DIR, ImportReport, RosterError, import_roster
 from store.tables import (
     CourseRole,
     DataSource,
@@ -433,5 +434,39 @@ def test_thousands_of_users_import_in_seconds(roster_db_url: str, tmp_path: Path
         assert first.users.created == students and first.guardianships.created == students // 2
         assert not second.changed
         assert elapsed < 20, f"two imports of {students} users took {elapsed:.1f} s"
+
+    run_with_engine(roster_db_url, scenario)
+
+
+STUDENTS_LEFT_OUT = [
+    "u-s-jakob", "u-s-amina", "u-s-sara", "u-s-filip", "u-s-mia", "u-s-noah", "u-s-thea",
+    "u-s-isak", "u-s-henrik", "u-s-astrid", "u-s-magnus", "u-s-frida", "u-s-elias",
+    "u-s-hedda", "u-s-sander",
+]  # fmt: skip
+
+
+def test_a_file_leaving_out_a_large_part_of_the_school_is_refused(
+    roster_db_url: str, demo_copy: RosterFolder
+) -> None:
+    for sourced_id in STUDENTS_LEFT_OUT:
+        demo_copy.remove_user(sourced_id)
+
+    async def scenario(engine: AsyncEngine) -> None:
+        await import_roster(engine, DEMO_ROSTER_DIR)
+        before = await snapshot(engine)
+        with pytest.raises(RosterError) as refused:
+            await import_roster(engine, demo_copy.path)
+        assert str(refused.value) == (
+            "users.csv: would move 15 of 60 active people who are missing from the file to "
+            "RESTRICTED (more than 20%): is the file complete? Import with "
+            "--allow-mass-restriction if this is intended"
+        )
+        assert await snapshot(engine) == before
+
+        report = await import_roster(engine, demo_copy.path, allow_mass_restriction=True)
+        assert sorted(report.restricted) == sorted(STUDENTS_LEFT_OUT)
+        assert (await _person(engine, "u-s-jakob"))["processing_state"] is (
+            ProcessingState.RESTRICTED
+        )
 
     run_with_engine(roster_db_url, scenario)
