@@ -189,84 +189,61 @@ _e = t.enrolments.c
 _g = t.guardianships.c
 
 
-def _roles_loader(ctx: RequestContext) -> DataLoader[int, list[RoleAssignment]]:
-    async def load(keys: list[int]) -> list[list[RoleAssignment]]:
-        ra = t.role_assignments.c
+def _embedded_loader(
+    ctx: RequestContext,
+    key: ColumnElement[int],
+    columns: Sequence[ColumnElement[Any]],
+    order_by: ColumnElement[Any],
+    build: Callable[[Row], T],
+) -> DataLoader[int, list[T]]:
+    """Rows that only appear under an authorised parent field (a person's roles, an answer's
+    attachments ...): no row scope of their own, one statement per batch."""
+
+    async def load(keys: list[int]) -> list[list[T]]:
         stmt = (
-            select(ra.person_id, ra.role, ra.school_id)
-            .where(ra.person_id.in_(sorted(set(keys))))
-            .order_by(ra.id)
+            select(key.label(PARENT_KEY), *columns)
+            .where(key.in_(sorted(set(keys))))
+            .order_by(order_by)
         )
-        grouped: dict[int, list[RoleAssignment]] = defaultdict(list)
+        grouped: dict[int, list[T]] = defaultdict(list)
         for row in await run(ctx.engine, stmt):
-            grouped[row["person_id"]].append(
-                RoleAssignment(role=row["role"], school_pk=row["school_id"])
-            )
-        return [grouped.get(key, []) for key in keys]
+            grouped[row[PARENT_KEY]].append(build(row))
+        return [grouped.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
 
 
-def _attachments_loader(ctx: RequestContext) -> DataLoader[int, list[Attachment]]:
-    async def load(keys: list[int]) -> list[list[Attachment]]:
-        a = t.attachments.c
-        stmt = (
-            select(a.submission_id, a.filename, a.content_type, a.size_bytes)
-            .where(a.submission_id.in_(sorted(set(keys))))
-            .order_by(a.id)
-        )
-        grouped: dict[int, list[Attachment]] = defaultdict(list)
-        for row in await run(ctx.engine, stmt):
-            grouped[row["submission_id"]].append(
-                Attachment(
-                    filename=row["filename"],
-                    content_type=row["content_type"],
-                    size_bytes=row["size_bytes"],
-                )
-            )
-        return [grouped.get(key, []) for key in keys]
-
-    return DataLoader(load_fn=load)
+PARENT_KEY = "tavle_parent_key"
+_ra, _att, _n, _pref = (
+    t.role_assignments.c,
+    t.attachments.c,
+    t.notifications.c,
+    t.preferences.c,
+)
 
 
-def _notifications_loader(ctx: RequestContext) -> DataLoader[int, list[Notification]]:
-    async def load(keys: list[int]) -> list[list[Notification]]:
-        n = t.notifications.c
-        stmt = (
-            select(n.id, n.person_id, n.kind, n.message, n.created_at, n.read_at)
-            .where(n.person_id.in_(sorted(set(keys))))
-            .order_by(n.id)
-        )
-        grouped: dict[int, list[Notification]] = defaultdict(list)
-        for row in await run(ctx.engine, stmt):
-            grouped[row["person_id"]].append(
-                Notification(
-                    id=to_global_id("Notification", row["id"]),
-                    kind=row["kind"],
-                    message=row["message"],
-                    created_at=row["created_at"],
-                    read_at=row["read_at"],
-                )
-            )
-        return [grouped.get(key, []) for key in keys]
-
-    return DataLoader(load_fn=load)
+def _role_assignment(row: Row) -> RoleAssignment:
+    return RoleAssignment(role=row["role"], school_pk=row["school_id"])
 
 
-def _preferences_loader(ctx: RequestContext) -> DataLoader[int, list[Preference]]:
-    async def load(keys: list[int]) -> list[list[Preference]]:
-        p = t.preferences.c
-        stmt = (
-            select(p.person_id, p.key, p.value)
-            .where(p.person_id.in_(sorted(set(keys))))
-            .order_by(p.key)
-        )
-        grouped: dict[int, list[Preference]] = defaultdict(list)
-        for row in await run(ctx.engine, stmt):
-            grouped[row["person_id"]].append(Preference(key=row["key"], value=row["value"]))
-        return [grouped.get(key, []) for key in keys]
+def _attachment(row: Row) -> Attachment:
+    return Attachment(
+        filename=row["filename"], content_type=row["content_type"], size_bytes=row["size_bytes"]
+    )
 
-    return DataLoader(load_fn=load)
+
+def _notification(row: Row) -> Notification:
+    return Notification(
+        id=to_global_id("Notification", row["id"]),
+        kind=row["kind"],
+        message=row["message"],
+        created_at=row["created_at"],
+        read_at=row["read_at"],
+    )
+
+
+def _preference(row: Row) -> Preference:
+    return Preference(key=row["key"], value=row["value"])
 
 
 def _conversation_people_loader(ctx: RequestContext) -> DataLoader[int, User | None]:
@@ -345,10 +322,26 @@ class Loaders:
         self.messages = by_id_loader(ctx, s.MESSAGE)
         self.documents = by_id_loader(ctx, s.DOCUMENT)
         self.calendar_events = by_id_loader(ctx, s.CALENDAR_EVENT)
-        self.roles_by_person = _roles_loader(ctx)
-        self.attachments_by_submission = _attachments_loader(ctx)
-        self.notifications_by_person = _notifications_loader(ctx)
-        self.preferences_by_person = _preferences_loader(ctx)
+        self.roles_by_person = _embedded_loader(
+            ctx, _ra.person_id, (_ra.role, _ra.school_id), _ra.id, _role_assignment
+        )
+        self.attachments_by_submission = _embedded_loader(
+            ctx,
+            _att.submission_id,
+            (_att.filename, _att.content_type, _att.size_bytes),
+            _att.id,
+            _attachment,
+        )
+        self.notifications_by_person = _embedded_loader(
+            ctx,
+            _n.person_id,
+            (_n.id, _n.kind, _n.message, _n.created_at, _n.read_at),
+            _n.id,
+            _notification,
+        )
+        self.preferences_by_person = _embedded_loader(
+            ctx, _pref.person_id, (_pref.key, _pref.value), _pref.key, _preference
+        )
         self.guardians_by_student = list_loader(
             ctx,
             s.USER,
@@ -396,8 +389,6 @@ class Loaders:
         self.submissions_by_assignment = page_loader(
             ctx, s.SUBMISSION, t.submissions.c.assignment_id, "SubmissionsByAssignment"
         )
-        self._ctx = ctx
-        self._submissions_by_student: dict[int | None, DataLoader[PageKey, Connection[Any]]] = {}
         self.assessments_by_submission = list_loader(
             ctx, s.ASSESSMENT, t.assessments.c.submission_id, "AssessmentsBySubmission"
         )
