@@ -63,6 +63,8 @@ def _check(row: Any, prev_id: int, prev_hash: str) -> str | None:
         subject_id=row.subject_id,
         justification=row.justification,
         trace_id=row.trace_id,
+        roster_import_id=row.roster_import_id,
+        detail=row.detail,
     )
     if audit.chain_hash(prev_hash, audit.canonical(row.id, row.at, event)) != row.hash:
         return "hash does not match the entry's content (the entry was altered)"

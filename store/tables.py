@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -78,6 +79,30 @@ class PrivacyAction(enum.StrEnum):
     LIFT_RESTRICTION = "LIFT_RESTRICTION"
     ERASE = "ERASE"
     RECTIFY = "RECTIFY"
+    #: explicit deletion of an archived course (school-year.md rule 10); no subject person
+    DELETE_COURSE = "DELETE_COURSE"
+
+
+class RequestOrigin(enum.StrEnum):
+    """Who started a privacy request: an administrator, the roster import, or the person."""
+
+    ADMINISTRATOR = "ADMINISTRATOR"
+    ROSTER = "ROSTER"
+    DATA_SUBJECT = "DATA_SUBJECT"
+
+
+class CourseState(enum.StrEnum):
+    """Courses and schools that leave the roster are archived (read-only), never deleted."""
+
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
+class AcademicSessionType(enum.StrEnum):
+    SCHOOL_YEAR = "SCHOOL_YEAR"
+    TERM = "TERM"
+    SEMESTER = "SEMESTER"
+    GRADING_PERIOD = "GRADING_PERIOD"
 
 
 class PrivacyRequestStatus(enum.StrEnum):
@@ -152,6 +177,8 @@ schools = Table(
     Column("code", String(64)),
     Column("org_type", String(32), nullable=False),
     Column("parent_id", ForeignKey("schools.id")),
+    Column("state", _enum(CourseState), nullable=False, default=CourseState.ACTIVE),
+    _ts("archived_at", nullable=True),
 )
 
 people = Table(
@@ -180,6 +207,12 @@ people = Table(
     # When the person entered the recycle bin / was erased (privacy-actions.md).
     _ts("restricted_at", nullable=True),
     _ts("erased_at", nullable=True),
+    # On a tombstone only: HMAC-SHA-256 (pseudonym key) of the erased person's roster sourcedId,
+    # username and national id, so a later import does not create them again (school-year.md
+    # rule 7) while nothing readable links the tombstone to them.
+    Column("erased_sourced_id_digest", String(64), index=True),
+    Column("erased_username_digest", String(64), index=True),
+    Column("erased_national_id_digest", String(64), index=True),
 )
 
 role_assignments = Table(
@@ -213,6 +246,33 @@ courses = Table(
     Column("code", String(64)),
     Column("name", String(255), nullable=False),
     Column("is_homeroom", Boolean, nullable=False, default=False),
+    Column("state", _enum(CourseState), nullable=False, default=CourseState.ACTIVE),
+    _ts("archived_at", nullable=True),
+)
+
+academic_sessions = Table(
+    "academic_sessions",
+    metadata,
+    # OneRoster academicSessions.csv: school years, terms, semesters, grading periods.
+    Column("id", Integer, primary_key=True),
+    Column("sourced_id", String(255), nullable=False, unique=True),
+    Column("title", String(255), nullable=False),
+    Column("type", _enum(AcademicSessionType), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("parent_id", ForeignKey("academic_sessions.id", ondelete="SET NULL")),
+    Column("school_year", String(16)),
+)
+
+course_terms = Table(
+    "course_terms",
+    metadata,
+    # classes.csv termSourcedIds: the sessions a course runs in.
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "session_id", ForeignKey("academic_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Index("ix_course_terms_session", "session_id"),
 )
 
 enrolments = Table(
@@ -224,6 +284,10 @@ enrolments = Table(
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("role", _enum(CourseRole), nullable=False),
     Column("source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
+    # Memberships end, they are not deleted (school-year.md rule 3); only rows with no end time
+    # grant access. NULL start: enrolled before start times were recorded.
+    _ts("started_at", nullable=True),
+    _ts("ended_at", nullable=True),
     UniqueConstraint("course_id", "person_id", "role", name="uq_enrolments_course_person_role"),
 )
 
@@ -279,7 +343,12 @@ assessments = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("student_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True),
+    # NULL once the course has been deleted (school-year.md rule 10): the assessment stays, with
+    # the snapshots below, until the student is erased.
+    Column("course_id", ForeignKey("courses.id", ondelete="SET NULL"), index=True),
+    Column("school_id", ForeignKey("schools.id"), index=True),
+    Column("course_code", String(64)),
+    Column("course_name", String(255)),
     Column("submission_id", ForeignKey("submissions.id", ondelete="SET NULL"), index=True),
     Column("assessor_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
     # Snapshot of the assessor's name at registration: survives the assessor's erasure.
@@ -409,6 +478,9 @@ audit_entries = Table(
     Column("subject_id", Integer, index=True),
     Column("justification", Text),
     Column("trace_id", String(32)),
+    # Roster import entries: the run they belong to, and what changed (field names, never values).
+    Column("roster_import_id", Integer, index=True),
+    Column("detail", String(255)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
@@ -422,6 +494,8 @@ privacy_requests = Table(
     Column("action", _enum(PrivacyAction), nullable=False),
     Column("status", _enum(PrivacyRequestStatus), nullable=False, index=True),
     Column("subject_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("origin", _enum(RequestOrigin), nullable=False, default=RequestOrigin.ADMINISTRATOR),
+    Column("course_id", ForeignKey("courses.id", ondelete="SET NULL"), index=True),
     Column("requested_by_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("confirmed_by_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("justification", Text, nullable=False),
@@ -436,4 +510,32 @@ privacy_requests = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("worker", String(128)),
     _ts("lease_until", nullable=True),
+)
+
+roster_imports = Table(
+    "roster_imports",
+    metadata,
+    # One row per import run (school-year.md rule 6), written in the import's own transaction.
+    Column("id", Integer, primary_key=True),
+    _ts("started_at"),
+    _ts("finished_at", nullable=True),
+    Column("status", String(32), nullable=False),
+    # the folder's or package's name (not its path), and "bulk" or "delta" per file
+    Column("source", String(255)),
+    Column("mode", String(32), nullable=False),
+    # "cli:<os user>" or "job:archive-ended"
+    Column("actor", String(255), nullable=False),
+    # JSON: {file name: sha256}, [{kind, count}], [conflict text]
+    Column("file_digests", Text, nullable=False, default="{}"),
+    Column("counts", Text, nullable=False, default="[]"),
+    Column("conflicts", Text, nullable=False, default="[]"),
+)
+
+recreate_allowances = Table(
+    "recreate_allowances",
+    metadata,
+    # `tavle roster allow-recreate`: the import may create a person again whose sourcedId has
+    # this digest, although they match an erased person (school-year.md rule 7).
+    Column("sourced_id_digest", String(64), primary_key=True),
+    _ts("allowed_at"),
 )
