@@ -19,6 +19,8 @@ from store import tables as t
 
 #: Relations computed from an object's facts. "row" and the entry relations are added elsewhere.
 BASE_RELATIONS: tuple[str, ...] = (
+    #: every caller with a valid token: calendar data (``AcademicSession``) holds no personal data
+    "authenticated",
     "self",
     "course_teacher",
     "course_student",
@@ -143,7 +145,7 @@ def _people_at_schools(schools: frozenset[int]) -> object:
     enrolled = (
         select(t.enrolments.c.person_id)
         .join(t.courses, t.courses.c.id == t.enrolments.c.course_id)
-        .where(t.courses.c.school_id.in_(schools))
+        .where(t.courses.c.school_id.in_(schools), t.enrolments.c.ended_at.is_(None))
     )
     return roles.union(enrolled)
 
@@ -230,6 +232,8 @@ CLAUSES: dict[str, ClauseBuilder] = {
     ),
     "guardian_if_published": lambda v, c: _published_and(_in(c.student, v.children), c),
     "sysadmin": lambda v, c: true() if v.is_sysadmin else false(),
+    # ``visible()`` answers false for an anonymous caller before any relation is compiled.
+    "authenticated": lambda v, c: true(),
 }
 
 

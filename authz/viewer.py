@@ -24,7 +24,8 @@ class Viewer:
     taught_courses: frozenset[int] = EMPTY
     student_courses: frozenset[int] = EMPTY
     enrolled_courses: frozenset[int] = EMPTY
-    #: homerooms (base groups) the viewer teaches, and the students enrolled in them
+    #: ACTIVE homerooms (base groups) the viewer teaches, and the students enrolled in them
+    #: ("contact_teacher"); every set here comes from current (not ended) enrolments only
     homerooms_taught: frozenset[int] = EMPTY
     contact_students: frozenset[int] = EMPTY
     #: students in any course the viewer teaches, plus contact students ("teaches")

@@ -288,7 +288,7 @@ async def build_dataset(settings: Settings, workdir: Path) -> list[int]:
     write_roster(roster)
     engine = make_engine(settings.resolved_database_url())
     try:
-        await import_roster(engine, roster)
+        await import_roster(engine, roster, identity_key=b"bench-identity-key-0123456789abcdef")
         await seed_coursework(engine, settings)
         return await _bench_courses(engine)
     finally:
@@ -427,8 +427,10 @@ def profiled(label: str, requests: int) -> Iterator[None]:
             bucket = _bucket(filename, name)
             buckets[bucket] = buckets.get(bucket, 0.0) + tottime
             total += tottime
-        print(f"\n--- cProfile: {label}: self time per request "
-              f"(profiled total {total / requests * 1000:.0f} ms) ---")
+        print(
+            f"\n--- cProfile: {label}: self time per request "
+            f"(profiled total {total / requests * 1000:.0f} ms) ---"
+        )
         for bucket, seconds in sorted(buckets.items(), key=lambda kv: -kv[1]):
             share = 100 * seconds / total
             print(f"  {seconds / requests * 1000:8.1f} ms  {share:5.1f} %  {bucket}")
@@ -483,20 +485,30 @@ async def measure(args: argparse.Namespace, settings: Settings, course_ids: list
     ratio = statistics.median(g) / statistics.median(u)
     backend = settings.resolved_database_url().split(":", 1)[0]
     print(f"backend:    {backend}")
-    print(f"query:      gradebook of {TEACHER}: {len(course_ids)} courses -> students -> "
-          f"submissions(courseId:) -> assessments")
+    print(
+        f"query:      gradebook of {TEACHER}: {len(course_ids)} courses -> students -> "
+        f"submissions(courseId:) -> assessments"
+    )
     print(f"objects:    {objects} (response {size / 1024:.0f} KiB)")
-    print(f"SQL:        {statements['/graphql']} statements per guarded request, "
-          f"{statements['/graphql-unguarded']} per unguarded request")
+    print(
+        f"SQL:        {statements['/graphql']} statements per guarded request, "
+        f"{statements['/graphql-unguarded']} per unguarded request"
+    )
     print(f"runs:       {args.runs} each, alternating, after {args.warmup} warm-up runs each")
-    print(f"guarded:    median {statistics.median(g) * 1000:7.1f} ms   p90 "
-          f"{percentile(g, 0.9) * 1000:7.1f} ms")
-    print(f"unguarded:  median {statistics.median(u) * 1000:7.1f} ms   p90 "
-          f"{percentile(u, 0.9) * 1000:7.1f} ms")
+    print(
+        f"guarded:    median {statistics.median(g) * 1000:7.1f} ms   p90 "
+        f"{percentile(g, 0.9) * 1000:7.1f} ms"
+    )
+    print(
+        f"unguarded:  median {statistics.median(u) * 1000:7.1f} ms   p90 "
+        f"{percentile(u, 0.9) * 1000:7.1f} ms"
+    )
     print(f"ratio:      {ratio:.2f} guarded/unguarded (medians; target <= {args.target})")
     gc_, uc = statistics.median(cpu["/graphql"]), statistics.median(cpu["/graphql-unguarded"])
-    print(f"CPU time:   median guarded {gc_ * 1000:.1f} ms, unguarded {uc * 1000:.1f} ms, "
-          f"ratio {gc_ / uc:.2f} (this process's CPU, less sensitive to a busy machine)")
+    print(
+        f"CPU time:   median guarded {gc_ * 1000:.1f} ms, unguarded {uc * 1000:.1f} ms, "
+        f"ratio {gc_ / uc:.2f} (this process's CPU, less sensitive to a busy machine)"
+    )
     return ratio
 
 

@@ -1,13 +1,16 @@
-"""The ``tavle`` command line (interfaces.md): serve, import-roster, token, export-schema,
-explain, seed-demo, audit verify."""
+"""The ``tavle`` command line (interfaces.md): serve, import-roster, roster, token,
+export-schema, explain, seed-demo, audit verify."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gateway.settings import Settings
@@ -40,7 +43,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_actor() -> str:
+    """Who ran a roster command, for the import record: ``cli:<operating-system user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _progress() -> Callable[[str], None] | None:
+    """Progress lines on a terminal (stderr), nothing when output goes to a file or a pipe."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return show
+
+
 def cmd_import_roster(args: argparse.Namespace) -> int:
+    from gateway.keyfile import pseudonym_key
     from roster import RosterError, import_roster
     from store.db import make_engine, migrate
 
@@ -52,7 +76,14 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         engine = make_engine(url)
         try:
             report = await import_roster(
-                engine, Path(args.directory), allow_mass_restriction=args.allow_mass_restriction
+                engine,
+                Path(args.directory),
+                identity_key=pseudonym_key(settings),
+                allow_mass_restriction=args.allow_mass_restriction,
+                allow_mass_archive=args.allow_mass_archive,
+                dry_run=args.dry_run,
+                actor=_cli_actor(),
+                progress=_progress(),
             )
         finally:
             await engine.dispose()
@@ -64,6 +95,64 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         print(f"import-roster: {exc}", file=sys.stderr)
         print("Nothing was imported; the database is unchanged.", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_roster_archive_ended(args: argparse.Namespace) -> int:
+    from roster.maintenance import archive_ended
+    from store.db import make_engine, migrate
+
+    url = _settings(args).resolved_database_url()
+    as_of = args.as_of or datetime.now(UTC).date()
+
+    async def run() -> list[str]:
+        await migrate(url)
+        engine = make_engine(url)
+        try:
+            return await archive_ended(engine, as_of, _cli_actor())
+        finally:
+            await engine.dispose()
+
+    archived = asyncio.run(run())
+    print(f"Archived {len(archived)} course(s) whose terms all ended before {as_of.isoformat()}")
+    for sourced_id in archived:
+        print(f"  {sourced_id}")
+    return 0
+
+
+def cmd_roster_allow_recreate(args: argparse.Namespace) -> int:
+    from gateway.keyfile import pseudonym_key
+    from roster import RosterError
+    from roster.maintenance import allow_recreate
+    from store.db import make_engine, migrate
+
+    settings = _settings(args)
+    url = settings.resolved_database_url()
+
+    async def run() -> bool:
+        await migrate(url)
+        engine = make_engine(url)
+        try:
+            return await allow_recreate(
+                engine, args.sourced_id, args.justification, pseudonym_key(settings)
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        matched = asyncio.run(run())
+    except RosterError as exc:
+        print(f"roster allow-recreate: {exc.reason}", file=sys.stderr)
+        return 1
+    print(
+        f"The next import may create '{args.sourced_id}' again"
+        + (
+            ""
+            if matched
+            else " (no erased person had this sourcedId; the block may have come "
+            "from a matching username or national id)"
+        )
+    )
     return 0
 
 
@@ -167,7 +256,38 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept a users.csv that leaves out more than a fifth of the active people",
     )
+    imp.add_argument(
+        "--allow-mass-archive",
+        action="store_true",
+        help="accept a bulk file that archives more than a fifth of a school's courses, or a "
+        "whole school (the school year's rollover)",
+    )
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the report of what would change; write nothing",
+    )
     imp.set_defaults(func=cmd_import_roster)
+
+    ros = sub.add_parser("roster", help="roster upkeep between imports")
+    ros_sub = ros.add_subparsers(dest="roster_command", required=True)
+    ended = with_db(
+        ros_sub.add_parser("archive-ended", help="archive courses whose terms have all ended")
+    )
+    ended.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="the day to compare term end dates with (YYYY-MM-DD; default today, UTC)",
+    )
+    ended.set_defaults(func=cmd_roster_archive_ended)
+    recreate = with_db(
+        ros_sub.add_parser(
+            "allow-recreate", help="let the next import create a person who matches an erased one"
+        )
+    )
+    recreate.add_argument("sourced_id", metavar="SOURCEDID")
+    recreate.add_argument("--justification", required=True, help="why (goes to the audit log)")
+    recreate.set_defaults(func=cmd_roster_allow_recreate)
 
     tok = with_db(sub.add_parser("token", help="print a development bearer token"))
     tok.add_argument("user", help="sourcedId or username")

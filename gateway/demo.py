@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from gateway.keyfile import pseudonym_key
 from gateway.settings import Settings
 from store import tables as t
 from store.db import make_engine, migrate
@@ -28,7 +29,7 @@ async def ensure_demo(settings: Settings, roster_dir: Path) -> bool:
             people = (await conn.execute(select(func.count()).select_from(t.people))).scalar_one()
         if people:
             return False
-        await import_roster(engine, roster_dir)
+        await import_roster(engine, roster_dir, identity_key=pseudonym_key(settings), actor="demo")
         await seed_activity(engine, Policy(DEFAULT_MODEL, settings.policy_file or DEFAULT_POLICY))
         log.info("demo school imported")
         return True

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.settings import Settings
 from gateway.telemetry import instrument_engine
+from roster.maintenance import archive_ended
 from store import jobs
 from store.db import is_sqlite, make_engine
 from store.tables import PrivacyAction
@@ -41,6 +42,8 @@ Handler = Callable[[AsyncEngine, int, str], Awaitable[None]]
 MAX_ATTEMPTS = 5
 #: How often the worker deletes expired export files.
 SWEEP_SECONDS = 60.0
+#: How often the worker runs the daily upkeep (archiving courses whose terms have ended).
+DAILY_SECONDS = 24 * 3600.0
 #: How long shutdown waits for a running job before interrupting it and queueing it again.
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -110,12 +113,16 @@ class JobWorker:
         except Exception as exc:  # recovery is an optimisation: the lease covers it anyway
             log.warning("job worker: orphan recovery failed (%s)", type(exc).__name__)
         next_sweep = time.monotonic()
+        next_daily = time.monotonic()
         while not stop.is_set():
             ran = False
             try:
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + SWEEP_SECONDS
                     await self.sweep()
+                if time.monotonic() >= next_daily:
+                    next_daily = time.monotonic() + DAILY_SECONDS
+                    await self.daily()
                 ran = await self.run_once()
             except Exception as exc:  # the loop must survive anything; the next poll retries
                 log.warning("job worker: polling failed (%s)", type(exc).__name__)
@@ -149,6 +156,16 @@ class JobWorker:
         if expired:
             log.info("deleted %d expired export file(s)", expired)
         return expired
+
+    async def daily(self) -> list[str]:
+        """Archive the courses whose terms have all ended (school-year.md rule 4).
+
+        Every worker runs it; it is idempotent, so a second run the same day finds nothing.
+        """
+        archived = await archive_ended(self.engine, datetime.now(UTC).date(), "job:archive-ended")
+        if archived:
+            log.info("archived %d course(s) whose terms have ended", len(archived))
+        return archived
 
     async def run_once(self) -> bool:
         """Claim one job and run it; False when there was nothing to claim."""

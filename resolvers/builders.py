@@ -17,8 +17,9 @@ from schema.coursework import Assignment, Submission
 from schema.ids import to_global_id
 from schema.material import CalendarEvent, Document
 from schema.privacy import AuditEntry, PrivacyRequest
+from schema.school_year import AcademicSession, RosterImport
 from schema.user import School, User
-from store.tables import ProcessingState
+from store.tables import AcademicSessionType, CourseState, ProcessingState, RequestOrigin
 
 Row = Mapping[str, Any]
 
@@ -80,6 +81,7 @@ def build_school(ctx: RequestContext, row: Row) -> School:
         id=to_global_id("School", pk),
         name=row["name"],
         code=row["code"],
+        state=CourseState(row["state"]),
         pk=pk,
         tavle_rels=_rels(ctx, Facts(school=pk)),
     )
@@ -92,6 +94,8 @@ def build_course(ctx: RequestContext, row: Row) -> Course:
         code=row["code"],
         name=row["name"],
         is_homeroom=row["is_homeroom"],
+        state=CourseState(row["state"]),
+        archived_at=row["archived_at"],
         pk=pk,
         school_pk=row["school_id"],
         tavle_rels=_rels(ctx, Facts(course=pk, school=row["school_id"])),
@@ -145,9 +149,12 @@ def build_assessment(ctx: RequestContext, row: Row) -> Assessment:
         assessor_name=row["assessor_name"],
         published=row["published"],
         created_at=row["created_at"],
+        course_code=row["course_code"],
+        course_name=row["course_name"],
         pk=pk,
         student_pk=row["student_id"],
         course_pk=row["course_id"],
+        course_state=None if row["course_state"] is None else CourseState(row["course_state"]),
         submission_pk=row["submission_id"],
         assessor_pk=row["assessor_id"],
         tavle_rels=_rels(
@@ -256,8 +263,10 @@ def build_privacy_request(ctx: RequestContext, row: Row) -> PrivacyRequest:
         format=row["format"],
         expires_at=row["expires_at"],
         error=row["error"],
+        origin=RequestOrigin(row["origin"]),
         pk=pk,
         subject_pk=row["subject_id"],
+        course_pk=row["course_id"],
         requested_by_pk=row["requested_by_id"],
         confirmed_by_pk=row["confirmed_by_id"],
         effects_json=row["effects"],
@@ -277,7 +286,41 @@ def build_audit_entry(ctx: RequestContext, row: Row) -> AuditEntry:
         justification=row["justification"],
         trace_id=row["trace_id"],
         hash=row["hash"],
+        detail=row["detail"],
         pk=row["id"],
         actor_pk=row["actor_id"],
+        roster_import_pk=row["roster_import_id"],
+        tavle_rels=_rels(ctx, Facts()),
+    )
+
+
+def build_academic_session(ctx: RequestContext, row: Row) -> AcademicSession:
+    pk = row["id"]
+    return AcademicSession(
+        id=to_global_id("AcademicSession", pk),
+        title=row["title"],
+        type=AcademicSessionType(row["type"]),
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        pk=pk,
+        parent_pk=row["parent_id"],
+        tavle_rels=_rels(ctx, Facts()),
+    )
+
+
+def build_roster_import(ctx: RequestContext, row: Row) -> RosterImport:
+    pk = row["id"]
+    return RosterImport(
+        id=to_global_id("RosterImport", pk),
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        status=row["status"],
+        source=row["source"],
+        mode=row["mode"],
+        actor=row["actor"],
+        pk=pk,
+        counts_json=row["counts"],
+        conflicts_json=row["conflicts"],
+        file_digests_json=row["file_digests"],
         tavle_rels=_rels(ctx, Facts()),
     )

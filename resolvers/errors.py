@@ -19,3 +19,8 @@ def bad_input(message: str) -> GraphQLError:
 
 def conflict(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "CONFLICT"})
+
+
+def course_archived(message: str) -> GraphQLError:
+    """An archived course (or a course of an archived school) is read-only (school-year.md)."""
+    return GraphQLError(message, extensions={"code": "COURSE_ARCHIVED"})

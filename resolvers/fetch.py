@@ -69,11 +69,14 @@ async def pages_by_parent(
     key: ColumnElement[int],
     parents: Iterable[int],
     args: PageArgs,
+    *,
+    descending: bool = False,
 ) -> dict[int, Page]:
     """One page per parent in one statement: window functions number and count each partition.
 
     ``totalCount`` counts every visible row of the parent, before the cursor; ordering is by the
-    object's id, so cursors are stable under inserts.
+    object's id, so cursors are stable under inserts. ``descending`` lists newest first (the
+    gradebook); ``after`` then means ids below the cursor.
     """
     wanted = sorted(set(parents))
     if not wanted:
@@ -89,13 +92,14 @@ async def pages_by_parent(
     )
     after = select(counted)
     if args.after is not None:
-        after = after.where(counted.c.tavle_key > args.after)
+        after = after.where(
+            counted.c.tavle_key < args.after if descending else counted.c.tavle_key > args.after
+        )
     after_sub = after.subquery()
+    order = after_sub.c.tavle_key.desc() if descending else after_sub.c.tavle_key
     numbered = select(
         after_sub,
-        func.row_number()
-        .over(partition_by=after_sub.c[PARENT], order_by=after_sub.c.tavle_key)
-        .label("tavle_rn"),
+        func.row_number().over(partition_by=after_sub.c[PARENT], order_by=order).label("tavle_rn"),
     ).subquery()
     final = (
         select(numbered)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from opentelemetry import trace
-from sqlalchemy import ColumnElement, FromClause, select, union
+from sqlalchemy import ColumnElement, FromClause, and_, select, union
 from strawberry.dataloader import DataLoader
 
 from resolvers import builders as b
@@ -47,7 +47,7 @@ async def person_schools(ctx: RequestContext, ids: Sequence[int]) -> dict[int, f
         ),
         select(e.person_id.label("person_id"), t.courses.c.school_id.label("school_id"))
         .join(t.courses, t.courses.c.id == e.course_id)
-        .where(e.person_id.in_(ids)),
+        .where(e.person_id.in_(ids), e.ended_at.is_(None)),
     )
     found: dict[int, set[int]] = defaultdict(set)
     async with ctx.engine.connect() as conn:
@@ -107,6 +107,8 @@ MATERIALIZE: dict[str, Materialize[Any]] = {
     "AuditEntry": _sync(b.build_audit_entry),
     "RecycleBin": materialize_users,
     "PrivacySubject": materialize_privacy_people,
+    "AcademicSession": _sync(b.build_academic_session),
+    "RosterImport": _sync(b.build_roster_import),
 }
 
 
@@ -156,6 +158,8 @@ def page_loader(
     name: str,
     source: FromClause | None = None,
     where: ColumnElement[bool] | None = None,
+    *,
+    descending: bool = False,
 ) -> DataLoader[PageKey, Connection[Any]]:
     materialize = MATERIALIZE[scope.type_name]
 
@@ -169,7 +173,9 @@ def page_loader(
                 stmt = s.scoped_select(scope, ctx, source)
                 if where is not None:
                     stmt = stmt.where(where)
-                found = await pages_by_parent(ctx.engine, stmt, parent, scope.key, parent_ids, args)
+                found = await pages_by_parent(
+                    ctx.engine, stmt, parent, scope.key, parent_ids, args, descending=descending
+                )
                 for parent_id, page in found.items():
                     pages[(parent_id, args)] = page
             all_rows = [row for key in keys for row in pages[key].rows]
@@ -187,6 +193,10 @@ def page_loader(
 
 _e = t.enrolments.c
 _g = t.guardianships.c
+#: current memberships only: an ended enrolment lists nobody (school-year.md rule 3)
+_current = _e.ended_at.is_(None)
+_x = t.assessments.c
+_ct = t.course_terms.c
 
 
 def _embedded_loader(
@@ -362,7 +372,7 @@ class Loaders:
             _e.course_id,
             "TeachersByCourse",
             people.join(t.enrolments, _e.person_id == people.c.id),
-            _e.role == CourseRole.TEACHER,
+            (_e.role == CourseRole.TEACHER) & _current,
         )
         self.students_by_course = page_loader(
             ctx,
@@ -370,7 +380,7 @@ class Loaders:
             _e.course_id,
             "StudentsByCourse",
             people.join(t.enrolments, _e.person_id == people.c.id),
-            _e.role == CourseRole.STUDENT,
+            (_e.role == CourseRole.STUDENT) & _current,
         )
         self.courses_by_person = page_loader(
             ctx,
@@ -378,6 +388,7 @@ class Loaders:
             _e.person_id,
             "CoursesByPerson",
             courses.join(t.enrolments, _e.course_id == courses.c.id),
+            _current,
         )
         self.assignments_by_course = page_loader(
             ctx, s.ASSIGNMENT, t.assignments.c.course_id, "AssignmentsByCourse"
@@ -397,6 +408,30 @@ class Loaders:
             ctx, s.MESSAGE, t.messages.c.conversation_id, "MessagesByConversation"
         )
         self.submissions_by_student = _SubmissionsByStudent(ctx)
+        self.academic_sessions = by_id_loader(ctx, s.ACADEMIC_SESSION)
+        self.roster_imports = by_id_loader(ctx, s.ROSTER_IMPORT)
+        self.terms_by_course = list_loader(
+            ctx,
+            s.ACADEMIC_SESSION,
+            _ct.course_id,
+            "TermsByCourse",
+            t.academic_sessions.join(t.course_terms, _ct.session_id == t.academic_sessions.c.id),
+        )
+        # The gradebook: newest first, filtered by the Assessment row rules.
+        self.assessments_by_course = _FilteredPages(
+            ctx,
+            s.ASSESSMENT,
+            _x.course_id,
+            "AssessmentsByCourse",
+            lambda f: _equal((_x.student_id, f[0]), (_x.kind, f[1]), (_x.published, f[2])),
+        )
+        self.assessments_by_student = _FilteredPages(
+            ctx,
+            s.ASSESSMENT,
+            _x.student_id,
+            "AssessmentsByStudent",
+            lambda f: _equal((_x.course_id, f[0]), (_x.kind, f[1])),
+        )
 
 
 class _SubmissionsByStudent:
@@ -421,3 +456,47 @@ class _SubmissionsByStudent:
             )
             self._loaders[course] = loader
         return await loader.load((student, args))
+
+
+Filters = tuple[Any, ...]
+
+
+def _equal(*pairs: tuple[ColumnElement[Any], Any]) -> ColumnElement[bool] | None:
+    """``column = value`` for each filter argument given (None = not filtered)."""
+    conditions = [column == value for column, value in pairs if value is not None]
+    return and_(*conditions) if conditions else None
+
+
+class _FilteredPages:
+    """A connection with filter arguments (``Course.assessments(kind:)``, newest first).
+
+    One page loader per distinct filter, so a batch of parents asking the same filter is still
+    one statement, whatever the number of parents or rows.
+    """
+
+    def __init__(
+        self,
+        ctx: RequestContext,
+        scope: s.Scope,
+        parent: ColumnElement[int],
+        name: str,
+        where_of: Callable[[Filters], ColumnElement[bool] | None],
+    ) -> None:
+        self._ctx, self._scope, self._parent, self._name = ctx, scope, parent, name
+        self._where_of = where_of
+        self._loaders: dict[Filters, DataLoader[PageKey, Connection[Any]]] = {}
+
+    async def load(self, parent_id: int, filters: Filters, args: PageArgs) -> Connection[Any]:
+        loader = self._loaders.get(filters)
+        if loader is None:
+            loader = page_loader(
+                self._ctx,
+                self._scope,
+                self._parent,
+                self._name,
+                None,
+                self._where_of(filters),
+                descending=True,
+            )
+            self._loaders[filters] = loader
+        return await loader.load((parent_id, args))

@@ -12,6 +12,7 @@ from resolvers.fetch import pages_by_parent
 from resolvers.loaders import MATERIALIZE
 from schema.connection import Connection, PageArgs, make_connection
 from store import tables as t
+from store.tables import CourseState
 
 
 async def _root_page(
@@ -19,19 +20,32 @@ async def _root_page(
     scope: s.Scope,
     args: PageArgs,
     where: ColumnElement[bool] | None = None,
+    *,
+    descending: bool = False,
 ) -> Connection[Any]:
     parent = literal(0)
     stmt = s.scoped_select(scope, ctx)
     if where is not None:
         stmt = stmt.where(where)
-    pages = await pages_by_parent(ctx.engine, stmt, parent, scope.key, [0], args)
+    pages = await pages_by_parent(
+        ctx.engine, stmt, parent, scope.key, [0], args, descending=descending
+    )
     page = pages[0]
     nodes = await MATERIALIZE[scope.type_name](ctx, page.rows)
     return make_connection(nodes, [r["tavle_key"] for r in page.rows], page.total, page.has_next)
 
 
-async def courses(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
-    return await _root_page(ctx, s.COURSE, args)
+async def courses(
+    ctx: RequestContext, args: PageArgs, state: CourseState | None = CourseState.ACTIVE
+) -> Connection[Any]:
+    """Visible courses in ``state`` (None: in any state)."""
+    where = None if state is None else t.courses.c.state == state
+    return await _root_page(ctx, s.COURSE, args, where)
+
+
+async def roster_imports(ctx: RequestContext, args: PageArgs) -> Connection[Any]:
+    """Import runs, newest first (system administrators: the row rule hides them from others)."""
+    return await _root_page(ctx, s.ROSTER_IMPORT, args, descending=True)
 
 
 async def conversations(ctx: RequestContext, args: PageArgs) -> Connection[Any]:

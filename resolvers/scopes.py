@@ -126,7 +126,12 @@ def conversation_people_select(ctx: ScopeContext) -> Select[*tuple[Any, ...]]:
 SCHOOL = Scope(
     "School",
     t.schools,
-    (t.schools.c.id.label("id"), t.schools.c.name.label("name"), t.schools.c.code.label("code")),
+    (
+        t.schools.c.id.label("id"),
+        t.schools.c.name.label("name"),
+        t.schools.c.code.label("code"),
+        t.schools.c.state.label("state"),
+    ),
     FactColumns(school=t.schools.c.id),
     t.schools.c.id,
 )
@@ -140,6 +145,8 @@ COURSE = Scope(
         _c.name.label("name"),
         _c.is_homeroom.label("is_homeroom"),
         _c.school_id.label("school_id"),
+        _c.state.label("state"),
+        _c.archived_at.label("archived_at"),
     ),
     FactColumns(course=_c.id, school=_c.school_id),
     _c.id,
@@ -158,6 +165,7 @@ ASSIGNMENT = Scope(
         _a.due_at.label("due_at"),
         _a.created_at.label("created_at"),
         _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
     ),
     FactColumns(owner=_a.author_id, course=_a.course_id, school=_c.school_id),
     _a.id,
@@ -180,6 +188,7 @@ SUBMISSION = Scope(
         _s.last_opened_by_id.label("last_opened_by_id"),
         _a.course_id.label("course_id"),
         _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
     ),
     FactColumns(
         owner=_s.student_id, student=_s.student_id, course=_a.course_id, school=_c.school_id
@@ -189,9 +198,11 @@ SUBMISSION = Scope(
 )
 
 _x = t.assessments.c
+#: An assessment outlives an explicit deletion of its course (school-year.md rule 10): its school
+#: is its own snapshot column, and the course is an outer join (NULL ``course_id``).
 ASSESSMENT = Scope(
     "Assessment",
-    t.assessments.join(t.courses, _c.id == _x.course_id),
+    t.assessments.outerjoin(t.courses, _c.id == _x.course_id),
     (
         _x.id.label("id"),
         _x.student_id.label("student_id"),
@@ -204,10 +215,13 @@ ASSESSMENT = Scope(
         _x.comment.label("comment"),
         _x.published.label("published"),
         _x.created_at.label("created_at"),
-        _c.school_id.label("school_id"),
+        _x.school_id.label("school_id"),
+        _x.course_code.label("course_code"),
+        _x.course_name.label("course_name"),
+        _c.state.label("course_state"),
     ),
     FactColumns(
-        student=_x.student_id, course=_x.course_id, school=_c.school_id, published=_x.published
+        student=_x.student_id, course=_x.course_id, school=_x.school_id, published=_x.published
     ),
     _x.id,
     always=_x.student_id.not_in(_inactive_people),
@@ -224,6 +238,7 @@ POST = Scope(
         _post.body.label("body"),
         _post.created_at.label("created_at"),
         _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
     ),
     FactColumns(owner=_post.author_id, course=_post.course_id, school=_c.school_id),
     _post.id,
@@ -241,6 +256,7 @@ COMMENT = Scope(
         _m.created_at.label("created_at"),
         _post.course_id.label("course_id"),
         _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
     ),
     FactColumns(owner=_m.author_id, course=_post.course_id, school=_c.school_id),
     _m.id,
@@ -281,6 +297,7 @@ DOCUMENT = Scope(
         _d.title.label("title"),
         _d.body.label("body"),
         _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
     ),
     FactColumns(owner=_d.owner_id, course=_d.course_id, school=_c.school_id),
     _d.id,
@@ -299,10 +316,28 @@ CALENDAR_EVENT = Scope(
         _e.starts_at.label("starts_at"),
         _e.ends_at.label("ends_at"),
         _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
     ),
     FactColumns(owner=_e.owner_id, course=_e.course_id, school=_c.school_id),
     _e.id,
     always=_e.course_id.is_not(None) | _e.owner_id.is_(None) | _e.owner_id.not_in(_inactive_people),
+)
+
+_as = t.academic_sessions.c
+#: School years, terms ...: calendar data without personal data, for every authenticated caller.
+ACADEMIC_SESSION = Scope(
+    "AcademicSession",
+    t.academic_sessions,
+    (
+        _as.id.label("id"),
+        _as.title.label("title"),
+        _as.type.label("type"),
+        _as.start_date.label("start_date"),
+        _as.end_date.label("end_date"),
+        _as.parent_id.label("parent_id"),
+    ),
+    FactColumns(),
+    _as.id,
 )
 
 SCOPES: dict[str, Scope] = {
@@ -320,6 +355,7 @@ SCOPES: dict[str, Scope] = {
         MESSAGE,
         DOCUMENT,
         CALENDAR_EVENT,
+        ACADEMIC_SESSION,
     )
 }
 
@@ -344,6 +380,16 @@ AUDIT_ENTRY = Scope(
     _ae.id,
 )
 
+_ri = t.roster_imports.c
+#: Import runs (school-year.md rule 6): who imported what, when, with which outcome.
+ROSTER_IMPORT = Scope(
+    "RosterImport",
+    t.roster_imports,
+    tuple(column.label(column.name) for column in t.roster_imports.c),
+    FactColumns(),
+    _ri.id,
+)
+
 #: ``recycleBin``: the restricted people, seen only there (and in requests and exports).
 RECYCLE_BIN = Scope(
     "RecycleBin",
@@ -360,6 +406,6 @@ PRIVACY_SUBJECT = Scope("PrivacySubject", t.people, USER.columns, FactColumns(),
 SCOPES.update(
     {
         scope.type_name: scope
-        for scope in (PRIVACY_REQUEST, AUDIT_ENTRY, RECYCLE_BIN, PRIVACY_SUBJECT)
+        for scope in (PRIVACY_REQUEST, AUDIT_ENTRY, RECYCLE_BIN, PRIVACY_SUBJECT, ROSTER_IMPORT)
     }
 )

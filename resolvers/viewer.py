@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.viewer import Viewer
 from store import tables as t
-from store.tables import CourseRole, ProcessingState, Role
+from store.tables import CourseRole, CourseState, ProcessingState, Role
 
 _ra, _e, _g, _c, _p = (
     t.role_assignments.c,
@@ -16,6 +16,9 @@ _ra, _e, _g, _c, _p = (
     t.courses.c,
     t.people.c,
 )
+#: Only current memberships grant anything (school-year.md rule 3): an ended enrolment is kept
+#: for the record, not for access.
+_current = _e.ended_at.is_(None)
 
 
 async def find_person_id(engine: AsyncEngine, subject: str) -> int | None:
@@ -41,9 +44,9 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
         ).all()
         enrolled = (
             await conn.execute(
-                select(_e.course_id, _e.role, _c.school_id, _c.is_homeroom)
+                select(_e.course_id, _e.role, _c.school_id, _c.is_homeroom, _c.state)
                 .join(t.courses, _c.id == _e.course_id)
-                .where(_e.person_id == person_id)
+                .where(_e.person_id == person_id, _current)
             )
         ).all()
         # A restricted (or erased) child's guardianship and enrolments are out of use
@@ -56,20 +59,30 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
         )
         guardians = await _ids(conn, select(_g.guardian_id).where(_g.student_id == person_id))
 
-        taught = frozenset(c for c, role, _s, _h in enrolled if role == CourseRole.TEACHER)
-        studied = frozenset(c for c, role, _s, _h in enrolled if role == CourseRole.STUDENT)
-        homerooms = frozenset(c for c, role, _s, h in enrolled if role == CourseRole.TEACHER and h)
+        taught = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.TEACHER)
+        studied = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.STUDENT)
+        # An archived homeroom keeps its enrolments open (read access to last year's work), but
+        # its contact teacher is no longer the student's contact teacher: contact_teacher
+        # reaches the student's new work too, so it comes from ACTIVE homerooms only.
+        homerooms = frozenset(
+            c
+            for c, role, _s, h, state in enrolled
+            if role == CourseRole.TEACHER and h and state == CourseState.ACTIVE
+        )
         enrolled_ids = taught | studied
 
         def students_of(courses: frozenset[int]) -> object:
             return select(_e.person_id).where(
-                _e.course_id.in_(sorted(courses)), _e.role == CourseRole.STUDENT
+                _e.course_id.in_(sorted(courses)), _e.role == CourseRole.STUDENT, _current
             )
 
         contact_students = await _ids(conn, students_of(homerooms)) if homerooms else frozenset()
         taught_students = await _ids(conn, students_of(taught)) if taught else frozenset()
         course_peers = (
-            await _ids(conn, select(_e.person_id).where(_e.course_id.in_(sorted(enrolled_ids))))
+            await _ids(
+                conn,
+                select(_e.person_id).where(_e.course_id.in_(sorted(enrolled_ids)), _current),
+            )
             if enrolled_ids
             else frozenset()
         )
@@ -79,14 +92,16 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
             children_courses = await _ids(
                 conn,
                 select(_e.course_id).where(
-                    _e.person_id.in_(sorted(children)), _e.role == CourseRole.STUDENT
+                    _e.person_id.in_(sorted(children)), _e.role == CourseRole.STUDENT, _current
                 ),
             )
             if children_courses:
                 children_teachers = await _ids(
                     conn,
                     select(_e.person_id).where(
-                        _e.course_id.in_(sorted(children_courses)), _e.role == CourseRole.TEACHER
+                        _e.course_id.in_(sorted(children_courses)),
+                        _e.role == CourseRole.TEACHER,
+                        _current,
                     ),
                 )
         guardians_of_taught: frozenset[int] = frozenset()
@@ -100,7 +115,7 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
         return frozenset(s for r, s in roles if r == role and s is not None)
 
     member_schools = frozenset(s for _r, s in roles if s is not None) | frozenset(
-        s for _c_, _role, s, _h in enrolled
+        s for _c_, _role, s, *_rest in enrolled
     )
     return Viewer(
         person_id=person_id,

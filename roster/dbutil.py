@@ -19,6 +19,11 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def inserted_id(result: Any) -> int:
+    """The new row's primary key from a single-row INSERT result."""
+    return int(result.inserted_primary_key[0])
+
+
 async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await conn.execute(insert(table), list(rows))

@@ -8,20 +8,24 @@ values, never names, e-mail addresses or national id numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from roster import vocab
 from roster.csvfile import Row, read_csv
 from roster.errors import RosterError
+from roster.manifest import read_modes
 from roster.records import (
     ClassRecord,
     EnrollmentRecord,
     OrgRecord,
     RoleRecord,
     Roster,
+    SessionRecord,
     UserRecord,
 )
+from roster.report import Skipped
 from roster.userids import MalformedError, parse_agents, parse_user_ids
 
 ORG_COLUMNS = ("sourcedId", "status", "name", "type", "identifier", "parentSourcedId")
@@ -38,6 +42,7 @@ USER_COLUMNS = (
 )
 ROLE_COLUMNS = ("sourcedId", "status", "userSourcedId", "roleType", "role", "orgSourcedId")
 CLASS_COLUMNS = ("sourcedId", "status", "title", "classCode", "classType", "schoolSourcedId")
+SESSION_COLUMNS = ("sourcedId", "status", "title", "type", "startDate", "endDate")
 ENROLLMENT_COLUMNS = (
     "sourcedId",
     "status",
@@ -56,16 +61,36 @@ EMAIL_LENGTH = 320
 T = TypeVar("T")
 
 
-def parse_folder(folder: Path) -> Roster:
-    """Parse and cross-check the five files of ``folder``; raise RosterError on the first fault."""
+def parse_folder(
+    folder: Path,
+    skipped: list[Skipped] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Roster:
+    """Parse and cross-check the files of ``folder``; raise RosterError on the first fault.
+
+    ``skipped`` collects what the manifest lists but Tavle does not use; ``progress`` is told
+    each file as it is parsed.
+    """
     if not folder.is_dir():
         raise RosterError(str(folder), None, "not a folder")
+    modes = read_modes(folder, skipped if skipped is not None else [])
+
+    def parse(name: str, columns: Sequence[str], build: Callable[[Row], T]) -> tuple[T, ...]:
+        if modes[name] == vocab.ABSENT:
+            return ()
+        records = _parse(folder, name, columns, build)
+        if progress is not None:
+            progress(f"parsed {name}: {len(records)} rows ({modes[name]})")
+        return records
+
     roster = Roster(
-        orgs=_parse(folder, vocab.ORGS, ORG_COLUMNS, _org),
-        users=_parse(folder, vocab.USERS, USER_COLUMNS, _user),
-        roles=_parse(folder, vocab.ROLES, ROLE_COLUMNS, _role),
-        classes=_parse(folder, vocab.CLASSES, CLASS_COLUMNS, _class),
-        enrollments=_parse(folder, vocab.ENROLLMENTS, ENROLLMENT_COLUMNS, _enrollment),
+        sessions=parse(vocab.SESSIONS, SESSION_COLUMNS, _session),
+        orgs=parse(vocab.ORGS, ORG_COLUMNS, _org),
+        users=parse(vocab.USERS, USER_COLUMNS, _user),
+        roles=parse(vocab.ROLES, ROLE_COLUMNS, _role),
+        classes=parse(vocab.CLASSES, CLASS_COLUMNS, _class),
+        enrollments=parse(vocab.ENROLLMENTS, ENROLLMENT_COLUMNS, _enrollment),
+        modes=modes,
     )
     _check_usernames(roster.users)
     _check_references(roster)
@@ -227,6 +252,45 @@ def _class(row: Row) -> ClassRecord:
         code=_optional(row, "classCode", CODE_LENGTH),
         is_homeroom=vocab.CLASS_TYPES[class_type],
         school=_required(row, "schoolSourcedId"),
+        terms=_terms(row),
+    )
+
+
+def _terms(row: Row) -> tuple[str, ...] | None:
+    if "termSourcedIds" not in row.values:
+        return None
+    return parse_agents(row.get("termSourcedIds"))
+
+
+def _date(row: Row, column: str) -> date:
+    value = row.get(column)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise row.error(f"bad {column} '{value[:40]}' (expected YYYY-MM-DD)") from None
+
+
+def _session(row: Row) -> SessionRecord:
+    sourced_id = _sourced_id(row)
+    active = _active(row)
+    kind = row.get("type")
+    if kind not in vocab.SESSION_TYPES:
+        raise row.error(
+            f"bad type '{kind}' (expected one of {', '.join(sorted(vocab.SESSION_TYPES))})"
+        )
+    start, end = _date(row, "startDate"), _date(row, "endDate")
+    if end < start:
+        raise row.error("endDate is before startDate")
+    return SessionRecord(
+        line=row.line,
+        sourced_id=sourced_id,
+        active=active,
+        title=_required(row, "title", NAME_LENGTH),
+        type=vocab.SESSION_TYPES[kind],
+        start_date=start,
+        end_date=end,
+        parent=row.optional("parentSourcedId"),
+        school_year=_optional(row, "schoolYear", 16),
     )
 
 
@@ -271,9 +335,14 @@ def _org_reference(
     orgs: Mapping[str, OrgRecord],
     *,
     school: bool,
-) -> OrgRecord:
+    complete: bool = True,
+) -> OrgRecord | None:
+    """The org a row refers to; None when it is not in the package and the orgs file is not
+    bulk (the import then looks it up in the database)."""
     org = orgs.get(sourced_id)
     if org is None:
+        if not complete:
+            return None
         raise RosterError(file, line, f"unknown {column} '{sourced_id}'")
     if not org.active:
         raise RosterError(file, line, f"{column} '{sourced_id}' is marked tobedeleted")
@@ -282,11 +351,19 @@ def _org_reference(
     return org
 
 
-def _check_org_tree(orgs: Mapping[str, OrgRecord]) -> None:
+def _check_org_tree(orgs: Mapping[str, OrgRecord], complete: bool) -> None:
     for org in orgs.values():
         if not org.active or org.parent is None:
             continue
-        _org_reference(vocab.ORGS, org.line, "parentSourcedId", org.parent, orgs, school=False)
+        _org_reference(
+            vocab.ORGS,
+            org.line,
+            "parentSourcedId",
+            org.parent,
+            orgs,
+            school=False,
+            complete=complete,
+        )
         seen = {org.sourced_id}
         parent: str | None = org.parent
         while parent is not None:
@@ -298,16 +375,45 @@ def _check_org_tree(orgs: Mapping[str, OrgRecord]) -> None:
             parent = orgs[parent].parent if parent in orgs else None
 
 
+def _check_sessions(roster: Roster) -> None:
+    sessions = {session.sourced_id: session for session in roster.sessions}
+    complete = roster.mode(vocab.SESSIONS) == vocab.BULK
+    for session in roster.sessions:
+        if session.active and session.parent is not None:
+            if session.parent == session.sourced_id:
+                raise RosterError(
+                    vocab.SESSIONS, session.line, "parentSourcedId names the row itself"
+                )
+            if session.parent not in sessions and complete:
+                raise RosterError(
+                    vocab.SESSIONS, session.line, f"unknown parentSourcedId '{session.parent}'"
+                )
+    for class_ in roster.classes:
+        if not class_.active:
+            continue
+        for term in class_.terms or ():
+            found = sessions.get(term)
+            if found is None and complete:
+                raise RosterError(vocab.CLASSES, class_.line, f"unknown termSourcedIds '{term}'")
+            if found is not None and not found.active:
+                raise RosterError(
+                    vocab.CLASSES, class_.line, f"termSourcedIds '{term}' is marked tobedeleted"
+                )
+
+
 def _check_references(roster: Roster) -> None:
     orgs = {org.sourced_id: org for org in roster.orgs}
     users = {user.sourced_id for user in roster.users}
     classes = {class_.sourced_id: class_ for class_ in roster.classes}
-    _check_org_tree(orgs)
+    orgs_complete = roster.mode(vocab.ORGS) == vocab.BULK
+    users_complete = roster.mode(vocab.USERS) == vocab.BULK
+    _check_org_tree(orgs, orgs_complete)
+    _check_sessions(roster)
     for user in roster.users:
         if not user.active:
             continue
         for agent in user.agents:
-            if agent not in users:
+            if agent not in users and users_complete:
                 raise RosterError(
                     vocab.USERS, user.line, f"unknown agentSourcedIds reference '{agent}'"
                 )
@@ -316,17 +422,31 @@ def _check_references(roster: Roster) -> None:
     for role in roster.roles:
         if not role.active:
             continue
-        if role.user not in users:
+        if role.user not in users and users_complete:
             raise RosterError(vocab.ROLES, role.line, f"unknown userSourcedId '{role.user}'")
-        _org_reference(vocab.ROLES, role.line, "orgSourcedId", role.org, orgs, school=False)
+        _org_reference(
+            vocab.ROLES,
+            role.line,
+            "orgSourcedId",
+            role.org,
+            orgs,
+            school=False,
+            complete=orgs_complete,
+        )
     for class_ in roster.classes:
         if class_.active:
             _org_reference(
-                vocab.CLASSES, class_.line, "schoolSourcedId", class_.school, orgs, school=True
+                vocab.CLASSES,
+                class_.line,
+                "schoolSourcedId",
+                class_.school,
+                orgs,
+                school=True,
+                complete=orgs_complete,
             )
     for enrollment in roster.enrollments:
         if enrollment.active:
-            _check_enrollment(enrollment, orgs, users, classes)
+            _check_enrollment(enrollment, orgs, users, classes, roster)
 
 
 def _check_enrollment(
@@ -334,20 +454,29 @@ def _check_enrollment(
     orgs: Mapping[str, OrgRecord],
     users: set[str],
     classes: Mapping[str, ClassRecord],
+    roster: Roster,
 ) -> None:
     file, line = vocab.ENROLLMENTS, enrollment.line
     class_ = classes.get(enrollment.class_)
-    if class_ is None:
+    if class_ is None and roster.mode(vocab.CLASSES) == vocab.BULK:
         raise RosterError(file, line, f"unknown classSourcedId '{enrollment.class_}'")
-    if not class_.active:
+    if class_ is not None and not class_.active:
         raise RosterError(file, line, f"classSourcedId '{enrollment.class_}' is marked tobedeleted")
-    _org_reference(file, line, "schoolSourcedId", enrollment.school, orgs, school=True)
-    if enrollment.school != class_.school:
+    _org_reference(
+        file,
+        line,
+        "schoolSourcedId",
+        enrollment.school,
+        orgs,
+        school=True,
+        complete=roster.mode(vocab.ORGS) == vocab.BULK,
+    )
+    if class_ is not None and enrollment.school != class_.school:
         raise RosterError(
             file,
             line,
             f"schoolSourcedId '{enrollment.school}' is not the school of class "
             f"'{class_.sourced_id}' ('{class_.school}')",
         )
-    if enrollment.user not in users:
+    if enrollment.user not in users and roster.mode(vocab.USERS) == vocab.BULK:
         raise RosterError(file, line, f"unknown userSourcedId '{enrollment.user}'")

@@ -1,8 +1,13 @@
-"""Writing users.csv into ``people``: upsert by sourcedId, never delete, never lift restrictions.
+"""Writing users.csv into ``people``: upsert by sourcedId, never delete.
 
 Field by field, the roster only overwrites what it owns: a name, e-mail or national id whose
 source column says someone else set it (typically an administrator's rectification with
 ``overrideSource``) is kept, and the difference is reported as a conflict.
+
+People leave through the recycle bin: a person marked ``tobedeleted``, or missing from a bulk
+file, is RESTRICTED with a privacy request of origin ROSTER. Only such a roster restriction is
+undone by the import when the person comes back; a restriction an administrator made is kept.
+An erased person listed again is not created (``roster.erased``).
 """
 
 from __future__ import annotations
@@ -12,15 +17,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roster import vocab
+from roster.changes import ChangeLog
 from roster.dbutil import ROW_ID, insert_rows, update_rows
+from roster.erased import ErasedIdentities
 from roster.errors import RosterError
 from roster.records import UserRecord
 from roster.report import ImportReport, Skipped
-from store.tables import DataSource, ProcessingState, people
+from store import tables as t
+from store.tables import (
+    DataSource,
+    PrivacyAction,
+    PrivacyRequestStatus,
+    ProcessingState,
+    RequestOrigin,
+    people,
+)
 
 # (column, how the report names it) for the fields that carry their own source column.
 SOURCED_FIELDS = (
@@ -29,6 +44,15 @@ SOURCED_FIELDS = (
     ("email", "email"),
     ("national_id", "national id"),
 )
+#: how the audit entry of an update names each column (field names only, never values)
+FIELD_LABELS = {
+    "username": "username",
+    "enabled": "enabledUser",
+    "given_name": "givenName",
+    "family_name": "familyName",
+    "email": "email",
+    "national_id": "nationalId",
+}
 
 KEPT_BECAUSE = {
     DataSource.ADMINISTRATOR: "rectified by an administrator",
@@ -68,7 +92,9 @@ def _new_person(user: UserRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def _person_values(user: UserRecord, row: RowMapping, conflicts: list[str]) -> dict[str, Any]:
+def _person_values(
+    user: UserRecord, row: Mapping[str, Any], conflicts: list[str]
+) -> dict[str, Any]:
     values: dict[str, Any] = {"username": user.username, "enabled": user.enabled}
     for column, label in SOURCED_FIELDS:
         wanted = getattr(user, column)
@@ -85,7 +111,9 @@ def _person_values(user: UserRecord, row: RowMapping, conflicts: list[str]) -> d
     return values
 
 
-def _check_usernames(existing: Mapping[str, RowMapping], written: Sequence[UserRecord]) -> None:
+def _check_usernames(
+    existing: Mapping[str, Mapping[str, Any]], written: Sequence[UserRecord]
+) -> None:
     """Fail cleanly (instead of on the unique constraint) when a username is someone else's.
 
     People the import does not write, such as restricted people or people missing from the file,
@@ -128,29 +156,67 @@ def _check_mass_restriction(missing: int, active: int, allowed: bool) -> None:
     )
 
 
+async def _roster_restricted(conn: AsyncConnection, candidates: Sequence[int]) -> set[int]:
+    """Of ``candidates`` (RESTRICTED people), those whose restriction the roster import made."""
+    if not candidates:
+        return set()
+    r = t.privacy_requests.c
+    rows = await conn.execute(
+        select(r.subject_id, r.action, r.origin)
+        .where(
+            r.subject_id.in_(sorted(candidates)),
+            r.action.in_([PrivacyAction.RESTRICT, PrivacyAction.LIFT_RESTRICTION]),
+            r.status == PrivacyRequestStatus.COMPLETED,
+        )
+        .order_by(r.id)
+    )
+    last: dict[int, tuple[PrivacyAction, RequestOrigin]] = {}
+    for subject_id, action, origin in rows:
+        last[subject_id] = (action, origin)
+    return {
+        subject_id
+        for subject_id, (action, origin) in last.items()
+        if action == PrivacyAction.RESTRICT and origin == RequestOrigin.ROSTER
+    }
+
+
+@dataclass(frozen=True)
+class PeopleOptions:
+    bulk: bool
+    allow_mass_restriction: bool
+    import_id: int
+    erased: ErasedIdentities
+
+
 async def sync_people(
     conn: AsyncConnection,
     users: Sequence[UserRecord],
     report: ImportReport,
     now: datetime,
-    allow_mass_restriction: bool = False,
+    options: PeopleOptions,
+    log: ChangeLog,
 ) -> People:
-    existing = {row["sourced_id"]: row for row in (await conn.execute(select(people))).mappings()}
+    existing: dict[str, Mapping[str, Any]] = {
+        row["sourced_id"]: dict(row) for row in (await conn.execute(select(people))).mappings()
+    }
     listed = {user.sourced_id for user in users}
+    restricted_rows = [
+        row["id"]
+        for row in existing.values()
+        if row["processing_state"] is ProcessingState.RESTRICTED
+    ]
+    comeback = await _roster_restricted(conn, restricted_rows)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     renames: list[dict[str, Any]] = []
-    restrictions: list[int] = []
+    restrictions: dict[int, str] = {}
+    reactivations: list[int] = []
     written: list[UserRecord] = []
 
     for user in users:
-        row = existing.get(user.sourced_id)
+        row: Mapping[str, Any] | None = existing.get(user.sourced_id)
         if row is None:
-            if user.active:
-                inserts.append(_new_person(user, now))
-                written.append(user)
-                report.users.created += 1
-            else:
+            if not user.active:
                 report.skipped.append(
                     Skipped(
                         vocab.USERS,
@@ -158,55 +224,154 @@ async def sync_people(
                         f"user '{user.sourced_id}' not created: status tobedeleted",
                     )
                 )
-        elif row["processing_state"] is not ProcessingState.ACTIVE:
-            if user.active:
-                report.kept_restricted.append(user.sourced_id)
-            report.users.unchanged += 1
-        elif not user.active:
-            restrictions.append(row["id"])
-            report.restricted.append(user.sourced_id)
-            report.users.updated += 1
-        else:
-            values = _person_values(user, row, report.conflicts)
-            written.append(user)
-            if all(values[column] == row[column] for column in values):
+            elif options.erased.blocks(user):
+                report.conflicts.append(
+                    f"ERASED_IDENTITY: {vocab.USERS}:{user.line}: user '{user.sourced_id}' "
+                    "matches an erased person and was not created (delete them in the school "
+                    "system too, or lift the block with `tavle roster allow-recreate`)"
+                )
+            else:
+                inserts.append(_new_person(user, now))
+                written.append(user)
+                report.users.created += 1
+            continue
+        state = row["processing_state"]
+        if state is not ProcessingState.ACTIVE:
+            if user.active and row["id"] in comeback:
+                reactivations.append(row["id"])
+                report.reactivated.append(user.sourced_id)
+                row = {**row, "processing_state": ProcessingState.ACTIVE}
+            else:
+                if user.active:
+                    report.kept_restricted.append(user.sourced_id)
                 report.users.unchanged += 1
                 continue
-            if values["username"] != row["username"]:
-                renames.append({ROW_ID: row["id"], "username": None})
-            updates.append({ROW_ID: row["id"], **values, "updated_at": now})
+        if not user.active:
+            restrictions[row["id"]] = f"marked tobedeleted in {vocab.USERS}"
+            report.restricted.append(user.sourced_id)
             report.users.updated += 1
+            continue
+        values = _person_values(user, row, report.conflicts)
+        written.append(user)
+        changed = [column for column in values if values[column] != row[column]]
+        if not changed:
+            report.users.unchanged += 1
+            continue
+        if values["username"] != row["username"]:
+            renames.append({ROW_ID: row["id"], "username": None})
+        updates.append({ROW_ID: row["id"], **values, "updated_at": now})
+        log.record(
+            "PERSON_UPDATED",
+            "User",
+            row["id"],
+            subject_id=row["id"],
+            detail="fields: " + ",".join(FIELD_LABELS[column] for column in changed),
+        )
+        report.users.updated += 1
 
-    missing = 0
-    for sourced_id, row in existing.items():
-        if sourced_id not in listed and row["processing_state"] is ProcessingState.ACTIVE:
-            restrictions.append(row["id"])
-            report.restricted.append(sourced_id)
-            missing += 1
-    active = sum(
-        1 for row in existing.values() if row["processing_state"] is ProcessingState.ACTIVE
-    )
-    _check_mass_restriction(missing, active, allow_mass_restriction)
+    if options.bulk:
+        missing = 0
+        for sourced_id, gone in existing.items():
+            if sourced_id not in listed and gone["processing_state"] is ProcessingState.ACTIVE:
+                restrictions[gone["id"]] = f"missing from a bulk {vocab.USERS}"
+                report.restricted.append(sourced_id)
+                missing += 1
+        active = sum(
+            1 for row in existing.values() if row["processing_state"] is ProcessingState.ACTIVE
+        )
+        _check_mass_restriction(missing, active, options.allow_mass_restriction)
 
     _check_usernames(existing, written)
     # Clear changed usernames first, so that two people may swap usernames in one import.
     await update_rows(conn, people, renames)
+    await _reactivate(conn, reactivations, now, options.import_id, log)
     await update_rows(conn, people, updates)
-    await update_rows(
-        conn,
-        people,
-        [
-            {ROW_ID: person_id, "processing_state": ProcessingState.RESTRICTED, "updated_at": now}
-            for person_id in restrictions
-        ],
-    )
+    await _restrict(conn, restrictions, now, options.import_id, log)
     await insert_rows(conn, people, inserts)
+    await options.erased.consume_allowances(conn, [user.sourced_id for user in written])
 
     result = await conn.execute(select(people.c.id, people.c.sourced_id, people.c.processing_state))
     ids: dict[str, int] = {}
     inactive: set[int] = set()
+    created = {values["sourced_id"] for values in inserts}
     for person_id, sourced_id, state in result:
         ids[sourced_id] = person_id
         if state is not ProcessingState.ACTIVE:
             inactive.add(person_id)
+        if sourced_id in created:
+            log.record("PERSON_CREATED", "User", person_id, subject_id=person_id)
     return People(ids=ids, inactive=frozenset(inactive))
+
+
+def _request(subject_id: int, action: PrivacyAction, why: str, now: datetime) -> dict[str, Any]:
+    return {
+        "action": action,
+        "status": PrivacyRequestStatus.COMPLETED,
+        "subject_id": subject_id,
+        "origin": RequestOrigin.ROSTER,
+        "requested_by_id": None,
+        "justification": why,
+        "created_at": now,
+        "completed_at": now,
+        "effects": "[]",
+        "attempts": 0,
+    }
+
+
+async def _restrict(
+    conn: AsyncConnection, reasons: Mapping[int, str], now: datetime, import_id: int, log: ChangeLog
+) -> None:
+    """Move people to the recycle bin, each with a RESTRICT request of origin ROSTER (so the
+    recycle bin shows when and why they arrived)."""
+    ids = sorted(reasons)
+    await update_rows(
+        conn,
+        people,
+        [
+            {
+                ROW_ID: person_id,
+                "processing_state": ProcessingState.RESTRICTED,
+                "restricted_at": now,
+                "updated_at": now,
+            }
+            for person_id in ids
+        ],
+    )
+    await insert_rows(
+        conn,
+        t.privacy_requests,
+        [
+            _request(i, PrivacyAction.RESTRICT, f"Roster import {import_id}: {reasons[i]}", now)
+            for i in ids
+        ],
+    )
+    for person_id in ids:
+        log.record("PERSON_RESTRICTED", "User", person_id, subject_id=person_id)
+
+
+async def _reactivate(
+    conn: AsyncConnection, ids: Sequence[int], now: datetime, import_id: int, log: ChangeLog
+) -> None:
+    """Take people the import had restricted out of the recycle bin: they are back in the file."""
+    ordered = sorted(ids)
+    await update_rows(
+        conn,
+        people,
+        [
+            {
+                ROW_ID: person_id,
+                "processing_state": ProcessingState.ACTIVE,
+                "restricted_at": None,
+                "updated_at": now,
+            }
+            for person_id in ordered
+        ],
+    )
+    why = f"Roster import {import_id}: listed as active again in {vocab.USERS}"
+    await insert_rows(
+        conn,
+        t.privacy_requests,
+        [_request(i, PrivacyAction.LIFT_RESTRICTION, why, now) for i in ordered],
+    )
+    for person_id in ordered:
+        log.record("PERSON_REACTIVATED", "User", person_id, subject_id=person_id)

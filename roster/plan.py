@@ -6,10 +6,10 @@ here and reported, so apply.py only has to compare and write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from roster import vocab
-from roster.records import ClassRecord, OrgRecord, Roster, UserRecord
+from roster.records import ClassRecord, OrgRecord, Roster, SessionRecord, UserRecord
 from roster.report import Skipped
 from store.tables import CourseRole, Role
 
@@ -20,6 +20,7 @@ class RoleLink:
     user: str
     role: Role
     school: str | None  # None for SYSTEM_ADMINISTRATOR, which is global
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class EnrolmentLink:
     class_: str
     user: str
     role: CourseRole
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,39 +40,59 @@ class GuardianLink:
 
 @dataclass(frozen=True)
 class Plan:
-    """What the roster says Tavle should hold, by sourcedId (database ids come later)."""
+    """What the roster says Tavle should hold, by sourcedId (database ids come later).
+
+    ``removed_*`` are the rows a file marks ``tobedeleted``; ``modes`` says per file whether it
+    is bulk (what is missing leaves too), delta (only listed rows change) or absent.
+    """
 
     orgs: tuple[OrgRecord, ...]  # active only
     users: tuple[UserRecord, ...]  # all, tobedeleted ones included
     classes: tuple[ClassRecord, ...]  # active only
     roles: tuple[RoleLink, ...]
     enrolments: tuple[EnrolmentLink, ...]
-    guardianships: tuple[GuardianLink, ...]
     skipped: tuple[Skipped, ...]
+    sessions: tuple[SessionRecord, ...] = ()  # active only
+    removed_orgs: tuple[str, ...] = ()
+    removed_classes: tuple[str, ...] = ()
+    removed_roles: tuple[RoleLink, ...] = ()
+    removed_enrolments: tuple[EnrolmentLink, ...] = ()
+    modes: dict[str, str] = field(default_factory=dict)
+
+    def mode(self, file: str) -> str:
+        return self.modes.get(file, vocab.BULK)
 
 
 def make_plan(roster: Roster) -> Plan:
     skipped: list[Skipped] = []
-    roles = _roles(roster, skipped)
-    enrolments = _enrolments(roster, skipped)
-    guardianships = _guardianships(roster, roles, skipped)
+    orgs = {org.sourced_id: org for org in roster.orgs}
+    roles = _roles(roster, orgs, skipped, active=True)
+    removed_roles = _roles(roster, orgs, [], active=False)
+    enrolments = _enrolments(roster, skipped, active=True)
+    removed_enrolments = _enrolments(roster, [], active=False)
     return Plan(
         orgs=tuple(org for org in roster.orgs if org.active),
         users=roster.users,
         classes=tuple(class_ for class_ in roster.classes if class_.active),
         roles=roles,
         enrolments=enrolments,
-        guardianships=guardianships,
         skipped=tuple(skipped),
+        sessions=tuple(session for session in roster.sessions if session.active),
+        removed_orgs=tuple(org.sourced_id for org in roster.orgs if not org.active),
+        removed_classes=tuple(c.sourced_id for c in roster.classes if not c.active),
+        removed_roles=removed_roles,
+        removed_enrolments=removed_enrolments,
+        modes=dict(roster.modes),
     )
 
 
-def _roles(roster: Roster, skipped: list[Skipped]) -> tuple[RoleLink, ...]:
-    orgs = {org.sourced_id: org for org in roster.orgs}
+def _roles(
+    roster: Roster, orgs: dict[str, OrgRecord], skipped: list[Skipped], *, active: bool
+) -> tuple[RoleLink, ...]:
     links: dict[tuple[str, Role, str | None], int] = {}
     result: list[RoleLink] = []
     for record in roster.roles:
-        if not record.active:
+        if record.active != active:
             continue
         where = f"role '{record.role}' of '{record.user}'"
         role = vocab.ROLE_MAP.get(record.role)
@@ -79,8 +101,8 @@ def _roles(roster: Roster, skipped: list[Skipped]) -> tuple[RoleLink, ...]:
             continue
         school: str | None = None
         if role is not Role.SYSTEM_ADMINISTRATOR:
-            org = orgs[record.org]
-            if not org.is_school:
+            org = orgs.get(record.org)
+            if org is not None and not org.is_school:
                 skipped.append(
                     Skipped(
                         vocab.ROLES,
@@ -90,7 +112,7 @@ def _roles(roster: Roster, skipped: list[Skipped]) -> tuple[RoleLink, ...]:
                     )
                 )
                 continue
-            school = org.sourced_id
+            school = record.org
         key = (record.user, role, school)
         if key in links:
             skipped.append(
@@ -102,15 +124,17 @@ def _roles(roster: Roster, skipped: list[Skipped]) -> tuple[RoleLink, ...]:
             )
             continue
         links[key] = record.line
-        result.append(RoleLink(record.sourced_id, record.user, role, school))
+        result.append(RoleLink(record.sourced_id, record.user, role, school, record.line))
     return tuple(result)
 
 
-def _enrolments(roster: Roster, skipped: list[Skipped]) -> tuple[EnrolmentLink, ...]:
+def _enrolments(
+    roster: Roster, skipped: list[Skipped], *, active: bool
+) -> tuple[EnrolmentLink, ...]:
     links: dict[tuple[str, str, CourseRole], int] = {}
     result: list[EnrolmentLink] = []
     for record in roster.enrollments:
-        if not record.active:
+        if record.active != active:
             continue
         where = f"enrolment '{record.sourced_id}' ({record.role})"
         role = vocab.ENROLMENT_ROLE_MAP.get(record.role)
@@ -130,12 +154,17 @@ def _enrolments(roster: Roster, skipped: list[Skipped]) -> tuple[EnrolmentLink, 
             )
             continue
         links[key] = record.line
-        result.append(EnrolmentLink(record.sourced_id, record.class_, record.user, role))
+        result.append(
+            EnrolmentLink(record.sourced_id, record.class_, record.user, role, record.line)
+        )
     return tuple(result)
 
 
-def _guardianships(
-    roster: Roster, roles: tuple[RoleLink, ...], skipped: list[Skipped]
+def guardian_links(
+    users: tuple[UserRecord, ...],
+    students: set[str],
+    guardians: set[str],
+    skipped: list[Skipped],
 ) -> tuple[GuardianLink, ...]:
     """Guardian links from ``agentSourcedIds``, read in either direction.
 
@@ -144,10 +173,8 @@ def _guardianships(
     (an active ``guardian`` or ``parent`` role): an agent with neither role, for example a
     ``relative`` without parental responsibility, must not get a guardian's access.
     """
-    students = {link.user for link in roles if link.role is Role.STUDENT}
-    guardians = {link.user for link in roles if link.role is Role.GUARDIAN}
     result: dict[GuardianLink, None] = {}
-    for user in roster.users:
+    for user in users:
         if not user.active or not user.agents:
             continue
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class ClassRecord:
     code: str | None
     is_homeroom: bool
     school: str
+    #: classes.csv ``termSourcedIds``; None when the file has no such column (terms untouched)
+    terms: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,37 @@ class EnrollmentRecord:
 
 
 @dataclass(frozen=True)
+class SessionRecord:
+    """academicSessions.csv: a school year, term, semester or grading period."""
+
+    line: int
+    sourced_id: str
+    active: bool
+    title: str
+    type: str  # the Tavle AcademicSessionType value
+    start_date: date
+    end_date: date
+    parent: str | None
+    school_year: str | None
+
+
+@dataclass(frozen=True)
 class Roster:
-    """A whole folder, every cross-reference of its active rows checked."""
+    """A whole package, every cross-reference of its active rows checked.
+
+    ``modes`` says per file whether it is ``bulk`` (the whole truth: what is missing leaves),
+    ``delta`` (only the rows listed change) or ``absent`` (not in the package; nothing changes).
+    References into a bulk file are checked while parsing; references into a delta or absent
+    file are resolved against the database during the import.
+    """
 
     orgs: tuple[OrgRecord, ...]
     users: tuple[UserRecord, ...]
     roles: tuple[RoleRecord, ...]
     classes: tuple[ClassRecord, ...]
     enrollments: tuple[EnrollmentRecord, ...]
+    sessions: tuple[SessionRecord, ...] = ()
+    modes: dict[str, str] = field(default_factory=dict)
+
+    def mode(self, file: str) -> str:
+        return self.modes.get(file, "bulk")

@@ -11,16 +11,20 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Counts:
-    """Rows of one kind: created, updated, left as they were, and deleted by the import."""
+    """Rows of one kind: created, updated, left as they were, and removed by the import.
+
+    *Removed* never means deleted learning data: orgs and classes are archived, enrolments
+    ended, and only role assignments and guardianships (links) are deleted.
+    """
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0
+    removed: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
+        return bool(self.created or self.updated or self.removed)
 
 
 @dataclass(frozen=True)
@@ -40,15 +44,19 @@ class ImportReport:
     """The outcome of ``import_roster``.
 
     ``users`` counts people listed in users.csv: a person the file marks ``tobedeleted`` and who is
-    moved to RESTRICTED counts as updated. People missing from the file who are moved to RESTRICTED
-    appear only in ``restricted``. ``kept_restricted`` lists people that users.csv lists as active
-    but who are RESTRICTED or ERASED in Tavle; an import never lifts a restriction.
+    moved to RESTRICTED counts as updated. People missing from a bulk file who are moved to
+    RESTRICTED appear only in ``restricted``. ``reactivated`` lists people the roster had
+    restricted who are listed as active again. ``kept_restricted`` lists people that users.csv
+    lists as active but who are RESTRICTED by an administrator or ERASED; the import never lifts
+    an administrator's restriction.
     ``conflicts`` lists fields the import did not overwrite because someone other than the roster
-    set them (an administrator's rectification, for example). Links (roles, enrolments,
+    set them (an administrator's rectification, for example), and ``ERASED_IDENTITY`` rows:
+    people who match an erased person and were not created. Links (roles, enrolments,
     guardianships) of people who are not ACTIVE are left as they are and not counted, so that
     lifting a restriction restores them.
     """
 
+    sessions: Counts = field(default_factory=Counts)
     orgs: Counts = field(default_factory=Counts)
     users: Counts = field(default_factory=Counts)
     roles: Counts = field(default_factory=Counts)
@@ -56,12 +64,25 @@ class ImportReport:
     enrollments: Counts = field(default_factory=Counts)
     guardianships: Counts = field(default_factory=Counts)
     restricted: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
     kept_restricted: list[str] = field(default_factory=list)
+    archived_orgs: list[str] = field(default_factory=list)
+    archived_classes: list[str] = field(default_factory=list)
+    reactivated_classes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    #: [{kind, count}] of the audited changes (changes.KINDS)
+    changes: list[dict[str, object]] = field(default_factory=list)
+    #: the RosterImport record's id (None for a dry run)
+    import_id: int | None = None
+    dry_run: bool = False
+    #: (step, seconds)
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    modes: dict[str, str] = field(default_factory=dict)
 
     def entities(self) -> dict[str, Counts]:
         return {
+            "sessions": self.sessions,
             "orgs": self.orgs,
             "users": self.users,
             "roles": self.roles,
@@ -73,26 +94,42 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         """Whether the import wrote anything at all."""
-        return bool(self.restricted) or any(c.changed for c in self.entities().values())
+        return bool(self.restricted or self.reactivated) or any(
+            c.changed for c in self.entities().values()
+        )
 
     def render(self) -> str:
+        if self.dry_run:
+            title = "Roster import (DRY RUN, nothing written): " + (
+                "would apply changes" if self.changed else "no changes"
+            )
+        else:
+            title = "Roster import" + (f" {self.import_id}" if self.import_id else "") + ": "
+            title += "changes applied" if self.changed else "no changes"
         lines = [
-            "Roster import: " + ("changes applied" if self.changed else "no changes"),
-            f"{'':<14}{'created':>8}{'updated':>8}{'unchanged':>10}{'deleted':>8}",
+            title,
+            f"{'':<14}{'created':>8}{'updated':>8}{'unchanged':>10}{'removed':>8}",
         ]
         for name, counts in self.entities().items():
             lines.append(
                 f"{name:<14}{counts.created:>8}{counts.updated:>8}"
-                f"{counts.unchanged:>10}{counts.deleted:>8}"
+                f"{counts.unchanged:>10}{counts.removed:>8}"
             )
+        lines.append("(removed: orgs and classes archived, enrolments ended, links deleted)")
         sections: list[tuple[str, list[str]]] = [
+            ("Changes (audited)", [f"{c['kind']}: {c['count']}" for c in self.changes]),
+            ("Schools and orgs archived", self.archived_orgs),
+            ("Classes archived", self.archived_classes),
+            ("Classes reactivated", self.reactivated_classes),
             ("Moved to RESTRICTED", self.restricted),
+            ("Reactivated (back in the file)", self.reactivated),
             ("Kept restricted, though listed as active", self.kept_restricted),
             ("Skipped", [str(skipped) for skipped in self.skipped]),
             ("Conflicts", self.conflicts),
+            ("Timings", [f"{step}: {seconds:.2f} s" for step, seconds in self.timings]),
         ]
-        for title, items in sections:
+        for title_, items in sections:
             if items:
-                lines.append(f"{title} ({len(items)}):")
+                lines.append(f"{title_} ({len(items)}):")
                 lines.extend(f"  {item}" for item in items)
         return "\n".join(lines)

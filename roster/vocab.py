@@ -15,6 +15,15 @@ USERS = "users.csv"
 ROLES = "roles.csv"
 CLASSES = "classes.csv"
 ENROLLMENTS = "enrollments.csv"
+SESSIONS = "academicSessions.csv"
+CORE_FILES = (ORGS, USERS, ROLES, CLASSES, ENROLLMENTS)
+#: every file Tavle reads, in the order they are parsed
+READ_FILES = (SESSIONS, *CORE_FILES)
+
+# manifest.csv modes of a file
+ABSENT = "absent"
+BULK = "bulk"
+DELTA = "delta"
 
 ACTIVE = "active"
 TOBEDELETED = "tobedeleted"
@@ -47,6 +56,14 @@ UNUSED_ENROLMENT_ROLES = frozenset(
 )
 
 CLASS_TYPES: dict[str, bool] = {"homeroom": True, "scheduled": False}
+
+# academicSessions.csv `type` -> Tavle AcademicSessionType value.
+SESSION_TYPES: dict[str, str] = {
+    "schoolYear": "SCHOOL_YEAR",
+    "term": "TERM",
+    "semester": "SEMESTER",
+    "gradingPeriod": "GRADING_PERIOD",
+}
 
 # userIds type whose identifier is the Norwegian national identity number (fødselsnummer).
 NATIONAL_ID_TYPE = "FNR"

@@ -9,7 +9,7 @@ import strawberry
 from resolvers.context import Info
 from schema.course import Course
 from schema.coursework import Submission, _course
-from schema.enums import AssessmentKind
+from schema.enums import AssessmentKind, CourseState
 from schema.node import Node
 from schema.user import User, person
 
@@ -23,9 +23,15 @@ class Assessment(Node):
     assessor_name: str | None
     published: bool | None
     created_at: datetime | None
+    #: snapshots of the course's code and name: they survive the course's deletion
+    course_code: str | None
+    course_name: str | None
     pk: strawberry.Private[int]
     student_pk: strawberry.Private[int]
-    course_pk: strawberry.Private[int]
+    #: None once the course has been deleted (school-year.md rule 10)
+    course_pk: strawberry.Private[int | None]
+    #: the course's state (None without a course), for the write paths' archived checks
+    course_state: strawberry.Private[CourseState | None]
     submission_pk: strawberry.Private[int | None]
     assessor_pk: strawberry.Private[int | None]
     tavle_rels: strawberry.Private[frozenset[str]]
@@ -36,6 +42,8 @@ class Assessment(Node):
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
+        if self.course_pk is None:  # the course was deleted: not an invisible reference
+            return None
         return await _course(info, self.course_pk, "Assessment.course")
 
     @strawberry.field

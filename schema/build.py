@@ -17,6 +17,7 @@ from schema.material import CalendarEvent, Document
 from schema.mutation import Mutation
 from schema.privacy import AuditEntry, PrivacyMutation, PrivacyQuery, PrivacyRequest
 from schema.query import Query
+from schema.school_year import AcademicSession, RosterImport
 from schema.user import School, User
 
 ALL_NODE_TYPES = [
@@ -34,6 +35,8 @@ ALL_NODE_TYPES = [
     CalendarEvent,
     PrivacyRequest,
     AuditEntry,
+    AcademicSession,
+    RosterImport,
 ]
 
 RootQuery = merge_types("Query", (Query, PrivacyQuery))

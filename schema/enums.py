@@ -10,12 +10,15 @@ import strawberry
 
 from store.privacy.base import DataCategory, Outcome
 from store.tables import (
+    AcademicSessionType,
     AssessmentKind,
     CourseRole,
+    CourseState,
     ExportFormat,
     PrivacyAction,
     PrivacyRequestStatus,
     ProcessingState,
+    RequestOrigin,
     Role,
     SubmissionStatus,
 )
@@ -31,18 +34,24 @@ for _enum in (
     PrivacyAction,
     PrivacyRequestStatus,
     ExportFormat,
+    CourseState,
+    AcademicSessionType,
+    RequestOrigin,
 ):
     strawberry.enum(_enum, name=_enum.__name__)
 
 __all__ = [
+    "AcademicSessionType",
     "AssessmentKind",
     "CourseRole",
+    "CourseState",
     "DataCategory",
     "ExportFormat",
     "Outcome",
     "PrivacyAction",
     "PrivacyRequestStatus",
     "ProcessingState",
+    "RequestOrigin",
     "Role",
     "SubmissionStatus",
 ]

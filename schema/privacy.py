@@ -9,11 +9,20 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.errors import not_found
-from resolvers.services import privacy
+from resolvers.services import course_deletion, privacy
 from schema.connection import Connection
-from schema.enums import DataCategory, ExportFormat, Outcome, PrivacyAction, PrivacyRequestStatus
+from schema.course import Course
+from schema.enums import (
+    DataCategory,
+    ExportFormat,
+    Outcome,
+    PrivacyAction,
+    PrivacyRequestStatus,
+    RequestOrigin,
+)
 from schema.ids import expect_id
 from schema.node import Node
+from schema.school_year import RosterImport
 from schema.user import User
 
 
@@ -22,6 +31,14 @@ class CategoryEffect:
     category: DataCategory
     outcome: Outcome
     count: int
+    item: str | None = strawberry.field(
+        default=None,
+        description=(
+            "What is counted when a category covers several kinds of rows (a course deletion: "
+            "POST, COMMENT, ASSIGNMENT, SUBMISSION, ATTACHMENT, DOCUMENT, CALENDAR_EVENT, "
+            "ENROLMENT, ASSESSMENT); null on a person's privacy actions."
+        ),
+    )
 
 
 @strawberry.type
@@ -35,8 +52,10 @@ class PrivacyRequest(Node):
     format: ExportFormat | None
     expires_at: datetime | None
     error: str | None
+    origin: RequestOrigin
     pk: strawberry.Private[int]
     subject_pk: strawberry.Private[int | None]
+    course_pk: strawberry.Private[int | None]
     requested_by_pk: strawberry.Private[int | None]
     confirmed_by_pk: strawberry.Private[int | None]
     effects_json: strawberry.Private[str]
@@ -50,6 +69,7 @@ class PrivacyRequest(Node):
                 category=DataCategory(e["category"]),
                 outcome=Outcome(e["outcome"]),
                 count=e["count"],
+                item=e.get("item"),
             )
             for e in json.loads(self.effects_json)
         ]
@@ -65,6 +85,15 @@ class PrivacyRequest(Node):
     @strawberry.field
     async def subject(self, info: Info) -> User | None:
         return await _person(info, self.subject_pk)
+
+    @strawberry.field(
+        description="The course a DELETE_COURSE request is about; null once it is deleted."
+    )
+    async def course(self, info: Info) -> Course | None:
+        if self.course_pk is None:
+            return None
+        found: Course | None = await info.context.loaders.courses.load(self.course_pk)
+        return found
 
     @strawberry.field
     async def requested_by(self, info: Info) -> User | None:
@@ -85,13 +114,27 @@ class AuditEntry(Node):
     justification: str | None
     trace_id: str | None
     hash: str
+    #: what changed (field names, never values), on roster import entries
+    detail: str | None
     pk: strawberry.Private[int]
     actor_pk: strawberry.Private[int | None]
+    roster_import_pk: strawberry.Private[int | None]
     tavle_rels: strawberry.Private[frozenset[str]]
 
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
         return await _person(info, self.actor_pk)
+
+    @strawberry.field(description="The import run this entry belongs to; null for other entries.")
+    async def roster_import(self, info: Info) -> RosterImport | None:
+        if self.roster_import_pk is None:
+            return None
+        found: RosterImport | None = await info.context.loaders.roster_imports.load(
+            self.roster_import_pk
+        )
+        if found is None:
+            info.context.missing(info, "AuditEntry.rosterImport")
+        return found
 
 
 async def _person(info: Info, pk: int | None) -> User | None:
@@ -210,6 +253,27 @@ class PrivacyMutation:
             info.context.actor(), expect_id(request_id, "PrivacyRequest"), info.context.settings
         )
         return await _request(info, outcome.request_id)
+
+    @strawberry.mutation(
+        description="Ask to delete an ARCHIVED course (school-year.md rule 10); "
+        "another system administrator confirms."
+    )
+    async def request_course_deletion(
+        self, info: Info, course_id: strawberry.ID, justification: str
+    ) -> PrivacyRequest:
+        pk = await course_deletion.request_course_deletion(
+            info.context.actor(), expect_id(course_id, "Course"), justification
+        )
+        return await _request(info, pk)
+
+    @strawberry.mutation
+    async def confirm_course_deletion(
+        self, info: Info, request_id: strawberry.ID
+    ) -> PrivacyRequest:
+        pk = await course_deletion.confirm_course_deletion(
+            info.context.actor(), expect_id(request_id, "PrivacyRequest"), info.context.settings
+        )
+        return await _request(info, pk)
 
     @strawberry.mutation
     async def cancel_privacy_request(self, info: Info, request_id: strawberry.ID) -> PrivacyRequest:

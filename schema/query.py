@@ -14,10 +14,12 @@ from schema.communication import Conversation
 from schema.connection import Connection
 from schema.course import Course
 from schema.coursework import Submission
+from schema.enums import CourseState
 from schema.ids import expect_id, from_global_id, not_found
 from schema.material import CalendarEvent, Document
 from schema.node import Node
 from schema.privacy_notice import PrivacyNotice
+from schema.school_year import RosterImport
 from schema.user import School, User
 
 NODE_LOADERS = {
@@ -35,6 +37,8 @@ NODE_LOADERS = {
     "CalendarEvent": "calendar_events",
     "PrivacyRequest": "privacy_requests",
     "AuditEntry": "audit_entries",
+    "AcademicSession": "academic_sessions",
+    "RosterImport": "roster_imports",
 }
 
 
@@ -77,11 +81,23 @@ class Query:
         found: Course = await _lookup(info, "Course", id)
         return found
 
-    @strawberry.field(description="Courses the viewer may see.")
+    @strawberry.field(
+        description="Courses the viewer may see in a state (ACTIVE by default; null: any)."
+    )
     async def courses(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        state: CourseState | None = CourseState.ACTIVE,
     ) -> Connection[Course]:
-        return await roots.courses(info.context, info.context.page_args(first, after))
+        return await roots.courses(info.context, info.context.page_args(first, after), state)
+
+    @strawberry.field(description="Roster import runs, newest first (system administrators).")
+    async def roster_imports(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[RosterImport]:
+        return await roots.roster_imports(info.context, info.context.page_args(first, after))
 
     @strawberry.field
     async def submission(self, info: Info, id: strawberry.ID) -> Submission | None:

@@ -9,13 +9,15 @@ import strawberry
 
 from resolvers.context import AuditRecord, Info
 from schema.connection import Connection, PageArgs
-from schema.enums import ProcessingState, Role
+from schema.enums import AssessmentKind, CourseState, ProcessingState, Role
 from schema.node import Node
 
 if TYPE_CHECKING:
+    from schema.assessment import Assessment
     from schema.course import Course
     from schema.coursework import Submission
 
+AssessmentT = Annotated["Assessment", strawberry.lazy("schema.assessment")]
 CourseT = Annotated["Course", strawberry.lazy("schema.course")]
 SubmissionT = Annotated["Submission", strawberry.lazy("schema.coursework")]
 
@@ -25,6 +27,7 @@ class School(Node):
     id: strawberry.ID
     name: str | None
     code: str | None
+    state: CourseState
     pk: strawberry.Private[int]
     tavle_rels: strawberry.Private[frozenset[str]]
 
@@ -124,6 +127,23 @@ class User(Node):
         args = info.context.page_args(first, after)
         course_pk = info.context.course_pk(course_id) if course_id is not None else None
         return await info.context.loaders.submissions_by_student.load((self.pk, course_pk, args))
+
+    @strawberry.field(description="The person's assessments visible to you, newest first.")
+    async def assessments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        course_id: strawberry.ID | None = None,
+        kind: AssessmentKind | None = None,
+    ) -> Connection[AssessmentT] | None:
+        if self.is_pseudonym:
+            return None
+        args = info.context.page_args(first, after)
+        course_pk = info.context.course_pk(course_id) if course_id is not None else None
+        return await info.context.loaders.assessments_by_student.load(
+            self.pk, (course_pk, kind), args
+        )
 
     @strawberry.field
     async def notifications(self, info: Info) -> list[Notification] | None:

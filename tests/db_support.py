@@ -21,6 +21,8 @@ POSTGRES_SERVER = os.environ.get(
     "TAVLE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
 )
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+#: the pseudonym key roster imports in tests recognise erased people with
+TEST_IDENTITY_KEY = b"test-identity-key-0123456789abcdef"
 
 
 async def admin_statement(statement: str) -> None:

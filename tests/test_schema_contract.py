@@ -55,7 +55,9 @@ def test_contract_names_are_kept() -> None:
     for name in [
         "node(id: ID!): Node",
         "viewer: User",
-        "courses(first: Int = null, after: String = null): CourseConnection!",
+        "courses(first: Int = null, after: String = null, state: CourseState = ACTIVE): "
+        "CourseConnection!",
+        "rosterImports(first: Int = null, after: String = null): RosterImportConnection!",
         "privacyNotice: PrivacyNotice!",
         "createAssignment(input: CreateAssignmentInput!): Assignment!",
         "publishAssessments(courseId: ID!, kind: AssessmentKind!): [Assessment!]!",

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.policy import Policy
 from authz.relations import Facts, relations_of
 from authz.viewer import Viewer
 from resolvers import scopes as s
-from resolvers.errors import bad_input, forbidden, not_found
+from resolvers.errors import bad_input, course_archived, forbidden, not_found
 from resolvers.fetch import Row
 from store import audit
+from store import tables as t
+from store.tables import CourseState
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,25 @@ class Actor:
         if row is None:
             raise not_found(f"No {label} with that id is visible to you")
         return dict(row)
+
+    async def require_active_course(self, conn: AsyncConnection, row: Row) -> None:
+        """COURSE_ARCHIVED if the row's course, or the course's school, is archived.
+
+        ``row`` is a COURSE scope row (``state``) or a row of a course's content
+        (``course_state``), with its ``school_id``. Called after the visibility and write-rule
+        checks, so a non-member still learns nothing about the course. The school is checked
+        too although the import archives a school's courses with it: a school archived by hand
+        (or a course reactivated in an archived school) must not become writable.
+        """
+        state = row["course_state"] if "course_state" in row else row["state"]
+        if state == CourseState.ARCHIVED:
+            raise course_archived("The course is archived: it and its content are read-only")
+        sc = t.schools.c
+        school_state = (
+            await conn.execute(select(sc.state).where(sc.id == row["school_id"]))
+        ).scalar()
+        if school_state == CourseState.ARCHIVED:
+            raise course_archived("The course's school is archived: its courses are read-only")
 
     async def audit(
         self,

@@ -23,6 +23,7 @@ async def create_post(actor: Actor, course_id: int, body: str) -> int:
             "Mutation.createPost",
             "only members of the course may post in it",
         )
+        await actor.require_active_course(conn, course)
         result = await conn.execute(
             t.posts.insert().values(
                 course_id=course_id,
@@ -46,6 +47,7 @@ async def comment_on_post(actor: Actor, post_id: int, body: str) -> int:
             "Mutation.commentOnPost",
             "only members of the course may comment",
         )
+        await actor.require_active_course(conn, post)
         result = await conn.execute(
             t.comments.insert().values(
                 post_id=post_id,

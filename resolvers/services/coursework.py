@@ -44,6 +44,7 @@ async def create_assignment(
             "Mutation.createAssignment",
             "only a teacher of the course may create assignments",
         )
+        await actor.require_active_course(conn, course)
         result = await conn.execute(
             t.assignments.insert().values(
                 course_id=course_id,
@@ -85,6 +86,7 @@ async def submit_answer(
             "Mutation.submitAnswer",
             "only a student enrolled in the course may submit an answer",
         )
+        await actor.require_active_course(conn, assignment)
         at = now()
         due = _aware(assignment["due_at"])
         status = (
@@ -146,15 +148,20 @@ async def _assessed_course(
     """
     if student_id in actor.viewer.contact_students:
         c, e = t.courses.c, t.enrolments.c
-        school_id = (
+        found = (
             await conn.execute(
-                select(c.school_id)
+                select(c.school_id, c.state)
                 .join(t.enrolments, e.course_id == c.id)
-                .where(c.id == course_id, e.person_id == student_id, e.role == CourseRole.STUDENT)
+                .where(
+                    c.id == course_id,
+                    e.person_id == student_id,
+                    e.role == CourseRole.STUDENT,
+                    e.ended_at.is_(None),
+                )
             )
-        ).scalar()
-        if school_id is not None:
-            return {"id": course_id, "school_id": school_id}
+        ).first()
+        if found is not None:
+            return {"id": course_id, "school_id": found.school_id, "state": found.state}
     return await actor.visible_row(conn, s.COURSE, course_id, "Course")
 
 
@@ -178,6 +185,7 @@ async def assess(
             f"a {kind} assessment needs a teacher of the course"
             + (" or the student's contact teacher" if kind in ("REMARK", "ABSENCE") else ""),
         )
+        await actor.require_active_course(conn, course)
         e = t.enrolments.c
         enrolled = (
             await conn.execute(
@@ -185,6 +193,7 @@ async def assess(
                     e.course_id == course_id,
                     e.person_id == student_id,
                     e.role == CourseRole.STUDENT,
+                    e.ended_at.is_(None),
                 )
             )
         ).first()
@@ -211,10 +220,19 @@ async def assess(
                 select(p.given_name, p.family_name).where(p.id == actor.viewer.person_id)
             )
         ).one()
+        # The course's school, code and name are copied: the assessment outlives an explicit
+        # deletion of the course (school-year.md rule 10).
+        c = t.courses.c
+        of_course = (
+            await conn.execute(select(c.school_id, c.code, c.name).where(c.id == course_id))
+        ).one()
         result = await conn.execute(
             t.assessments.insert().values(
                 student_id=student_id,
                 course_id=course_id,
+                school_id=of_course.school_id,
+                course_code=of_course.code,
+                course_name=of_course.name,
                 submission_id=submission_id,
                 assessor_id=actor.viewer.person_id,
                 assessor_name=display_name(names.given_name, names.family_name),
@@ -266,6 +284,7 @@ async def publish_assessments(actor: Actor, course_id: int, kind: AssessmentKind
             "Mutation.publishAssessments",
             "only a school leader of the course's school may publish assessments",
         )
+        await actor.require_active_course(conn, course)
         x = t.assessments.c
         ids = list(
             (

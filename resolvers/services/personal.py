@@ -28,6 +28,7 @@ async def create_document(actor: Actor, title: str, body: str | None, course_id:
                 "Mutation.createDocument.course",
                 "only members of the course may share a document to it",
             )
+            await actor.require_active_course(conn, course)
         result = await conn.execute(
             t.documents.insert().values(
                 owner_id=me,
@@ -61,6 +62,7 @@ async def create_calendar_event(
                 "Mutation.createCalendarEvent.course",
                 "only a teacher of the course may create a course event",
             )
+            await actor.require_active_course(conn, course)
         result = await conn.execute(
             t.calendar_events.insert().values(
                 owner_id=me,

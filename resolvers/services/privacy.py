@@ -21,10 +21,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
+from gateway.keyfile import pseudonym_key
 from gateway.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.services.actor import Actor, inserted_id, now
 from store import audit, jobs
+from store.identity import keep_erased_identity
 from store import tables as t
 from store.privacy.base import Effect, PrivacyProvider
 from store.privacy.export import write_export
@@ -373,7 +375,9 @@ async def confirm_erasure(
             )
             await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
             return ErasureOutcome(request_id, background=True)
-        effects = await erase_subject(conn, subject_id, providers)
+        effects = await erase_subject(
+            conn, subject_id, providers, identity_key=pseudonym_key(settings)
+        )
         await conn.execute(
             update(t.privacy_requests)
             .where(_r.id == request_id)
@@ -390,19 +394,27 @@ async def confirm_erasure(
 
 
 async def erase_subject(
-    conn: AsyncConnection, subject_id: int, providers: Sequence[PrivacyProvider] = PROVIDERS
+    conn: AsyncConnection,
+    subject_id: int,
+    providers: Sequence[PrivacyProvider] = PROVIDERS,
+    *,
+    identity_key: bytes,
 ) -> list[Effect]:
     """Every provider erases its rows in the caller's transaction: all of it, or none.
 
     PERSONAL_DATA goes last: the other providers still need the person's links (enrolments,
-    guardianships) to find what is theirs.
+    guardianships) to find what is theirs. Before anything is cleared, the tombstone gets keyed
+    digests of the person's identifiers, so the roster import does not create them again.
     """
+    await keep_erased_identity(conn, subject_id, identity_key)
     ordered = sorted(providers, key=lambda p: p.category.value == "PERSONAL_DATA")
     return await _collect(ordered, lambda p: p.erase(conn, subject_id))
 
 
 def erasure_handler(
     providers: Sequence[PrivacyProvider] = PROVIDERS,
+    *,
+    identity_key: bytes,
 ) -> Callable[[AsyncEngine, int, str], Awaitable[None]]:
     """The job for a large confirmed erasure: the same atomic erasure, finished exactly once."""
 
@@ -421,7 +433,9 @@ def erasure_handler(
                     effects="[]",
                 )
                 return
-            effects = await erase_subject(conn, subject_id, providers)
+            effects = await erase_subject(
+                conn, subject_id, providers, identity_key=identity_key
+            )
             await jobs.finish(conn, request_id, worker_id, effects=effects_json(effects))
 
     return run
@@ -505,4 +519,7 @@ async def rectify_personal_data(
 def job_handlers(
     settings: Settings,
 ) -> dict[PrivacyAction, Callable[[AsyncEngine, int, str], Awaitable[None]]]:
-    return {PrivacyAction.EXPORT: export_handler(settings), PrivacyAction.ERASE: erasure_handler()}
+    return {
+        PrivacyAction.EXPORT: export_handler(settings),
+        PrivacyAction.ERASE: erasure_handler(identity_key=pseudonym_key(settings)),
+    }

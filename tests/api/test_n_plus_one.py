@@ -14,9 +14,10 @@ import csv
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from db_support import BACKENDS, fresh_database
+from db_support import BACKENDS, TEST_IDENTITY_KEY, fresh_database
 from gateway_support import DEMO_ROSTER, LiveGateway, run_gateway
 from mutation_support import assess, create_assignment, ok, submit_answer
 
@@ -129,7 +130,7 @@ async def import_folder(url: str, folder: Path) -> None:
     await migrate(url)
     engine = make_engine(url)
     try:
-        await import_roster(engine, folder)
+        await import_roster(engine, folder, identity_key=TEST_IDENTITY_KEY)
     finally:
         await engine.dispose()
 
@@ -202,6 +203,43 @@ def test_nested_query_costs_the_same_for_1_course_as_for_30(nplus: LiveGateway) 
     assert one, "the statement counter saw nothing"
     assert len(one) == len(thirty), (len(one), len(thirty))
     assert len(thirty) <= MAX_STATEMENTS, "\n\n".join(thirty)
+
+
+#: The gradebook (school-year.md): every course's assessments, and each assessed student's
+#: assessments filtered by kind, nested once more.
+GRADEBOOK = """
+{ courses(first: 100) { edges { node { name
+    assessments(first: 50) { totalCount edges { node { grade courseCode
+      student { displayName
+        assessments(first: 50, kind: FEEDBACK) { totalCount edges { node { grade } } }
+      }
+    } } }
+} } } }
+"""
+
+
+def gradebook_statements(gateway: LiveGateway, teacher: str) -> tuple[int, dict[str, Any]]:
+    with gateway.count_sql() as statements:
+        result = gateway.gql(GRADEBOOK, as_user=teacher)
+    assert result.errors == [], result.errors
+    return len(statements), result.data
+
+
+def test_the_gradebook_costs_the_same_for_1_course_as_for_30(nplus: LiveGateway) -> None:
+    one, one_data = gradebook_statements(nplus, ONE)
+    thirty, thirty_data = gradebook_statements(nplus, THIRTY)
+    for data, courses in ((one_data, 1), (thirty_data, 30)):
+        edges = data["courses"]["edges"]
+        assert len(edges) == courses
+        for course in edges:
+            assessments = course["node"]["assessments"]
+            assert assessments["totalCount"] == STUDENTS_PER_COURSE
+            for edge in assessments["edges"]:
+                assert edge["node"]["grade"] == "5"
+                assert edge["node"]["student"]["assessments"]["totalCount"] == 1
+    assert one > 0
+    assert one == thirty, (one, thirty)
+    assert thirty <= MAX_STATEMENTS
 
 
 def test_the_count_is_stable_between_requests(nplus: LiveGateway) -> None:

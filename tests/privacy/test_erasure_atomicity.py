@@ -73,6 +73,10 @@ def run(url: str, body: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+#: the key the tombstone's identity digests are made with in these tests
+IDENTITY_KEY = b"test-identity-key-0123456789abcdef"
+
+
 def settings_for(url: str, folder: Path, background_rows: int) -> Settings:
     return Settings(
         data_dir=folder,
@@ -292,12 +296,15 @@ def test_background_erasure_failing_half_way_changes_nothing_and_the_retry_compl
         faulty, wrapper = faulty_providers(raised)
         broken = JobWorker(
             engine,
-            {PrivacyAction.ERASE: erasure_handler(faulty)},
+            {PrivacyAction.ERASE: erasure_handler(faulty, identity_key=IDENTITY_KEY)},
             export_dir=exports,
             lease_seconds=60,
         )
         real = JobWorker(
-            engine, {PrivacyAction.ERASE: erasure_handler()}, export_dir=exports, lease_seconds=60
+            engine,
+            {PrivacyAction.ERASE: erasure_handler(identity_key=IDENTITY_KEY)},
+            export_dir=exports,
+            lease_seconds=60,
         )
         if failure == "error":
             assert await broken.run_once() is True
@@ -346,7 +353,10 @@ def test_background_erasure_failing_half_way_changes_nothing_and_the_retry_compl
         done = await snapshot(engine)
         assert await real.run_once() is False
         other = JobWorker(
-            engine, {PrivacyAction.ERASE: erasure_handler()}, export_dir=exports, lease_seconds=60
+            engine,
+            {PrivacyAction.ERASE: erasure_handler(identity_key=IDENTITY_KEY)},
+            export_dir=exports,
+            lease_seconds=60,
         )
         assert await other.run_once() is False
         assert await snapshot(engine) == done
@@ -393,7 +403,7 @@ def test_a_stale_erasure_request_for_an_erased_person(
         if background:
             assert (await confirm_erasure(admin2, request_id, settings)).background is True
         async with engine.begin() as conn:
-            await erase_subject(conn, kari)
+            await erase_subject(conn, kari, identity_key=IDENTITY_KEY)
         assert await state_of(engine, kari) == ProcessingState.ERASED
         before = await snapshot(engine)
 
@@ -408,7 +418,7 @@ def test_a_stale_erasure_request_for_an_erased_person(
 
         worker = JobWorker(
             engine,
-            {PrivacyAction.ERASE: erasure_handler()},
+            {PrivacyAction.ERASE: erasure_handler(identity_key=IDENTITY_KEY)},
             export_dir=tmp_path / "exports",
             lease_seconds=60,
         )

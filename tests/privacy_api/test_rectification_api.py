@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from db_support import BACKENDS
+from db_support import BACKENDS, TEST_IDENTITY_KEY
 from gateway_support import DEMO_ROSTER, LiveGateway
 from privacy_api_support import ADMIN, JUSTIFICATION, RECTIFY, privacy_gateway, refused
 
@@ -55,7 +55,7 @@ def reimport(live: LiveGateway) -> ImportReport:
     async def run() -> ImportReport:
         engine = make_engine(live.database_url)
         try:
-            return await import_roster(engine, DEMO_ROSTER)
+            return await import_roster(engine, DEMO_ROSTER, identity_key=TEST_IDENTITY_KEY)
         finally:
             await engine.dispose()
 

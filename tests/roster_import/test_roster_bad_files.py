@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from db_support import TEST_IDENTITY_KEY
 from roster_support import RosterFolder, run_with_engine, snapshot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,7 +18,39 @@ Breaker = Callable[[RosterFolder], str]
 
 def missing_file(f: RosterFolder) -> str:
     (f.path / "roles.csv").unlink()
+    line = f.line_of("manifest.csv", "file.roles")
+    return f"manifest.csv:{line}: file.roles is bulk, but roles.csv is missing"
+
+
+def missing_file_without_manifest(f: RosterFolder) -> str:
+    (f.path / "manifest.csv").unlink()
+    (f.path / "roles.csv").unlink()
     return "roles.csv: missing file"
+
+
+def bad_manifest_mode(f: RosterFolder) -> str:
+    line = f.line_of("manifest.csv", "file.users")
+    text = (f.path / "manifest.csv").read_text().replace("file.users,bulk", "file.users,partial")
+    (f.path / "manifest.csv").write_text(text)
+    return (
+        f"manifest.csv:{line}: bad value 'partial' for file.users (expected absent, bulk or delta)"
+    )
+
+
+def bad_session_date(f: RosterFolder) -> str:
+    row = f.row("academicSessions.csv", next(iter(_session_ids(f))))
+    line = f.set("academicSessions.csv", row["sourcedId"], endDate="2026-13-01")
+    return f"academicSessions.csv:{line}: bad endDate '2026-13-01' (expected YYYY-MM-DD)"
+
+
+def unknown_term(f: RosterFolder) -> str:
+    line = f.set("classes.csv", "c-bjs-nor8", termSourcedIds="no-such-term")
+    return f"classes.csv:{line}: unknown termSourcedIds 'no-such-term'"
+
+
+def _session_ids(f: RosterFolder) -> list[str]:
+    text = (f.path / "academicSessions.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    return [line.split(",", 1)[0] for line in text if line]
 
 
 def missing_column(f: RosterFolder) -> str:
@@ -165,6 +198,10 @@ def username_of_restricted_person(f: RosterFolder) -> str:
 
 CASES: list[Breaker] = [
     missing_file,
+    missing_file_without_manifest,
+    bad_manifest_mode,
+    bad_session_date,
+    unknown_term,
     missing_column,
     class_to_unknown_school,
     class_to_district,
@@ -201,10 +238,10 @@ def test_bad_folder_fails_and_changes_nothing(
     expected = breaker(demo_copy)
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         before = await snapshot(engine)
         with pytest.raises(RosterError) as caught:
-            await import_roster(engine, demo_copy.path)
+            await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert str(caught.value) == expected
         assert await snapshot(engine) == before
 

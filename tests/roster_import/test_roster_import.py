@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from db_support import TEST_IDENTITY_KEY
 from roster_support import RosterFolder, run_with_engine, snapshot
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,13 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from roster import DEMO_ROSTER_DIR, ImportReport, RosterError, import_roster
 from store.tables import (
     CourseRole,
+    CourseState,
     DataSource,
+    PrivacyAction,
+    PrivacyRequestStatus,
     ProcessingState,
+    RequestOrigin,
     Role,
     courses,
     enrolments,
     guardianships,
     people,
+    privacy_requests,
     role_assignments,
     schools,
 )
@@ -54,15 +61,16 @@ async def _links_of(engine: AsyncEngine, person_id: int) -> tuple[int, int]:
 
 def _counts(report: ImportReport) -> dict[str, tuple[int, int, int, int]]:
     return {
-        name: (c.created, c.updated, c.unchanged, c.deleted)
+        name: (c.created, c.updated, c.unchanged, c.removed)
         for name, c in report.entities().items()
     }
 
 
 def test_demo_import(roster_db_url: str) -> None:
     async def scenario(engine: AsyncEngine) -> None:
-        report = await import_roster(engine, DEMO_ROSTER_DIR)
+        report = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         assert _counts(report) == {
+            "sessions": (3, 0, 0, 0),
             "orgs": (3, 0, 0, 0),
             "users": (60, 0, 0, 0),
             "roles": (61, 0, 0, 0),
@@ -146,13 +154,18 @@ def test_demo_import(roster_db_url: str) -> None:
 
 def test_second_import_changes_nothing(roster_db_url: str) -> None:
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         before = await snapshot(engine)
-        report = await import_roster(engine, DEMO_ROSTER_DIR)
-        assert await snapshot(engine) == before
+        report = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        after = await snapshot(engine)
+        # The run itself is recorded (a RosterImport row and its one audit entry), nothing else.
+        for log in ("roster_imports", "audit_entries"):
+            assert len(after.pop(log)) == len(before.pop(log)) + 1, log
+        assert after == before
+        assert report.changes == [] and report.import_id == 2
         assert not report.changed
         for name, counts in report.entities().items():
-            assert (counts.created, counts.updated, counts.deleted) == (0, 0, 0), name
+            assert (counts.created, counts.updated, counts.removed) == (0, 0, 0), name
         assert report.users.unchanged == 60 and report.enrollments.unchanged == 110
         assert report.restricted == [] and report.conflicts == []
         assert "no changes" in report.render()
@@ -166,10 +179,10 @@ def test_tobedeleted_moves_person_to_restricted(
     demo_copy.set("users.csv", "u-s-ola", status="tobedeleted")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         ola_id = (await _ids(engine))["u-s-ola"]
         links_before = await _links_of(engine, ola_id)
-        report = await import_roster(engine, demo_copy.path)
+        report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert report.restricted == ["u-s-ola"]
         assert report.users.updated == 1
         ola = await _person(engine, "u-s-ola")
@@ -177,7 +190,7 @@ def test_tobedeleted_moves_person_to_restricted(
         assert ola["given_name"] == "Ola"  # nothing is erased
         # The recycle bin keeps the links, so lifting the restriction restores them.
         assert await _links_of(engine, ola_id) == links_before
-        again = await import_roster(engine, demo_copy.path)
+        again = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert not again.changed and again.restricted == []
 
     run_with_engine(roster_db_url, scenario)
@@ -189,42 +202,84 @@ def test_person_missing_from_users_csv_is_restricted(
     demo_copy.remove_user("u-t-strand")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         strand_id = (await _ids(engine))["u-t-strand"]
-        report = await import_roster(engine, demo_copy.path)
+        report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert report.restricted == ["u-t-strand"]
         assert "Moved to RESTRICTED (1):\n  u-t-strand" in report.render()
         strand = await _person(engine, "u-t-strand")
         assert strand["processing_state"] is ProcessingState.RESTRICTED
         assert await _links_of(engine, strand_id) == (1, 1)
-        assert report.roles.deleted == 0 and report.enrollments.deleted == 0
+        assert report.roles.removed == 0 and report.enrollments.removed == 0
 
     run_with_engine(roster_db_url, scenario)
 
 
-def test_restricted_person_stays_restricted(roster_db_url: str, demo_copy: RosterFolder) -> None:
+def test_roster_restriction_is_undone_but_not_an_administrators(
+    roster_db_url: str, demo_copy: RosterFolder
+) -> None:
     demo_copy.set("users.csv", "u-s-ola", status="tobedeleted")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
-        await import_roster(engine, demo_copy.path)
-        async with engine.begin() as conn:  # an erased person is never revived either
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
+        ids = await _ids(engine)
+        async with engine.begin() as conn:
+            # An administrator restricts Emma (art. 18), and Nora is erased: neither comes back.
+            await conn.execute(
+                update(people)
+                .where(people.c.sourced_id == "u-s-emma")
+                .values(processing_state=ProcessingState.RESTRICTED)
+            )
+            await conn.execute(
+                insert(privacy_requests).values(
+                    action=PrivacyAction.RESTRICT,
+                    status=PrivacyRequestStatus.COMPLETED,
+                    subject_id=ids["u-s-emma"],
+                    origin=RequestOrigin.ADMINISTRATOR,
+                    justification="the pupil objected",
+                    created_at=datetime.now(UTC),
+                    effects="[]",
+                    attempts=0,
+                )
+            )
             await conn.execute(
                 update(people)
                 .where(people.c.sourced_id == "u-s-nora")
                 .values(processing_state=ProcessingState.ERASED, given_name=None, email=None)
             )
+        report = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        assert report.reactivated == ["u-s-ola"]
+        assert report.kept_restricted == ["u-s-emma", "u-s-nora"]
+        assert report.restricted == []
+        assert {"kind": "PERSON_REACTIVATED", "count": 1} in report.changes
+        ola = await _person(engine, "u-s-ola")
+        assert ola["processing_state"] is ProcessingState.ACTIVE and ola["restricted_at"] is None
+        async with engine.connect() as conn:
+            requests = (
+                await conn.execute(
+                    select(privacy_requests.c.action, privacy_requests.c.origin)
+                    .where(privacy_requests.c.subject_id == ids["u-s-ola"])
+                    .order_by(privacy_requests.c.id)
+                )
+            ).all()
+        assert [tuple(r) for r in requests] == [
+            (PrivacyAction.RESTRICT, RequestOrigin.ROSTER),
+            (PrivacyAction.LIFT_RESTRICTION, RequestOrigin.ROSTER),
+        ]
         before = await snapshot(engine)
-        for _ in range(2):
-            report = await import_roster(engine, DEMO_ROSTER_DIR)
-            assert report.kept_restricted == ["u-s-ola", "u-s-nora"]
-            assert report.restricted == []
-            assert await snapshot(engine) == before
-        assert (await _person(engine, "u-s-ola"))["processing_state"] is ProcessingState.RESTRICTED
+        again = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        assert again.kept_restricted == ["u-s-emma", "u-s-nora"] and again.reactivated == []
+        after = await snapshot(engine)
+        for log in ("roster_imports", "audit_entries"):
+            assert len(after.pop(log)) == len(before.pop(log)) + 1
+        assert after == before
+        emma = await _person(engine, "u-s-emma")
+        assert emma["processing_state"] is ProcessingState.RESTRICTED
         nora = await _person(engine, "u-s-nora")
         assert nora["processing_state"] is ProcessingState.ERASED
         assert nora["given_name"] is None and nora["email"] is None
-        assert "Kept restricted" in report.render()
+        assert "Kept restricted" in again.render()
 
     run_with_engine(roster_db_url, scenario)
 
@@ -233,14 +288,14 @@ def test_rectified_email_survives_reimport(roster_db_url: str, demo_copy: Roster
     line = demo_copy.set("users.csv", "u-s-ola", familyName="Nordmann-Berg")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         async with engine.begin() as conn:
             await conn.execute(
                 update(people)
                 .where(people.c.sourced_id == "u-s-ola")
                 .values(email="ola@rettet.example.no", email_source=DataSource.ADMINISTRATOR)
             )
-        report = await import_roster(engine, demo_copy.path)
+        report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert report.conflicts == [
             f"users.csv:{line}: email of 'u-s-ola' kept (rectified by an administrator)"
         ]
@@ -249,7 +304,7 @@ def test_rectified_email_survives_reimport(roster_db_url: str, demo_copy: Roster
         assert ola["email"] == "ola@rettet.example.no"
         assert ola["email_source"] is DataSource.ADMINISTRATOR
         assert ola["family_name"] == "Nordmann-Berg"
-        again = await import_roster(engine, demo_copy.path)
+        again = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert not again.changed and again.conflicts == report.conflicts
         assert "ola@rettet" not in again.render() and "Nordmann" not in again.render()
 
@@ -291,7 +346,7 @@ def test_skipped_oneroster_roles_are_reported(roster_db_url: str, demo_copy: Ros
     )
 
     async def scenario(engine: AsyncEngine) -> None:
-        report = await import_roster(engine, demo_copy.path)
+        report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert [str(s) for s in report.skipped] == [
             "roles.csv:16: role 'aide' of 'u-aide-sag' skipped: not used by Tavle",
             f"roles.csv:{proctor}: role 'proctor' of 'u-t-moen' skipped: not used by Tavle",
@@ -308,7 +363,7 @@ def test_skipped_oneroster_roles_are_reported(roster_db_url: str, demo_copy: Ros
     run_with_engine(roster_db_url, scenario)
 
 
-def test_links_and_classes_leaving_the_roster_are_deleted(
+def test_links_leaving_are_deleted_and_classes_archived(
     roster_db_url: str, demo_copy: RosterFolder
 ) -> None:
     demo_copy.set("roles.csv", "r-t-hansen-2", status="tobedeleted")  # no longer a guardian
@@ -319,7 +374,7 @@ def test_links_and_classes_leaving_the_roster_are_deleted(
     demo_copy.set("users.csv", "u-s-emma", agentSourcedIds="u-g-linn")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         ids = await _ids(engine)
         async with engine.begin() as conn:  # a role granted in Tavle, not by the roster
             await conn.execute(
@@ -330,10 +385,12 @@ def test_links_and_classes_leaving_the_roster_are_deleted(
                     source=DataSource.ADMINISTRATOR,
                 )
             )
-        report = await import_roster(engine, demo_copy.path)
-        assert (report.roles.deleted, report.guardianships.deleted) == (1, 1)
-        assert report.classes.deleted == 1
-        assert report.enrollments.deleted == 1 + 10  # Hansen in MAT8; NAT9's teacher + students
+        report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
+        assert (report.roles.removed, report.guardianships.removed) == (1, 1)
+        assert report.classes.removed == 1
+        # Hansen leaves MAT8; NAT9 is archived and keeps its final memberships (not ended).
+        assert report.enrollments.removed == 1
+        assert report.archived_classes == ["c-sag-nat9"]
         async with engine.connect() as conn:
             roles = set(
                 await conn.execute(
@@ -342,12 +399,18 @@ def test_links_and_classes_leaving_the_roster_are_deleted(
                     )
                 )
             )
-            names = set((await conn.execute(select(courses.c.sourced_id))).scalars())
+            states = {
+                sourced_id: state
+                for sourced_id, state in await conn.execute(
+                    select(courses.c.sourced_id, courses.c.state)
+                )
+            }
         assert roles == {
             (Role.TEACHER, DataSource.ROSTER),
             (Role.SCHOOL_LEADER, DataSource.ADMINISTRATOR),
         }
-        assert "c-sag-nat9" not in names and len(names) == 10
+        assert states.pop("c-sag-nat9") == CourseState.ARCHIVED and len(states) == 10
+        assert set(states.values()) == {CourseState.ACTIVE}
 
     run_with_engine(roster_db_url, scenario)
 
@@ -365,9 +428,10 @@ def test_changed_fields_and_reissued_sourced_ids(
     demo_copy.set("roles.csv", "r-t-berg-1", sourcedId="r-t-berg-2024")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
-        report = await import_roster(engine, demo_copy.path)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert _counts(report) == {
+            "sessions": (0, 0, 3, 0),
             "orgs": (0, 1, 2, 0),
             "users": (0, 3, 57, 0),
             "roles": (0, 1, 60, 0),
@@ -389,7 +453,7 @@ def test_changed_fields_and_reissued_sourced_ids(
                 ).scalars()
             )
         assert sourced == {"r-t-berg-2024"}
-        again = await import_roster(engine, demo_copy.path)
+        again = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert not again.changed
 
     run_with_engine(roster_db_url, scenario)
@@ -401,8 +465,8 @@ def test_bom_and_crlf_are_accepted(roster_db_url: str, demo_copy: RosterFolder) 
         path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
-        report = await import_roster(engine, demo_copy.path)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert not report.changed
 
     run_with_engine(roster_db_url, scenario)
@@ -428,8 +492,8 @@ def test_thousands_of_users_import_in_seconds(roster_db_url: str, tmp_path: Path
 
     async def scenario(engine: AsyncEngine) -> None:
         started = time.monotonic()
-        first = await import_roster(engine, folder.path)
-        second = await import_roster(engine, folder.path)
+        first = await import_roster(engine, folder.path, identity_key=TEST_IDENTITY_KEY)
+        second = await import_roster(engine, folder.path, identity_key=TEST_IDENTITY_KEY)
         elapsed = time.monotonic() - started
         assert first.users.created == students and first.guardianships.created == students // 2
         assert not second.changed
@@ -452,10 +516,10 @@ def test_a_file_leaving_out_a_large_part_of_the_school_is_refused(
         demo_copy.remove_user(sourced_id)
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR)
+        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
         before = await snapshot(engine)
         with pytest.raises(RosterError) as refused:
-            await import_roster(engine, demo_copy.path)
+            await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert str(refused.value) == (
             "users.csv: would move 15 of 60 active people who are missing from the file to "
             "RESTRICTED (more than 20%): is the file complete? Import with "
@@ -463,7 +527,9 @@ def test_a_file_leaving_out_a_large_part_of_the_school_is_refused(
         )
         assert await snapshot(engine) == before
 
-        report = await import_roster(engine, demo_copy.path, allow_mass_restriction=True)
+        report = await import_roster(
+            engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY, allow_mass_restriction=True
+        )
         assert sorted(report.restricted) == sorted(STUDENTS_LEFT_OUT)
         assert (await _person(engine, "u-s-jakob"))["processing_state"] is (
             ProcessingState.RESTRICTED

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store import tables as t
@@ -56,12 +56,16 @@ class AssessmentsProvider:
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
         a, c = t.assessments.c, t.courses.c
-        joined = t.assessments.join(t.courses, c.id == a.course_id)
+        # An outer join with the snapshots as fallback: an assessment outlives the explicit
+        # deletion of its course (school-year.md rule 10) and must still be exported.
+        joined = t.assessments.outerjoin(t.courses, c.id == a.course_id)
+        code = func.coalesce(c.code, a.course_code).label("course_code")
+        name = func.coalesce(c.name, a.course_name).label("course_name")
         received = (
             select(
                 a.id,
-                c.code.label("course_code"),
-                c.name.label("course_name"),
+                code,
+                name,
                 a.kind,
                 a.grade,
                 a.comment,
@@ -96,8 +100,8 @@ class AssessmentsProvider:
         given = (
             select(
                 a.id,
-                c.code.label("course_code"),
-                c.name.label("course_name"),
+                code,
+                name,
                 a.kind,
                 a.published,
                 a.created_at,
