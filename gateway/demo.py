@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from gateway.demo_calendar import shifted_copy, years_to_today
 from gateway.keyfile import pseudonym_key
 from gateway.settings import Settings
 from store import tables as t
@@ -16,7 +19,10 @@ log = logging.getLogger("tavle.demo")
 
 
 async def ensure_demo(settings: Settings, roster_dir: Path) -> bool:
-    """Import the demo school and its activity into an empty database; True if it did."""
+    """Import the demo school and its activity into an empty database; True if it did.
+
+    The demo's school year is moved to the current one (``gateway.demo_calendar``).
+    """
     from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
     from gateway.demo_activity import seed_activity
     from roster import import_roster
@@ -29,7 +35,10 @@ async def ensure_demo(settings: Settings, roster_dir: Path) -> bool:
             people = (await conn.execute(select(func.count()).select_from(t.people))).scalar_one()
         if people:
             return False
-        await import_roster(engine, roster_dir, identity_key=pseudonym_key(settings), actor="demo")
+        with tempfile.TemporaryDirectory(prefix="tavle-demo-") as scratch:
+            years = years_to_today(roster_dir, datetime.now(UTC).date())
+            current = shifted_copy(roster_dir, Path(scratch) / roster_dir.name, years)
+            await import_roster(engine, current, identity_key=pseudonym_key(settings), actor="demo")
         await seed_activity(engine, Policy(DEFAULT_MODEL, settings.policy_file or DEFAULT_POLICY))
         log.info("demo school imported")
         return True

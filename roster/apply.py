@@ -198,6 +198,8 @@ class _Resolver:
 
     def person(self, file: str, line: int, sourced_id: str) -> int | None:
         """The person's id, or None when the import must not touch their links."""
+        if sourced_id in self.people.blocked:
+            return None
         person_id = self.people.ids.get(sourced_id)
         if person_id is None:
             raise RosterError(file, line, f"unknown userSourcedId '{sourced_id}'")

@@ -71,6 +71,9 @@ class People:
 
     ids: Mapping[str, int]
     inactive: frozenset[int]
+    #: sourcedIds of rows not created because they match an erased person: their links are
+    #: skipped like those of inactive people
+    blocked: frozenset[str] = frozenset()
 
 
 def _new_person(user: UserRecord, now: datetime) -> dict[str, Any]:
@@ -212,6 +215,7 @@ async def sync_people(
     restrictions: dict[int, str] = {}
     reactivations: list[int] = []
     written: list[UserRecord] = []
+    blocked: set[str] = set()
 
     for user in users:
         row: Mapping[str, Any] | None = existing.get(user.sourced_id)
@@ -225,6 +229,7 @@ async def sync_people(
                     )
                 )
             elif options.erased.blocks(user):
+                blocked.add(user.sourced_id)
                 report.conflicts.append(
                     f"ERASED_IDENTITY: {vocab.USERS}:{user.line}: user '{user.sourced_id}' "
                     "matches an erased person and was not created (delete them in the school "
@@ -300,7 +305,7 @@ async def sync_people(
             inactive.add(person_id)
         if sourced_id in created:
             log.record("PERSON_CREATED", "User", person_id, subject_id=person_id)
-    return People(ids=ids, inactive=frozenset(inactive))
+    return People(ids=ids, inactive=frozenset(inactive), blocked=frozenset(blocked))
 
 
 def _request(subject_id: int, action: PrivacyAction, why: str, now: datetime) -> dict[str, Any]:
