@@ -172,13 +172,18 @@ def effects_json(effects: Sequence[ItemEffect]) -> str:
 
 
 async def _archived(conn: AsyncConnection, course_id: int) -> bool:
-    """Whether the course counts as archived: itself, or its school."""
+    """Whether the course counts as archived: itself, or its school.
+
+    The course row stays locked (PostgreSQL) until the transaction ends, so a roster import
+    cannot reactivate the course between this check and its deletion.
+    """
     c, sc = t.courses.c, t.schools.c
     row = (
         await conn.execute(
             select(c.state, sc.state.label("school_state"))
             .join(t.schools, sc.id == c.school_id)
             .where(c.id == course_id)
+            .with_for_update(of=t.courses)
         )
     ).one()
     return CourseState.ARCHIVED in (row.state, row.school_state)

@@ -77,9 +77,9 @@ def test_import_dry_run_then_refusal_then_flag(
 
 def test_archive_ended_and_allow_recreate_commands(roster_db_url: str, tmp_path: Path) -> None:
     assert _tavle(tmp_path, roster_db_url, "import-roster", str(DEMO_ROSTER_DIR)).returncode == 0
-    none = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "2026-06-19")
+    none = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "2027-06-18")
     assert none.returncode == 0 and "Archived 0 course(s)" in none.stdout
-    ended = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "2026-06-20")
+    ended = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "2027-06-19")
     assert ended.returncode == 0 and "Archived 11 course(s)" in ended.stdout
     assert set(_states(roster_db_url).values()) == {CourseState.ARCHIVED}
     bad = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "June")

@@ -219,27 +219,27 @@ def _rows(folder: RosterFolder, name: str, school: str) -> list[dict[str, str]]:
 
 
 def test_sessions_terms_and_archive_ended(roster_db_url: str, demo_copy: RosterFolder) -> None:
-    demo_copy.set("classes.csv", "c-bjs-mat8", termSourcedIds="as-2025-26-t1")
+    demo_copy.set("classes.csv", "c-bjs-mat8", termSourcedIds="as-2026-27-t1")
 
     async def scenario(engine: AsyncEngine) -> None:
         report = await _import(engine, DEMO_ROSTER_DIR)
         assert (report.sessions.created, report.sessions.unchanged) == (3, 0)
         terms = await _all(engine, select(academic_sessions.c.sourced_id, academic_sessions.c.type))
         assert {tuple(t) for t in terms} == {
-            ("as-2025-26", "SCHOOL_YEAR"),
-            ("as-2025-26-t1", "TERM"),
-            ("as-2025-26-t2", "TERM"),
+            ("as-2026-27", "SCHOOL_YEAR"),
+            ("as-2026-27-t1", "TERM"),
+            ("as-2026-27-t2", "TERM"),
         }
         links = await _one(engine, select(func.count()).select_from(course_terms))
         assert links[0] == 11 * 2
         changed = await _import(engine, demo_copy.path)
         assert changed.changes == [{"kind": "COURSE_TERMS_CHANGED", "count": 1}]
         # MAT8 now runs in the autumn term only: it ends first.
-        assert await archive_ended(engine, date(2025, 12, 19), "test") == []
-        assert await archive_ended(engine, date(2025, 12, 20), "test") == ["c-bjs-mat8"]
-        everything = await archive_ended(engine, date(2026, 6, 20), "test")
+        assert await archive_ended(engine, date(2026, 12, 18), "test") == []
+        assert await archive_ended(engine, date(2026, 12, 19), "test") == ["c-bjs-mat8"]
+        everything = await archive_ended(engine, date(2027, 6, 19), "test")
         assert len(everything) == 10 and "c-bjs-mat8" not in everything
-        assert await archive_ended(engine, date(2026, 6, 20), "test") == []
+        assert await archive_ended(engine, date(2027, 6, 19), "test") == []
         runs = await _all(
             engine,
             select(roster_imports.c.source, roster_imports.c.mode, roster_imports.c.counts).where(
@@ -247,8 +247,8 @@ def test_sessions_terms_and_archive_ended(roster_db_url: str, demo_copy: RosterF
             ),
         )
         assert [(r.source, json.loads(r.counts)) for r in runs] == [
-            ("archive-ended as of 2025-12-20", [{"kind": "COURSE_ARCHIVED", "count": 1}]),
-            ("archive-ended as of 2026-06-20", [{"kind": "COURSE_ARCHIVED", "count": 10}]),
+            ("archive-ended as of 2026-12-19", [{"kind": "COURSE_ARCHIVED", "count": 1}]),
+            ("archive-ended as of 2027-06-19", [{"kind": "COURSE_ARCHIVED", "count": 10}]),
         ]
 
     run_with_engine(roster_db_url, scenario)
