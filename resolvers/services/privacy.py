@@ -26,8 +26,8 @@ from gateway.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.services.actor import Actor, inserted_id, now
 from store import audit, jobs
-from store.identity import keep_erased_identity
 from store import tables as t
+from store.identity import keep_erased_identity
 from store.privacy.base import Effect, PrivacyProvider
 from store.privacy.export import write_export
 from store.privacy.providers import PROVIDERS

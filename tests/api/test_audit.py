@@ -216,6 +216,8 @@ def test_entries_form_an_unbroken_hash_chain(live: LiveGateway) -> None:
             subject_id=entry.subject_id,
             justification=entry.justification,
             trace_id=entry.trace_id,
+            roster_import_id=entry.roster_import_id,
+            detail=entry.detail,
         )
         expected = audit.chain_hash(entry.prev_hash, audit.canonical(entry.id, at, event))
         assert entry.hash == expected, f"entry {entry.id}'s hash does not match its content"

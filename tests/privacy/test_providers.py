@@ -45,6 +45,14 @@ NON_PERSONAL_TABLES = {
     # request's outcome and for accountability.
     "privacy_requests",
     "alembic_version",  # schema bookkeeping (not in the metadata, listed for completeness)
+    "academic_sessions",  # school years and terms: calendar data, no people
+    "course_terms",  # which terms a course runs in
+    # Roster import runs: counts per kind of change, file digests and conflicts by sourcedId;
+    # kept for accountability like the audit log they head.
+    "roster_imports",
+    # Keyed digests of sourcedIds an administrator allowed to be created again: no readable
+    # identifier, and used up by the next import.
+    "recreate_allowances",
 }
 
 
