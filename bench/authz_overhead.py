@@ -259,12 +259,22 @@ async def seed_coursework(engine: AsyncEngine, settings: Settings) -> None:
             )
         ).all()
         now = datetime.now(UTC)
+        c = t.courses.c
+        snapshot = {
+            row.id: row
+            for row in await conn.execute(
+                select(c.id, c.school_id, c.code, c.name).where(c.id.in_(courses))
+            )
+        }
         await conn.execute(
             t.assessments.insert(),
             [
                 {
                     "student_id": student,
                     "course_id": course_id,
+                    "school_id": snapshot[course_id].school_id,
+                    "course_code": snapshot[course_id].code,
+                    "course_name": snapshot[course_id].name,
                     "submission_id": submission_id,
                     "assessor_id": teacher,
                     "assessor_name": "Bente Benk",
