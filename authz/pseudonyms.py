@@ -20,6 +20,11 @@ class Pseudonyms:
             raise ValueError("the pseudonym key must be at least 16 bytes")
         self._key = key
 
+    @property
+    def key(self) -> bytes:
+        """The pseudonym key, which also keys the erased-identity digests (``store.identity``)."""
+        return self._key
+
     def label(self, person_id: int) -> str:
         digest = hmac.new(self._key, str(person_id).encode(), hashlib.sha256).hexdigest()
         return digest[:LABEL_HEX_DIGITS].upper()

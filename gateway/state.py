@@ -46,5 +46,5 @@ class AppState:
             unguarded_schema=build_schema(None, extensions),
             authenticator=Authenticator.from_settings(settings),
             pseudonyms=Pseudonyms(pseudonym_key(settings)),
-            job_handlers=dict(privacy.job_handlers(settings)),
+            job_handlers=dict(privacy.job_handlers(settings, pseudonym_key(settings))),
         )

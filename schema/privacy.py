@@ -250,13 +250,16 @@ class PrivacyMutation:
     @strawberry.mutation
     async def confirm_erasure(self, info: Info, request_id: strawberry.ID) -> PrivacyRequest:
         outcome = await privacy.confirm_erasure(
-            info.context.actor(), expect_id(request_id, "PrivacyRequest"), info.context.settings
+            info.context.actor(),
+            expect_id(request_id, "PrivacyRequest"),
+            info.context.settings,
+            identity_key=info.context.pseudonyms.key,
         )
         return await _request(info, outcome.request_id)
 
     @strawberry.mutation(
-        description="Ask to delete an ARCHIVED course (school-year.md rule 10); "
-        "another system administrator confirms."
+        description="Ask to delete an ARCHIVED course and its content for good (assessments "
+        "stay, with the course's code and name); another system administrator confirms."
     )
     async def request_course_deletion(
         self, info: Info, course_id: strawberry.ID, justification: str

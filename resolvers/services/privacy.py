@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
-from gateway.keyfile import pseudonym_key
 from gateway.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.services.actor import Actor, inserted_id, now
@@ -330,8 +329,13 @@ async def confirm_erasure(
     request_id: int,
     settings: Settings,
     providers: Sequence[PrivacyProvider] = PROVIDERS,
+    *,
+    identity_key: bytes,
 ) -> ErasureOutcome:
-    """Step two: carry the erasure out, atomically (or queue it when the subject is large)."""
+    """Step two: carry the erasure out, atomically (or queue it when the subject is large).
+
+    ``identity_key`` (the pseudonym key) makes the tombstone's identity digests.
+    """
     _require_admin(actor, "confirmErasure")
     async with actor.engine.begin() as conn:
         request = (
@@ -375,9 +379,7 @@ async def confirm_erasure(
             )
             await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
             return ErasureOutcome(request_id, background=True)
-        effects = await erase_subject(
-            conn, subject_id, providers, identity_key=pseudonym_key(settings)
-        )
+        effects = await erase_subject(conn, subject_id, providers, identity_key=identity_key)
         await conn.execute(
             update(t.privacy_requests)
             .where(_r.id == request_id)
@@ -433,9 +435,7 @@ def erasure_handler(
                     effects="[]",
                 )
                 return
-            effects = await erase_subject(
-                conn, subject_id, providers, identity_key=identity_key
-            )
+            effects = await erase_subject(conn, subject_id, providers, identity_key=identity_key)
             await jobs.finish(conn, request_id, worker_id, effects=effects_json(effects))
 
     return run
@@ -517,9 +517,9 @@ async def rectify_personal_data(
 
 
 def job_handlers(
-    settings: Settings,
+    settings: Settings, identity_key: bytes
 ) -> dict[PrivacyAction, Callable[[AsyncEngine, int, str], Awaitable[None]]]:
     return {
         PrivacyAction.EXPORT: export_handler(settings),
-        PrivacyAction.ERASE: erasure_handler(identity_key=pseudonym_key(settings)),
+        PrivacyAction.ERASE: erasure_handler(identity_key=identity_key),
     }

@@ -233,7 +233,9 @@ def test_inline_erasure_failing_half_way_changes_nothing_and_the_retry_completes
 
         faulty, wrapper = faulty_providers()
         with pytest.raises(InjectedError):
-            await confirm_erasure(admin2, request_id, settings, providers=faulty)
+            await confirm_erasure(
+                admin2, request_id, settings, providers=faulty, identity_key=IDENTITY_KEY
+            )
 
         assert_changed_mid_way(wrapper, before)
         assert await snapshot(engine) == before  # request, audit log and all data untouched
@@ -241,7 +243,7 @@ def test_inline_erasure_failing_half_way_changes_nothing_and_the_retry_completes
         assert row.status == Status.AWAITING_CONFIRMATION and row.confirmed_by_id is None
         assert await state_of(engine, ola) == ProcessingState.ACTIVE
 
-        outcome = await confirm_erasure(admin2, request_id, settings)
+        outcome = await confirm_erasure(admin2, request_id, settings, identity_key=IDENTITY_KEY)
 
         assert outcome.request_id == request_id and outcome.background is False
         row = await request_row(engine, request_id)
@@ -257,7 +259,7 @@ def test_inline_erasure_failing_half_way_changes_nothing_and_the_retry_completes
         # Confirming a finished request again is refused, and changes nothing.
         after = await snapshot(engine)
         with pytest.raises(GraphQLError) as error:
-            await confirm_erasure(admin2, request_id, settings)
+            await confirm_erasure(admin2, request_id, settings, identity_key=IDENTITY_KEY)
         assert code_of(error) == "CONFLICT"
         assert await snapshot(engine) == after
 
@@ -288,7 +290,7 @@ def test_background_erasure_failing_half_way_changes_nothing_and_the_retry_compl
         ola = await person_id(engine, "elev.ola")
         request_id = await request_erasure(admin, ola, WHY)
         preview = (await request_row(engine, request_id)).effects
-        outcome = await confirm_erasure(admin2, request_id, settings)
+        outcome = await confirm_erasure(admin2, request_id, settings, identity_key=IDENTITY_KEY)
         assert outcome.background is True
         assert (await request_row(engine, request_id)).status == Status.QUEUED
         before = await snapshot(engine)
@@ -326,7 +328,9 @@ def test_background_erasure_failing_half_way_changes_nothing_and_the_retry_compl
             # A FAILED job is not run again by itself...
             assert await real.run_once() is False
             # ...the same request is retried by confirming it again (it rolled back whole).
-            assert (await confirm_erasure(admin2, request_id, settings)).background is True
+            assert (
+                await confirm_erasure(admin2, request_id, settings, identity_key=IDENTITY_KEY)
+            ).background is True
             attempts = 2
         elif failure == "crash":
             assert row.status == Status.RUNNING and row.worker == broken.worker_id
@@ -374,7 +378,7 @@ def test_erasing_an_erased_person_is_a_conflict(demo_copy: str, tmp_path: Path) 
         admin, admin2 = await admins(engine)
         ola = await person_id(engine, "elev.ola")
         request_id = await request_erasure(admin, ola, WHY)
-        await confirm_erasure(admin2, request_id, settings)
+        await confirm_erasure(admin2, request_id, settings, identity_key=IDENTITY_KEY)
         assert await state_of(engine, ola) == ProcessingState.ERASED
         before = await snapshot(engine)
 
@@ -401,7 +405,9 @@ def test_a_stale_erasure_request_for_an_erased_person(
         kari = await person_id(engine, "foresatt.kari")
         request_id = await request_erasure(admin, kari, WHY)
         if background:
-            assert (await confirm_erasure(admin2, request_id, settings)).background is True
+            assert (
+                await confirm_erasure(admin2, request_id, settings, identity_key=IDENTITY_KEY)
+            ).background is True
         async with engine.begin() as conn:
             await erase_subject(conn, kari, identity_key=IDENTITY_KEY)
         assert await state_of(engine, kari) == ProcessingState.ERASED
@@ -409,7 +415,7 @@ def test_a_stale_erasure_request_for_an_erased_person(
 
         if not background:
             with pytest.raises(GraphQLError, match="already been erased") as error:
-                await confirm_erasure(admin2, request_id, settings)
+                await confirm_erasure(admin2, request_id, settings, identity_key=IDENTITY_KEY)
             assert code_of(error) == "CONFLICT"
             assert await snapshot(engine) == before
             row = await request_row(engine, request_id)
