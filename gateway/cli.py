@@ -9,11 +9,15 @@ import getpass
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 DEMO_ROSTER = Path(__file__).resolve().parent.parent / "demo" / "roster"
 
@@ -43,6 +47,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+T = TypeVar("T")
+
+
+def _on_database(url: str, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Bring the database at ``url`` up to date, run ``work`` on an engine, and close it."""
+    from store.db import make_engine, migrate
+
+    async def run() -> T:
+        await migrate(url)
+        engine = make_engine(url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def _cli_actor() -> str:
     """Who ran a roster command, for the import record: ``cli:<operating-system user>``."""
     try:
@@ -66,31 +88,25 @@ def _progress() -> Callable[[str], None] | None:
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from gateway.keyfile import pseudonym_key
     from roster import RosterError, import_roster
-    from store.db import make_engine, migrate
 
     settings = _settings(args)
     url = settings.resolved_database_url()
 
-    async def run() -> str:
-        await migrate(url)
-        engine = make_engine(url)
-        try:
-            report = await import_roster(
-                engine,
-                Path(args.directory),
-                identity_key=pseudonym_key(settings),
-                allow_mass_restriction=args.allow_mass_restriction,
-                allow_mass_archive=args.allow_mass_archive,
-                dry_run=args.dry_run,
-                actor=_cli_actor(),
-                progress=_progress(),
-            )
-        finally:
-            await engine.dispose()
+    async def run(engine: AsyncEngine) -> str:
+        report = await import_roster(
+            engine,
+            Path(args.directory),
+            identity_key=pseudonym_key(settings),
+            allow_mass_restriction=args.allow_mass_restriction,
+            allow_mass_archive=args.allow_mass_archive,
+            dry_run=args.dry_run,
+            actor=_cli_actor(),
+            progress=_progress(),
+        )
         return report.render()
 
     try:
-        print(asyncio.run(run()))
+        print(_on_database(url, run))
     except RosterError as exc:
         print(f"import-roster: {exc}", file=sys.stderr)
         print("Nothing was imported; the database is unchanged.", file=sys.stderr)
@@ -100,20 +116,11 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
 
 def cmd_roster_archive_ended(args: argparse.Namespace) -> int:
     from roster.maintenance import archive_ended
-    from store.db import make_engine, migrate
 
     url = _settings(args).resolved_database_url()
     as_of = args.as_of or datetime.now(UTC).date()
 
-    async def run() -> list[str]:
-        await migrate(url)
-        engine = make_engine(url)
-        try:
-            return await archive_ended(engine, as_of, _cli_actor())
-        finally:
-            await engine.dispose()
-
-    archived = asyncio.run(run())
+    archived = _on_database(url, lambda engine: archive_ended(engine, as_of, _cli_actor()))
     print(f"Archived {len(archived)} course(s) whose terms all ended before {as_of.isoformat()}")
     for sourced_id in archived:
         print(f"  {sourced_id}")
@@ -124,23 +131,15 @@ def cmd_roster_allow_recreate(args: argparse.Namespace) -> int:
     from gateway.keyfile import pseudonym_key
     from roster import RosterError
     from roster.maintenance import allow_recreate
-    from store.db import make_engine, migrate
 
     settings = _settings(args)
     url = settings.resolved_database_url()
 
-    async def run() -> bool:
-        await migrate(url)
-        engine = make_engine(url)
-        try:
-            return await allow_recreate(
-                engine, args.sourced_id, args.justification, pseudonym_key(settings)
-            )
-        finally:
-            await engine.dispose()
+    def run(engine: AsyncEngine) -> Awaitable[bool]:
+        return allow_recreate(engine, args.sourced_id, args.justification, pseudonym_key(settings))
 
     try:
-        matched = asyncio.run(run())
+        matched = _on_database(url, run)
     except RosterError as exc:
         print(f"roster allow-recreate: {exc.reason}", file=sys.stderr)
         return 1
@@ -159,20 +158,11 @@ def cmd_roster_allow_recreate(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     from gateway.auth import AuthenticationError, Authenticator
     from resolvers.viewer import find_person_id
-    from store.db import make_engine, migrate
 
     settings = _settings(args)
     url = settings.resolved_database_url()
 
-    async def lookup() -> int | None:
-        await migrate(url)
-        engine = make_engine(url)
-        try:
-            return await find_person_id(engine, args.user)
-        finally:
-            await engine.dispose()
-
-    if asyncio.run(lookup()) is None:
+    if _on_database(url, lambda engine: find_person_id(engine, args.user)) is None:
         print(f"token: no active person with sourcedId or username '{args.user}'", file=sys.stderr)
         return 1
     try:
@@ -216,19 +206,12 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from store.audit_verify import Verdict, verify_chain
-    from store.db import make_engine, migrate
 
     url = _settings(args).resolved_database_url()
 
-    async def run() -> Verdict:
-        await migrate(url)
-        engine = make_engine(url)
-        try:
-            return await verify_chain(engine, batch_size=args.batch_size)
-        finally:
-            await engine.dispose()
-
-    verdict = asyncio.run(run())
+    verdict: Verdict = _on_database(
+        url, lambda engine: verify_chain(engine, batch_size=args.batch_size)
+    )
     print(verdict.render(), file=sys.stdout if verdict.ok else sys.stderr)
     return 0 if verdict.ok else 1
 

@@ -140,6 +140,20 @@ class LiveGateway:
 
         return asyncio.run(run())
 
+    def execute(self, *statements: Any) -> list[Any]:
+        """Run write statements in one transaction on a separate engine (what the roster import
+        or an operator would do to the database); their results."""
+
+        async def run() -> list[Any]:
+            engine = make_engine(self.database_url)
+            try:
+                async with engine.begin() as conn:
+                    return [await conn.execute(statement) for statement in statements]
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(run())
+
     def rows(self, stmt: Any) -> list[Any]:
         async def run() -> list[Any]:
             engine = make_engine(self.database_url)

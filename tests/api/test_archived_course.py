@@ -11,7 +11,6 @@ database per backend), and each test restores what it archived.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +35,6 @@ from sqlalchemy import select, update
 
 from schema.ids import to_global_id
 from store import tables as t
-from store.db import make_engine
 
 MAT8 = "c-bjs-mat8"  # larer.hansen teaches it; elev.ola is a student
 NOR8 = (
@@ -71,26 +69,10 @@ def live(
         yield gateway
 
 
-def execute(live: LiveGateway, *statements: Any) -> None:
-    """Write to the test database directly (what the roster import would do)."""
-
-    async def run() -> None:
-        engine = make_engine(live.database_url)
-        try:
-            async with engine.begin() as conn:
-                for statement in statements:
-                    await conn.execute(statement)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-
-
 def set_course_state(live: LiveGateway, sourced_id: str, state: str) -> None:
     c = t.courses.c
     archived_at = datetime.now(UTC) if state == "ARCHIVED" else None
-    execute(
-        live,
+    live.execute(
         update(t.courses)
         .where(c.sourced_id == sourced_id)
         .values(state=state, archived_at=archived_at),
@@ -100,8 +82,7 @@ def set_course_state(live: LiveGateway, sourced_id: str, state: str) -> None:
 def set_school_state(live: LiveGateway, sourced_id: str, state: str) -> None:
     sc = t.schools.c
     archived_at = datetime.now(UTC) if state == "ARCHIVED" else None
-    execute(
-        live,
+    live.execute(
         update(t.schools)
         .where(sc.sourced_id == sourced_id)
         .values(state=state, archived_at=archived_at),

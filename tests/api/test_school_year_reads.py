@@ -43,24 +43,9 @@ def year(
         yield gateway
 
 
-def execute(live: LiveGateway, *statements: Any) -> list[Any]:
-    """Run write statements in one transaction (what the import would do); their results."""
-
-    async def run() -> list[Any]:
-        engine = make_engine(live.database_url)
-        try:
-            async with engine.begin() as conn:
-                return [await conn.execute(stmt) for stmt in statements]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def set_course_state(live: LiveGateway, course: str, state: CourseState) -> None:
     archived_at = ARCHIVED_AT if state == CourseState.ARCHIVED else None
-    execute(
-        live,
+    live.execute(
         update(t.courses)
         .where(t.courses.c.sourced_id == course)
         .values(state=state, archived_at=archived_at),
@@ -69,8 +54,7 @@ def set_course_state(live: LiveGateway, course: str, state: CourseState) -> None
 
 def set_ended(live: LiveGateway, course: str, username: str, ended_at: datetime | None) -> None:
     e = t.enrolments.c
-    execute(
-        live,
+    live.execute(
         update(t.enrolments)
         .where(e.course_id == live.course_pk(course), e.person_id == live.person_pk(username))
         .values(ended_at=ended_at),
@@ -121,8 +105,7 @@ query($id: ID!) { course(id: $id) {
 
 def test_course_terms_and_academic_sessions(year: LiveGateway) -> None:
     sessions = t.academic_sessions
-    inserted = execute(
-        year,
+    inserted = year.execute(
         sessions.insert().values(
             sourced_id="test-year-2031",
             title="Skoleåret 2031/32",
@@ -133,8 +116,7 @@ def test_course_terms_and_academic_sessions(year: LiveGateway) -> None:
         ),
     )
     year_pk = inserted[0].inserted_primary_key[0]
-    term_pk = execute(
-        year,
+    term_pk = year.execute(
         sessions.insert().values(
             sourced_id="test-term-2031-h",
             title="Høst 2031",
@@ -145,8 +127,7 @@ def test_course_terms_and_academic_sessions(year: LiveGateway) -> None:
             school_year="2032",
         ),
     )[0].inserted_primary_key[0]
-    execute(
-        year,
+    year.execute(
         t.course_terms.insert().values(course_id=year.course_pk("c-bjs-mat9"), session_id=term_pk),
     )
     term_id = to_global_id("AcademicSession", term_pk)
@@ -336,8 +317,7 @@ query($s: ID!) { auditLog(subjectId: $s, first: 500) {
 
 def test_roster_imports_are_for_system_administrators_only(year: LiveGateway) -> None:
     started = datetime(2031, 8, 1, 6, 0, tzinfo=UTC)
-    run = execute(
-        year,
+    run = year.execute(
         t.roster_imports.insert().values(
             started_at=started,
             finished_at=started.replace(minute=2),
@@ -439,7 +419,7 @@ def test_an_assessment_outlives_its_course(year: LiveGateway) -> None:
     ``course`` is null without an error (nothing is hidden: there is no course)."""
     grade = assess(year, "larer.berg", "elev.emma", "c-bjs-mat9", "GOAL_ACHIEVEMENT")
     x = t.assessments.c
-    execute(year, update(t.assessments).where(x.id == pk_of(grade)).values(course_id=None))
+    year.execute(update(t.assessments).where(x.id == pk_of(grade)).values(course_id=None))
     try:
         # the student, her guardian, the school leader (school snapshot), her contact teacher
         for viewer in ("elev.emma", "foresatt.linn", "rektor.bjolsen", "larer.berg", "admin"):
@@ -454,8 +434,7 @@ def test_an_assessment_outlives_its_course(year: LiveGateway) -> None:
         assert result.data["assessment"] is None
         assert result.code_at("assessment") == NOT_FOUND
     finally:
-        execute(
-            year,
+        year.execute(
             update(t.assessments)
             .where(x.id == pk_of(grade))
             .values(course_id=year.course_pk("c-bjs-mat9")),

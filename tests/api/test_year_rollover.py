@@ -53,18 +53,6 @@ class Rollover:
     leavers_ids: frozenset[int]
 
 
-def _rows(live: LiveGateway, stmt: Any) -> list[Any]:
-    async def run() -> list[Any]:
-        engine = make_engine(live.database_url)
-        try:
-            async with engine.connect() as conn:
-                return list((await conn.execute(stmt)).all())
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def _old_year(live: LiveGateway) -> dict[str, tuple[str, str]]:
     """alias -> (field, global id) for every course, answer and assessment in the database."""
     objects: dict[str, tuple[str, str]] = {}
@@ -73,7 +61,7 @@ def _old_year(live: LiveGateway) -> dict[str, tuple[str, str]]:
         ("submission", t.submissions, "Submission"),
         ("assessment", t.assessments, "Assessment"),
     ):
-        for (pk,) in _rows(live, select(table.c.id).order_by(table.c.id)):
+        for (pk,) in live.rows(select(table.c.id).order_by(table.c.id)):
             objects[f"{type_name[0].lower()}{pk}"] = (field, to_global_id(type_name, pk))
     return objects
 
@@ -98,14 +86,13 @@ def _look(live: LiveGateway, viewer: str, objects: dict[str, tuple[str, str]]) -
 
 def _learning_rows(live: LiveGateway) -> dict[str, int]:
     return {
-        name: _rows(live, select(func.count()).select_from(t.metadata.tables[name]))[0][0]
+        name: live.rows(select(func.count()).select_from(t.metadata.tables[name]))[0][0]
         for name in LEARNING
     }
 
 
 def _viewers(live: LiveGateway) -> list[str]:
-    rows = _rows(
-        live,
+    rows = live.rows(
         select(t.people.c.username).where(
             t.people.c.username.is_not(None),
             t.people.c.processing_state == ProcessingState.ACTIVE,
@@ -143,7 +130,7 @@ def rollover(
                 await engine.dispose()
 
         report = asyncio.run(rollover_import())
-        leavers = _rows(live, select(t.people.c.id).where(t.people.c.username.in_(LEAVERS)))
+        leavers = live.rows(select(t.people.c.id).where(t.people.c.username.in_(LEAVERS)))
         after = {
             viewer: _look(live, viewer, objects) for viewer in viewers if viewer not in LEAVERS
         }
@@ -163,9 +150,7 @@ def test_the_import_archives_last_year_and_restricts_the_leavers(rollover: Rollo
     assert len(report.archived_classes) == 11 and report.classes.created == 11
     assert sorted(report.restricted) == ["u-g-maria", "u-s-filip", "u-t-dahl"]
     assert report.users.created == 2  # the new student and her guardian
-    states = _rows(
-        rollover.live, select(t.courses.c.state, func.count()).group_by(t.courses.c.state)
-    )
+    states = rollover.live.rows(select(t.courses.c.state, func.count()).group_by(t.courses.c.state))
     assert dict(states) == {CourseState.ARCHIVED: 11, CourseState.ACTIVE: 11}
 
 
@@ -177,8 +162,7 @@ def _about_leavers(rollover: Rollover) -> set[str]:
     """Global ids of answers and assessments whose student left (in the recycle bin now)."""
     ids: set[str] = set()
     for table, type_name in ((t.submissions, "Submission"), (t.assessments, "Assessment")):
-        rows = _rows(
-            rollover.live,
+        rows = rollover.live.rows(
             select(table.c.id).where(table.c.student_id.in_(sorted(rollover.leavers_ids))),
         )
         ids |= {to_global_id(type_name, pk) for (pk,) in rows}

@@ -10,7 +10,6 @@ school leader. The tests run in order and share the database, like the erasure t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +33,6 @@ from sqlalchemy import func, select, text, update
 
 from schema.ids import to_global_id
 from store import tables as t
-from store.db import make_engine
 
 MAT8, MAT9, NOR8 = "c-bjs-mat8", "c-bjs-mat9", "c-bjs-nor8"
 
@@ -71,24 +69,8 @@ def state(live: LiveGateway) -> dict[str, Any]:
     return {}
 
 
-def execute(live: LiveGateway, *statements: Any) -> None:
-    """Write to the test database directly (the roster import's archiving, a trigger)."""
-
-    async def run() -> None:
-        engine = make_engine(live.database_url)
-        try:
-            async with engine.begin() as conn:
-                for statement in statements:
-                    await conn.execute(statement)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-
-
 def archive(live: LiveGateway, sourced_id: str) -> None:
-    execute(
-        live,
+    live.execute(
         update(t.courses)
         .where(t.courses.c.sourced_id == sourced_id)
         .values(state="ARCHIVED", archived_at=datetime.now(UTC)),
@@ -171,8 +153,7 @@ def test_setup(live: LiveGateway, state: dict[str, Any]) -> None:
     x = t.assessments.c
     oldest = live.scalar(select(func.min(x.id)).where(x.course_id == course))
     # as if registered before the snapshots existed: the deletion must fill them in
-    execute(
-        live,
+    live.execute(
         update(t.assessments)
         .where(x.id == oldest)
         .values(course_code=None, course_name=None, school_id=None),
@@ -248,16 +229,14 @@ def test_the_requester_cannot_confirm(live: LiveGateway, state: dict[str, Any]) 
 
 def _fail_on_course_delete(live: LiveGateway) -> None:
     if live.backend == "sqlite":
-        execute(
-            live,
+        live.execute(
             text(
                 "CREATE TRIGGER tavle_test_fail BEFORE DELETE ON courses "
                 "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
             ),
         )
     else:
-        execute(
-            live,
+        live.execute(
             text(
                 "CREATE FUNCTION tavle_test_fail() RETURNS trigger AS $$ "
                 "BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql"
@@ -270,12 +249,11 @@ def _fail_on_course_delete(live: LiveGateway) -> None:
 
 
 def _drop_failure(live: LiveGateway) -> None:
-    execute(
-        live,
+    live.execute(
         text("DROP TRIGGER tavle_test_fail" + ("" if live.backend == "sqlite" else " ON courses")),
     )
     if live.backend != "sqlite":
-        execute(live, text("DROP FUNCTION tavle_test_fail()"))
+        live.execute(text("DROP FUNCTION tavle_test_fail()"))
 
 
 def test_a_failure_half_way_leaves_everything_as_it_was(
