@@ -87,7 +87,7 @@ def _progress() -> Callable[[str], None] | None:
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from gateway.keyfile import pseudonym_key
-    from roster import RosterError, import_roster
+    from roster import RefusedError, RosterError, import_roster
 
     settings = _settings(args)
     url = settings.resolved_database_url()
@@ -107,6 +107,11 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
 
     try:
         print(_on_database(url, run))
+    except RefusedError as exc:
+        print(exc.report.render())
+        print(f"import-roster: {exc}", file=sys.stderr)
+        print("Nothing was imported; the database is unchanged.", file=sys.stderr)
+        return 1
     except RosterError as exc:
         print(f"import-roster: {exc}", file=sys.stderr)
         print("Nothing was imported; the database is unchanged.", file=sys.stderr)

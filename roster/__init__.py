@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from roster.apply import ApplyOptions, apply_plan
 from roster.changes import ChangeLog
 from roster.dbutil import inserted_id
-from roster.errors import RosterError
+from roster.errors import RefusedError, RosterError
 from roster.parse import parse_folder
 from roster.plan import make_plan
 from roster.report import Counts, ImportReport, Skipped
@@ -31,6 +31,7 @@ __all__ = [
     "DEMO_ROSTER_DIR",
     "Counts",
     "ImportReport",
+    "RefusedError",
     "RosterError",
     "Skipped",
     "import_roster",
@@ -134,6 +135,8 @@ async def import_roster(
             )
             await apply_plan(conn, plan, report, started, options, log, progress)
             report.changes = log.count_list()
+            if options.refusals:
+                raise RefusedError(options.refusals, report)
             if dry_run:
                 raise _DryRunRollbackError
             await _finish_run(conn, import_id, report, digests, log)

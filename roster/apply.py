@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -86,6 +86,8 @@ class ApplyOptions:
     import_id: int
     allow_mass_restriction: bool = False
     allow_mass_archive: bool = False
+    #: thresholds the package crosses; the caller refuses the import when any is here
+    refusals: list[RosterError] = field(default_factory=list)
 
 
 @dataclass
@@ -135,7 +137,14 @@ async def apply_plan(
         else:
             leaving_orgs = None if bulk(vocab.ORGS) else plan.removed_orgs
             orgs = await sync_orgs(
-                conn, plan.orgs, leaving_orgs, report, log, now, options.allow_mass_archive
+                conn,
+                plan.orgs,
+                leaving_orgs,
+                report,
+                log,
+                now,
+                options.allow_mass_archive,
+                options.refusals,
             )
     with steps.step(vocab.USERS):
         if absent(vocab.USERS):
@@ -147,6 +156,7 @@ async def apply_plan(
                 allow_mass_restriction=options.allow_mass_restriction,
                 import_id=options.import_id,
                 erased=erased,
+                refusals=options.refusals,
             )
             found = await sync_people(conn, plan.users, report, now, people_options, log)
     with steps.step(vocab.CLASSES):
@@ -164,6 +174,7 @@ async def apply_plan(
                 log,
                 now,
                 options.allow_mass_archive,
+                options.refusals,
             )
     resolve = _Resolver(found, orgs, courses)
     if not absent(vocab.ROLES):

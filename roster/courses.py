@@ -61,20 +61,24 @@ def _school_of(class_: ClassRecord, orgs: Orgs) -> int:
 
 def _check_mass_archive(
     leaving: Sequence[RowMapping], existing: Iterable[RowMapping], orgs: Orgs
-) -> None:
+) -> list[RosterError]:
     active = Counter(row["school_id"] for row in existing if row["state"] is CourseState.ACTIVE)
     going = Counter(row["school_id"] for row in leaving)
     names = {school_id: sourced_id for sourced_id, school_id in orgs.ids.items()}
+    refusals: list[RosterError] = []
     for school_id, count in sorted(going.items()):
         if count > MASS_ARCHIVE_MINIMUM and count > MASS_ARCHIVE_SHARE * active[school_id]:
-            raise RosterError(
-                vocab.CLASSES,
-                None,
-                f"would archive {count} of the {active[school_id]} active courses of school "
-                f"'{names.get(school_id, school_id)}' (more than {MASS_ARCHIVE_SHARE:.0%}): is "
-                "the file complete? Import with --allow-mass-archive if this is intended (at "
-                "the school year's rollover, for example)",
+            refusals.append(
+                RosterError(
+                    vocab.CLASSES,
+                    None,
+                    f"would archive {count} of the {active[school_id]} active courses of school "
+                    f"'{names.get(school_id, school_id)}' (more than {MASS_ARCHIVE_SHARE:.0%}): is "
+                    "the file complete? Import with --allow-mass-archive if this is intended (at "
+                    "the school year's rollover, for example)",
+                )
             )
+    return refusals
 
 
 async def sync_courses(
@@ -87,6 +91,7 @@ async def sync_courses(
     log: ChangeLog,
     now: datetime,
     allow_mass_archive: bool,
+    refusals: list[RosterError],
 ) -> Courses:
     """Upsert ``records`` (the active classes). ``leaving_ids``: sourcedIds marked
     ``tobedeleted``; None for a bulk file, where every class not listed leaves."""
@@ -140,7 +145,9 @@ async def sync_courses(
         if row["school_id"] in orgs.archived and row["sourced_id"] not in listed
     ]
     if leaving_set is None and not allow_mass_archive:
-        _check_mass_archive(leaving, existing.values(), orgs)
+        refused = _check_mass_archive(leaving, existing.values(), orgs)
+        report.refusals.extend(str(error) for error in refused)
+        refusals.extend(refused)
     archived = [*leaving, *with_school]
     await update_rows(
         conn,

@@ -57,6 +57,7 @@ async def sync_orgs(
     log: ChangeLog,
     now: datetime,
     allow_mass_archive: bool,
+    refusals: list[RosterError],
 ) -> Orgs:
     """Upsert ``records`` (the active orgs). ``leaving_ids`` are the sourcedIds marked
     ``tobedeleted``; None means a bulk file, where every org not listed leaves."""
@@ -123,13 +124,15 @@ async def sync_orgs(
     ]
     whole_schools = [row["sourced_id"] for row in leaving if row["org_type"] == vocab.SCHOOL]
     if leaving_ids is None and whole_schools and not allow_mass_archive:
-        raise RosterError(
+        refusal = RosterError(
             vocab.ORGS,
             None,
             f"would archive {len(whole_schools)} whole school(s) missing from the file "
             f"({', '.join(repr(s) for s in sorted(whole_schools)[:10])}) with all their courses: "
             "is the file complete? Import with --allow-mass-archive if this is intended",
         )
+        report.refusals.append(str(refusal))
+        refusals.append(refusal)
     await update_rows(
         conn,
         schools,

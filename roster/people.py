@@ -142,15 +142,15 @@ MASS_RESTRICTION_SHARE = 0.2
 MASS_RESTRICTION_MINIMUM = 10
 
 
-def _check_mass_restriction(missing: int, active: int, allowed: bool) -> None:
+def _check_mass_restriction(missing: int, active: int, allowed: bool) -> RosterError | None:
     """Refuse to put a large part of the school in the recycle bin by accident.
 
     An empty or cut-off export from the school administrative system would otherwise restrict
     everyone it omits; restriction is reversible, but it locks all of them out at once.
     """
     if allowed or missing <= MASS_RESTRICTION_MINIMUM or missing <= MASS_RESTRICTION_SHARE * active:
-        return
-    raise RosterError(
+        return None
+    return RosterError(
         vocab.USERS,
         None,
         f"would move {missing} of {active} active people who are missing from the file to "
@@ -189,6 +189,8 @@ class PeopleOptions:
     allow_mass_restriction: bool
     import_id: int
     erased: ErasedIdentities
+    #: thresholds crossed, collected rather than raised so the report can say what would happen
+    refusals: list[RosterError]
 
 
 async def sync_people(
@@ -284,7 +286,10 @@ async def sync_people(
         active = sum(
             1 for row in existing.values() if row["processing_state"] is ProcessingState.ACTIVE
         )
-        _check_mass_restriction(missing, active, options.allow_mass_restriction)
+        refusal = _check_mass_restriction(missing, active, options.allow_mass_restriction)
+        if refusal is not None:
+            report.refusals.append(str(refusal))
+            options.refusals.append(refusal)
 
     _check_usernames(existing, written)
     # Clear changed usernames first, so that two people may swap usernames in one import.

@@ -79,6 +79,8 @@ class ImportReport:
     #: (step, seconds)
     timings: list[tuple[str, float]] = field(default_factory=list)
     modes: dict[str, str] = field(default_factory=dict)
+    #: thresholds the package crossed (``file: reason``); the import is then refused
+    refusals: list[str] = field(default_factory=list)
 
     def entities(self) -> dict[str, Counts]:
         return {
@@ -99,7 +101,9 @@ class ImportReport:
         )
 
     def render(self) -> str:
-        if self.dry_run:
+        if self.refusals:
+            title = "Roster import REFUSED, nothing written; it would have made these changes:"
+        elif self.dry_run:
             title = "Roster import (DRY RUN, nothing written): " + (
                 "would apply changes" if self.changed else "no changes"
             )
@@ -127,6 +131,7 @@ class ImportReport:
             ("Skipped", [str(skipped) for skipped in self.skipped]),
             ("Conflicts", self.conflicts),
             ("Timings", [f"{step}: {seconds:.2f} s" for step, seconds in self.timings]),
+            ("Refused because", self.refusals),
         ]
         for title_, items in sections:
             if items:

@@ -53,6 +53,9 @@ def test_import_dry_run_then_refusal_then_flag(
     assert dry.returncode == 1, dry.stdout  # the threshold refuses even a dry run
     assert "would archive 6 of the 6 active courses of school 'org-bjs'" in dry.stderr
     assert "Nothing was imported; the database is unchanged." in dry.stderr
+    # The report says what would have happened.
+    assert "REFUSED, nothing written; it would have made these changes:" in dry.stdout
+    assert "Classes archived (6):" in dry.stdout and "Refused because (1):" in dry.stdout
 
     dry = _tavle(
         tmp_path,

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from resolvers.services.privacy import erase_subject
-from roster import DEMO_ROSTER_DIR, ImportReport, RosterError, import_roster
+from roster import DEMO_ROSTER_DIR, ImportReport, RefusedError, RosterError, import_roster
 from roster.maintenance import allow_recreate, archive_ended
 from store.audit_verify import verify_chain
 from store.tables import (
@@ -163,6 +163,8 @@ def test_archiving_many_courses_of_a_school_needs_the_flag(
             "intended (at the school year's rollover, for example)"
         )
         assert await snapshot(engine) == before
+        refused = caught.value
+        assert isinstance(refused, RefusedError) and len(refused.report.archived_classes) == 12
         dry = await _import(engine, demo_copy.path, allow_mass_archive=True, dry_run=True)
         assert dry.dry_run and len(dry.archived_classes) == 12 and dry.import_id is None
         assert "DRY RUN" in dry.render() and "c-bjs-extra3" in dry.render()
