@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, false, select, true
 
 from authz.viewer import Viewer
 from store import tables as t
+from store.tables import CourseState
 
 #: Relations computed from an object's facts. "row" and the entry relations are added elsewhere.
 BASE_RELATIONS: tuple[str, ...] = (
@@ -25,6 +26,7 @@ BASE_RELATIONS: tuple[str, ...] = (
     "course_teacher",
     "course_student",
     "course_peer",
+    "former_course_member",
     "contact_teacher",
     "teaches",
     "guardian",
@@ -95,6 +97,8 @@ def relations_of(viewer: Viewer, facts: Facts) -> frozenset[str]:
             rels.add("self")
         if person in viewer.course_peers:
             rels.add("course_peer")
+        if person in viewer.former_course_people:
+            rels.add("former_course_member")
         if person in viewer.taught_students:
             rels.add("teaches")
         if person in viewer.children:
@@ -145,7 +149,11 @@ def _people_at_schools(schools: frozenset[int]) -> object:
     enrolled = (
         select(t.enrolments.c.person_id)
         .join(t.courses, t.courses.c.id == t.enrolments.c.course_id)
-        .where(t.courses.c.school_id.in_(schools), t.enrolments.c.ended_at.is_(None))
+        .where(
+            t.courses.c.school_id.in_(schools),
+            t.courses.c.state == CourseState.ACTIVE,
+            t.enrolments.c.ended_at.is_(None),
+        )
     )
     return roles.union(enrolled)
 
@@ -216,6 +224,7 @@ CLAUSES: dict[str, ClauseBuilder] = {
         None if c.person is not None else _in(c.course, v.student_courses)
     ),
     "course_peer": _on_person(lambda v: v.course_peers),
+    "former_course_member": _on_person(lambda v: v.former_course_people),
     "contact_teacher": lambda v, c: _in(c.student, v.contact_students),
     "teaches": _on_person(lambda v: v.taught_students),
     "guardian": _guardian,

@@ -28,7 +28,7 @@ class Viewer:
     #: ("contact_teacher"); every set here comes from current (not ended) enrolments only
     homerooms_taught: frozenset[int] = EMPTY
     contact_students: frozenset[int] = EMPTY
-    #: students in any course the viewer teaches, plus contact students ("teaches")
+    #: students in any ACTIVE course the viewer teaches, plus contact students ("teaches")
     taught_students: frozenset[int] = EMPTY
     #: the viewer's children and guardians (guardian links, both directions)
     children: frozenset[int] = EMPTY
@@ -39,7 +39,10 @@ class Viewer:
     children_teachers: frozenset[int] = EMPTY
     #: guardians of students the viewer teaches ("guardian_of_taught")
     guardians_of_taught: frozenset[int] = EMPTY
-    #: people enrolled in a course the viewer is enrolled in ("course_member" of a shared course)
+    #: people enrolled in an ACTIVE course the viewer is enrolled in ("course_peer")
     course_peers: frozenset[int] = EMPTY
+    #: people met only in archived courses: the viewer's own, and teachers of the children's
+    #: archived courses ("former_course_member": their names, not their profiles)
+    former_course_people: frozenset[int] = EMPTY
     #: the viewer's role names, for display and explain only
     role_names: frozenset[str] = field(default=frozenset())

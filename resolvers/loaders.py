@@ -24,7 +24,7 @@ from schema.coursework import Attachment
 from schema.ids import to_global_id
 from schema.user import Notification, Preference, RoleAssignment, User
 from store import tables as t
-from store.tables import CourseRole, ProcessingState
+from store.tables import CourseRole, CourseState, ProcessingState
 
 T = TypeVar("T")
 Materialize = Callable[[RequestContext, Sequence[Row]], Awaitable[list[T]]]
@@ -39,7 +39,8 @@ def _sync(build: Callable[[RequestContext, Row], T]) -> Materialize[T]:
 
 
 async def person_schools(ctx: RequestContext, ids: Sequence[int]) -> dict[int, frozenset[int]]:
-    """Schools where each person holds a role or an enrolment (for school_* relations)."""
+    """Schools where each person holds a role or a current enrolment in an ACTIVE course (for
+    school_* relations): a person who left a school is not its member through old classes."""
     ra, e = t.role_assignments.c, t.enrolments.c
     stmt = union(
         select(ra.person_id.label("person_id"), ra.school_id.label("school_id")).where(
@@ -47,7 +48,11 @@ async def person_schools(ctx: RequestContext, ids: Sequence[int]) -> dict[int, f
         ),
         select(e.person_id.label("person_id"), t.courses.c.school_id.label("school_id"))
         .join(t.courses, t.courses.c.id == e.course_id)
-        .where(e.person_id.in_(ids), e.ended_at.is_(None)),
+        .where(
+            e.person_id.in_(ids),
+            e.ended_at.is_(None),
+            t.courses.c.state == CourseState.ACTIVE,
+        ),
     )
     found: dict[int, set[int]] = defaultdict(set)
     async with ctx.engine.connect() as conn:

@@ -61,49 +61,48 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
 
         taught = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.TEACHER)
         studied = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.STUDENT)
-        # An archived homeroom keeps its enrolments open (read access to last year's work), but
-        # its contact teacher is no longer the student's contact teacher: contact_teacher
-        # reaches the student's new work too, so it comes from ACTIVE homerooms only.
-        homerooms = frozenset(
-            c
-            for c, role, _s, h, state in enrolled
-            if role == CourseRole.TEACHER and h and state == CourseState.ACTIVE
-        )
         enrolled_ids = taught | studied
-
-        def students_of(courses: frozenset[int]) -> object:
-            return select(_e.person_id).where(
-                _e.course_id.in_(sorted(courses)), _e.role == CourseRole.STUDENT, _current
-            )
-
-        contact_students = await _ids(conn, students_of(homerooms)) if homerooms else frozenset()
-        taught_students = await _ids(conn, students_of(taught)) if taught else frozenset()
-        course_peers = (
-            await _ids(
-                conn,
-                select(_e.person_id).where(_e.course_id.in_(sorted(enrolled_ids)), _current),
-            )
-            if enrolled_ids
-            else frozenset()
+        # An archived course keeps its final memberships: they still grant the course's own
+        # content (taught_courses, student_courses, children_courses). Relations to *people*,
+        # which reach their profiles and their new work, come from ACTIVE courses only; people
+        # met in archived courses stay visible by name only ("former_course_member").
+        live = frozenset(c for c, _r, _s, _h, state in enrolled if state == CourseState.ACTIVE)
+        homerooms = (
+            frozenset(c for c, role, _s, h, _state in enrolled if role == CourseRole.TEACHER and h)
+            & live
         )
+
+        def people_in(courses: frozenset[int], role: CourseRole | None = None) -> object:
+            stmt = select(_e.person_id).where(_e.course_id.in_(sorted(courses)), _current)
+            return stmt if role is None else stmt.where(_e.role == role)
+
+        async def ids_in(courses: frozenset[int], role: CourseRole | None = None) -> frozenset[int]:
+            return await _ids(conn, people_in(courses, role)) if courses else frozenset()
+
+        contact_students = await ids_in(homerooms, CourseRole.STUDENT)
+        taught_students = await ids_in(taught & live, CourseRole.STUDENT)
+        course_peers = await ids_in(enrolled_ids & live)
+        former = await ids_in(enrolled_ids - live)
         children_courses: frozenset[int] = frozenset()
         children_teachers: frozenset[int] = frozenset()
         if children:
-            children_courses = await _ids(
-                conn,
-                select(_e.course_id).where(
-                    _e.person_id.in_(sorted(children)), _e.role == CourseRole.STUDENT, _current
-                ),
-            )
-            if children_courses:
-                children_teachers = await _ids(
-                    conn,
-                    select(_e.person_id).where(
-                        _e.course_id.in_(sorted(children_courses)),
-                        _e.role == CourseRole.TEACHER,
+            child_courses = (
+                await conn.execute(
+                    select(_e.course_id, _c.state)
+                    .join(t.courses, _c.id == _e.course_id)
+                    .where(
+                        _e.person_id.in_(sorted(children)),
+                        _e.role == CourseRole.STUDENT,
                         _current,
-                    ),
+                    )
                 )
+            ).all()
+            children_courses = frozenset(course for course, _state in child_courses)
+            children_live = frozenset(
+                course for course, state in child_courses if state == CourseState.ACTIVE
+            )
+            children_teachers = await ids_in(children_live, CourseRole.TEACHER)
+            former |= await ids_in(children_courses - children_live, CourseRole.TEACHER)
         guardians_of_taught: frozenset[int] = frozenset()
         if taught_students:
             guardians_of_taught = await _ids(
@@ -115,7 +114,7 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
         return frozenset(s for r, s in roles if r == role and s is not None)
 
     member_schools = frozenset(s for _r, s in roles if s is not None) | frozenset(
-        s for _c_, _role, s, *_rest in enrolled
+        s for c, _role, s, *_rest in enrolled if c in live
     )
     return Viewer(
         person_id=person_id,
@@ -136,5 +135,6 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
         children_teachers=children_teachers,
         guardians_of_taught=guardians_of_taught,
         course_peers=course_peers,
+        former_course_people=former - {person_id},
         role_names=frozenset(str(r) for r, _s in roles),
     )
