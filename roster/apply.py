@@ -25,7 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roster import vocab
 from roster.changes import ChangeLog
-from roster.courses import Courses, load_courses, sync_courses
+from roster.courses import (
+    Courses,
+    archive_courses_of_archived_schools,
+    load_courses,
+    sync_courses,
+)
 from roster.dbutil import serialise_imports
 from roster.erased import ErasedIdentities
 from roster.errors import RosterError
@@ -160,11 +165,9 @@ async def apply_plan(
             )
             found = await sync_people(conn, plan.users, report, now, people_options, log)
     with steps.step(vocab.CLASSES):
-        if absent(vocab.CLASSES):
-            courses = await load_courses(conn)
-        else:
+        if not absent(vocab.CLASSES):
             leaving_classes = None if bulk(vocab.CLASSES) else plan.removed_classes
-            courses = await sync_courses(
+            await sync_courses(
                 conn,
                 plan.classes,
                 leaving_classes,
@@ -176,6 +179,8 @@ async def apply_plan(
                 options.allow_mass_archive,
                 options.refusals,
             )
+        await archive_courses_of_archived_schools(conn, orgs, report, log, now)
+        courses = await load_courses(conn)
     resolve = _Resolver(found, orgs, courses)
     if not absent(vocab.ROLES):
         with steps.step(vocab.ROLES):
@@ -298,11 +303,9 @@ async def _sync_enrolments(
                 continue  # nothing to end
             course_id = resolve.course(file, line, enrolment.class_)
             if course_id in archived:
-                if not active:
-                    continue  # an archived course keeps its final memberships
-                raise RosterError(
-                    file, line, f"classSourcedId '{enrolment.class_}' is an archived course"
-                )
+                # An archived course keeps its final memberships (its terms have ended, or the
+                # school left): rows for it neither start nor end anything.
+                continue
             person_id = resolve.person(file, line, enrolment.user)
             if person_id is not None:
                 links.append(

@@ -69,6 +69,8 @@ class ImportReport:
     archived_orgs: list[str] = field(default_factory=list)
     archived_classes: list[str] = field(default_factory=list)
     reactivated_classes: list[str] = field(default_factory=list)
+    #: classes whose sourcedId the school system reused for a new year: a new course was made
+    renewed_classes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     #: [{kind, count}] of the audited changes (changes.KINDS)
@@ -125,6 +127,7 @@ class ImportReport:
             ("Schools and orgs archived", self.archived_orgs),
             ("Classes archived", self.archived_classes),
             ("Classes reactivated", self.reactivated_classes),
+            ("Classes begun anew (sourcedId reused for new terms)", self.renewed_classes),
             ("Moved to RESTRICTED", self.restricted),
             ("Reactivated (back in the file)", self.reactivated),
             ("Kept restricted, though listed as active", self.kept_restricted),

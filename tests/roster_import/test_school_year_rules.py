@@ -22,6 +22,7 @@ from roster_support import RosterFolder, run_with_engine, snapshot
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.demo_calendar import shifted_copy
 from resolvers.services.privacy import erase_subject
 from roster import DEMO_ROSTER_DIR, ImportReport, RefusedError, RosterError, import_roster
 from roster.maintenance import allow_recreate, archive_ended
@@ -514,3 +515,87 @@ def test_progress_names_each_file_and_step(roster_db_url: str) -> None:
     run_with_engine(roster_db_url, scenario)
     assert "parsed users.csv: 60 rows (bulk)" in seen
     assert any(line.startswith("applied enrollments.csv (") for line in seen)
+
+
+# --- review findings: ended terms, reused sourcedIds, schools leaving without classes.csv ----
+
+
+def test_a_listed_class_whose_terms_ended_is_archived_and_stays_so(
+    roster_db_url: str, tmp_path: Path
+) -> None:
+    last_year = shifted_copy(DEMO_ROSTER_DIR, tmp_path / "last-year", -1)
+
+    async def scenario(engine: AsyncEngine) -> None:
+        first = await _import(engine, last_year)
+        assert len(first.archived_classes) == 11 and first.classes.created == 11
+        assert {"kind": "COURSE_ARCHIVED", "count": 11} in first.changes
+        states = await _all(engine, select(courses.c.state))
+        assert {row[0] for row in states} == {CourseState.ARCHIVED}
+        # The daily job and the next import agree: nothing is reactivated, nothing changes.
+        assert await archive_ended(engine, date.today(), "test") == []
+        again = await _import(engine, last_year)
+        assert again.reactivated_classes == [] and again.archived_classes == []
+        assert again.classes.unchanged == 11 and again.changes == []
+        # Enrolment rows for archived courses neither start nor end memberships.
+        assert again.enrollments.created == 0 and again.enrollments.removed == 0
+
+    run_with_engine(roster_db_url, scenario)
+
+
+def test_a_reused_class_sourced_id_with_new_terms_begins_a_new_course(
+    roster_db_url: str, demo_copy: RosterFolder, tmp_path: Path
+) -> None:
+    without_8a = RosterFolder(tmp_path / "without-8a")
+    _drop_class(without_8a, "c-bjs-8a")
+    for n, (start, end) in enumerate([("2027-08-16", "2027-12-17"), ("2028-01-03", "2028-06-16")]):
+        demo_copy.append(
+            "academicSessions.csv",
+            sourcedId=f"as-next-t{n + 1}",
+            title=f"Neste år {n + 1}",
+            type="term",
+            startDate=start,
+            endDate=end,
+        )
+    demo_copy.set("classes.csv", "c-bjs-8a", termSourcedIds="as-next-t1,as-next-t2")
+
+    async def scenario(engine: AsyncEngine) -> None:
+        await _import(engine, DEMO_ROSTER_DIR)
+        old = await _one(engine, _course("c-bjs-8a"))
+        await _import(engine, without_8a.path)
+        assert (await _one(engine, _course("c-bjs-8a"))).state == CourseState.ARCHIVED
+        report = await _import(engine, demo_copy.path)
+        assert report.renewed_classes == ["c-bjs-8a"] and report.reactivated_classes == []
+        new = await _one(engine, _course("c-bjs-8a"))
+        assert new.id != old.id and new.state == CourseState.ACTIVE
+        kept = await _one(
+            engine,
+            select(courses.c.sourced_id, courses.c.state).where(courses.c.id == old.id),
+        )
+        assert tuple(kept) == (f"c-bjs-8a#archived-{old.id}", CourseState.ARCHIVED)
+        # Last year's members stay with last year's course; this year's are enrolled anew.
+        assert (await _one(engine, _open_enrolments(old.id)))[0] > 0
+        assert (await _one(engine, _open_enrolments(new.id)))[0] > 0
+
+    run_with_engine(roster_db_url, scenario)
+
+
+def test_a_school_leaving_in_a_delta_archives_its_courses_without_classes_csv(
+    roster_db_url: str, demo_copy: RosterFolder
+) -> None:
+    _manifest(demo_copy, orgs="delta")
+    demo_copy.remove("orgs.csv", lambda row: row["sourcedId"] != "org-sag")
+    demo_copy.set("orgs.csv", "org-sag", status="tobedeleted")
+
+    async def scenario(engine: AsyncEngine) -> None:
+        await _import(engine, DEMO_ROSTER_DIR)
+        report = await _import(engine, demo_copy.path)
+        assert report.archived_orgs == ["org-sag"] and len(report.archived_classes) == 5
+        states = await _all(
+            engine,
+            select(courses.c.state)
+            .join(schools, schools.c.id == courses.c.school_id)
+            .where(schools.c.sourced_id == "org-sag"),
+        )
+        assert {row[0] for row in states} == {CourseState.ARCHIVED}
+
+    run_with_engine(roster_db_url, scenario)
