@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, FromClause, Select, and_, false, func, or_, select, true
 
 from authz.policy import Policy
 from authz.relations import BASE_RELATIONS, FactColumns, relation_clause
@@ -198,8 +198,10 @@ SUBMISSION = Scope(
 )
 
 _x = t.assessments.c
-#: An assessment outlives an explicit deletion of its course (school-year.md rule 10): its school
-#: is its own snapshot column, and the course is an outer join (NULL ``course_id``).
+#: An assessment outlives an explicit deletion of its course: the course is an outer join (NULL
+#: ``course_id``), and its school is the course's (which may have moved) or, once the course is
+#: gone, the assessment's own snapshot.
+_assessment_school = func.coalesce(_c.school_id, _x.school_id)
 ASSESSMENT = Scope(
     "Assessment",
     t.assessments.outerjoin(t.courses, _c.id == _x.course_id),
@@ -215,13 +217,16 @@ ASSESSMENT = Scope(
         _x.comment.label("comment"),
         _x.published.label("published"),
         _x.created_at.label("created_at"),
-        _x.school_id.label("school_id"),
+        _assessment_school.label("school_id"),
         _x.course_code.label("course_code"),
         _x.course_name.label("course_name"),
         _c.state.label("course_state"),
     ),
     FactColumns(
-        student=_x.student_id, course=_x.course_id, school=_x.school_id, published=_x.published
+        student=_x.student_id,
+        course=_x.course_id,
+        school=_assessment_school,
+        published=_x.published,
     ),
     _x.id,
     always=_x.student_id.not_in(_inactive_people),

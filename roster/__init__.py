@@ -86,7 +86,7 @@ async def _finish_run(
             status="COMPLETED",
             file_digests=json.dumps(digests, sort_keys=True),
             counts=json.dumps(report.changes),
-            conflicts=json.dumps(report.conflicts),
+            conflicts=json.dumps(report.recorded_conflicts()),
         )
     )
     await log.write(conn, import_id)

@@ -26,7 +26,7 @@ from roster.dbutil import ROW_ID, insert_rows, update_rows
 from roster.erased import ErasedIdentities
 from roster.errors import RosterError
 from roster.records import UserRecord
-from roster.report import ImportReport, Skipped
+from roster.report import ERASED_IDENTITY, ImportReport, Skipped
 from store import tables as t
 from store.tables import (
     DataSource,
@@ -232,8 +232,9 @@ async def sync_people(
                 )
             elif options.erased.blocks(user):
                 blocked.add(user.sourced_id)
+                report.erased_identities.append((vocab.USERS, user.line))
                 report.conflicts.append(
-                    f"ERASED_IDENTITY: {vocab.USERS}:{user.line}: user '{user.sourced_id}' "
+                    f"{ERASED_IDENTITY}: {vocab.USERS}:{user.line}: user '{user.sourced_id}' "
                     "matches an erased person and was not created (delete them in the school "
                     "system too, or lift the block with `tavle roster allow-recreate`)"
                 )

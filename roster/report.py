@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: the conflict kind of a row that matches an erased person (school-year.md rule 7)
+ERASED_IDENTITY = "ERASED_IDENTITY"
+
 
 @dataclass
 class Counts:
@@ -83,6 +86,17 @@ class ImportReport:
     modes: dict[str, str] = field(default_factory=dict)
     #: thresholds the package crossed (``file: reason``); the import is then refused
     refusals: list[str] = field(default_factory=list)
+    #: (file, line) of rows not created because they match an erased person
+    erased_identities: list[tuple[str, int]] = field(default_factory=list)
+
+    def recorded_conflicts(self) -> list[str]:
+        """The conflicts as the import record keeps them: an erased person's row is named by
+        its place in the file only, never by sourcedId (the record outlives the run)."""
+        kept = [c for c in self.conflicts if not c.startswith(ERASED_IDENTITY)]
+        return kept + [
+            f"{ERASED_IDENTITY}: {file}:{line}: a user matching an erased person was not created"
+            for file, line in self.erased_identities
+        ]
 
     def entities(self) -> dict[str, Counts]:
         return {

@@ -46,3 +46,27 @@ async def keep_erased_identity(conn: AsyncConnection, person_id: int, key: bytes
         )
     }
     await conn.execute(update(t.people).where(p.id == person_id).values(**values))
+    if row.sourced_id:
+        await _scrub_import_records(conn, row.sourced_id)
+
+
+#: what an erased person's sourcedId becomes in the import records' conflict texts
+ERASED_MENTION = "'(an erased person)'"
+
+
+async def _scrub_import_records(conn: AsyncConnection, sourced_id: str) -> None:
+    """Remove the person's sourcedId from the roster import records' conflict texts (rectified
+    fields that were kept, and the like): after erasure nothing readable names them."""
+    r = t.roster_imports.c
+    quoted = f"'{sourced_id}'"
+    rows = (
+        await conn.execute(
+            select(r.id, r.conflicts).where(r.conflicts.contains(quoted, autoescape=True))
+        )
+    ).all()
+    for import_id, conflicts in rows:
+        await conn.execute(
+            update(t.roster_imports)
+            .where(r.id == import_id)
+            .values(conflicts=conflicts.replace(quoted, ERASED_MENTION))
+        )

@@ -354,6 +354,15 @@ def test_erased_person_is_not_created_again_until_allowed(
             engine, select(people.c.id).where(people.c.sourced_id.in_(["u-s-nora", "u-s-nora-2"]))
         )
         assert found == []
+        # The run's record names the rows by their place in the file only.
+        recorded = await _one(
+            engine,
+            select(roster_imports.c.conflicts).where(roster_imports.c.id == report.import_id),
+        )
+        assert json.loads(recorded[0]) == [
+            f"ERASED_IDENTITY: users.csv:{line}: a user matching an erased person was not created"
+            for line in (nora_line, twin_line)
+        ]
         # Her roles, enrolments and guardian links are skipped with her, not an error.
         assert report.users.created == 0
         assert await allow_recreate(
@@ -597,5 +606,31 @@ def test_a_school_leaving_in_a_delta_archives_its_courses_without_classes_csv(
             .where(schools.c.sourced_id == "org-sag"),
         )
         assert {row[0] for row in states} == {CourseState.ARCHIVED}
+
+    run_with_engine(roster_db_url, scenario)
+
+
+def test_erasure_removes_the_persons_sourced_id_from_import_records(
+    roster_db_url: str, demo_copy: RosterFolder
+) -> None:
+    demo_copy.set("users.csv", "u-s-ola", familyName="Nordmann-Berg")
+
+    async def scenario(engine: AsyncEngine) -> None:
+        await _import(engine, DEMO_ROSTER_DIR)
+        async with engine.begin() as conn:  # an administrator's rectification
+            await conn.execute(
+                people.update()
+                .where(people.c.sourced_id == "u-s-ola")
+                .values(family_name="Nordmann", family_name_source="ADMINISTRATOR")
+            )
+        report = await _import(engine, demo_copy.path)
+        assert report.conflicts and "'u-s-ola'" in report.conflicts[0]
+        record = select(roster_imports.c.conflicts).where(roster_imports.c.id == report.import_id)
+        assert "'u-s-ola'" in (await _one(engine, record))[0]
+        ola = (await _one(engine, select(people.c.id).where(people.c.sourced_id == "u-s-ola")))[0]
+        async with engine.begin() as conn:
+            await erase_subject(conn, ola, identity_key=TEST_IDENTITY_KEY)
+        scrubbed = json.loads((await _one(engine, record))[0])
+        assert scrubbed == [report.conflicts[0].replace("'u-s-ola'", "'(an erased person)'")]
 
     run_with_engine(roster_db_url, scenario)
