@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from roster.changes import ChangeLog
 from roster.dbutil import inserted_id
 from roster.errors import RefusedError, RosterError
 from roster.parse import parse_folder
-from roster.plan import make_plan
+from roster.plan import Plan, make_plan
 from roster.report import Counts, ImportReport, Skipped
 from roster.source import file_digests, roster_folder
 from store import tables as t
@@ -41,6 +42,7 @@ __all__ = [
 DEMO_ROSTER_DIR = Path(__file__).resolve().parent.parent / "demo" / "roster"
 
 Progress = Callable[[str], None]
+logger = logging.getLogger("tavle.roster")
 
 
 class _DryRunRollbackError(Exception):
@@ -48,13 +50,13 @@ class _DryRunRollbackError(Exception):
 
 
 async def _start_run(
-    conn: AsyncConnection, source: Path, modes: dict[str, str], actor: str, now: datetime
+    conn: AsyncConnection, modes: dict[str, str], actor: str, now: datetime, *, source_name: str
 ) -> int:
     result = await conn.execute(
         t.roster_imports.insert().values(
             started_at=now,
             status="RUNNING",
-            source=source.name[:255],
+            source=source_name[:255],
             mode=_mode_summary(modes),
             actor=actor[:255],
             file_digests="{}",
@@ -92,6 +94,83 @@ async def _finish_run(
     await log.write(conn, import_id)
 
 
+async def _apply(
+    engine: AsyncEngine,
+    plan: Plan,
+    report: ImportReport,
+    started: datetime,
+    digests: dict[str, str],
+    actor: str,
+    identity_key: bytes,
+    progress: Progress | None,
+    *,
+    source_name: str,
+    allow_mass_restriction: bool,
+    allow_mass_archive: bool,
+) -> None:
+    """Apply ``plan`` in one transaction with the run's record; roll back a dry run."""
+    log = ChangeLog()
+    try:
+        async with engine.begin() as conn:
+            import_id = await _start_run(
+                conn, report.modes, actor, started, source_name=source_name
+            )
+            options = ApplyOptions(
+                identity_key=identity_key,
+                import_id=import_id,
+                allow_mass_restriction=allow_mass_restriction,
+                allow_mass_archive=allow_mass_archive,
+            )
+            await apply_plan(conn, plan, report, started, options, log, progress)
+            report.changes = log.count_list()
+            if options.refusals:
+                raise RefusedError(options.refusals, report)
+            if report.dry_run:
+                raise _DryRunRollbackError
+            await _finish_run(conn, import_id, report, digests, log)
+            report.import_id = import_id
+    except _DryRunRollbackError:
+        pass
+
+
+async def _record_failure(
+    engine: AsyncEngine,
+    source: Path,
+    actor: str,
+    started: datetime,
+    digests: dict[str, str],
+    error: Exception,
+) -> None:
+    """Keep a record of a refused or failed run (its own transaction: the import's rolled back).
+
+    A record that cannot be written (the database is down, say) is only logged: the import's
+    own error is what the caller must see.
+    """
+    if isinstance(error, RefusedError):
+        status, why = "REFUSED", [str(refusal) for refusal in error.refusals]
+    elif isinstance(error, RosterError):
+        status, why = "FAILED", [str(error)]
+    else:  # the type only: an unexpected error's message may quote personal data
+        status, why = "FAILED", [f"internal error ({type(error).__name__})"]
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                t.roster_imports.insert().values(
+                    started_at=started,
+                    finished_at=datetime.now(UTC),
+                    status=status,
+                    source=source.name[:255],
+                    mode="-",
+                    actor=actor[:255],
+                    file_digests=json.dumps(digests, sort_keys=True),
+                    counts="[]",
+                    conflicts=json.dumps(why),
+                )
+            )
+    except Exception as failure:
+        logger.warning("could not record the failed roster import (%s)", type(failure).__name__)
+
+
 async def import_roster(
     engine: AsyncEngine,
     source: Path,
@@ -114,33 +193,32 @@ async def import_roster(
     """
     source = Path(source)
     started = datetime.now(UTC)
-    with roster_folder(source) as folder:
-        skipped: list[Skipped] = []
-        # Reading and checking the files is plain CPU and file work: off the event loop.
-        roster = await asyncio.to_thread(parse_folder, folder, skipped, progress)
-        digests = await asyncio.to_thread(file_digests, folder)
-    plan = make_plan(roster)
-    report = ImportReport(
-        skipped=[*skipped, *plan.skipped], dry_run=dry_run, modes=dict(roster.modes)
-    )
-    log = ChangeLog()
+    digests: dict[str, str] = {}
     try:
-        async with engine.begin() as conn:
-            import_id = await _start_run(conn, source, roster.modes, actor, started)
-            options = ApplyOptions(
-                identity_key=identity_key,
-                import_id=import_id,
-                allow_mass_restriction=allow_mass_restriction,
-                allow_mass_archive=allow_mass_archive,
-            )
-            await apply_plan(conn, plan, report, started, options, log, progress)
-            report.changes = log.count_list()
-            if options.refusals:
-                raise RefusedError(options.refusals, report)
-            if dry_run:
-                raise _DryRunRollbackError
-            await _finish_run(conn, import_id, report, digests, log)
-            report.import_id = import_id
-    except _DryRunRollbackError:
-        pass
+        with roster_folder(source) as folder:
+            skipped: list[Skipped] = []
+            # Reading and checking the files is plain CPU and file work: off the event loop.
+            digests = await asyncio.to_thread(file_digests, folder)
+            roster = await asyncio.to_thread(parse_folder, folder, skipped, progress)
+        plan = make_plan(roster)
+        report = ImportReport(
+            skipped=[*skipped, *plan.skipped], dry_run=dry_run, modes=dict(roster.modes)
+        )
+        await _apply(
+            engine,
+            plan,
+            report,
+            started,
+            digests,
+            actor,
+            identity_key,
+            progress,
+            source_name=source.name,
+            allow_mass_restriction=allow_mass_restriction,
+            allow_mass_archive=allow_mass_archive,
+        )
+    except Exception as error:
+        if not dry_run:
+            await _record_failure(engine, source, actor, started, digests, error)
+        raise
     return report

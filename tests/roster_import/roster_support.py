@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -42,6 +43,23 @@ async def snapshot(engine: AsyncEngine) -> Snapshot:
             rows = await conn.execute(select(table).order_by(*table.primary_key.columns))
             result[table.name] = [tuple(row) for row in rows]
     return result
+
+
+async def assert_only_a_run_recorded(
+    engine: AsyncEngine, before: Snapshot, status: str
+) -> list[str]:
+    """Nothing changed but one more ``roster_imports`` row, of a refused or failed run; returns
+    what the record says went wrong."""
+    after = await snapshot(engine)
+    runs_before, runs_after = before["roster_imports"], after["roster_imports"]
+    assert runs_after[: len(runs_before)] == runs_before
+    assert len(runs_after) == len(runs_before) + 1
+    assert runs_after[-1][3] == status, runs_after[-1]  # (id, started, finished, status, ...)
+    assert {k: v for k, v in after.items() if k != "roster_imports"} == {
+        k: v for k, v in before.items() if k != "roster_imports"
+    }
+    why: list[str] = json.loads(runs_after[-1][-1])  # the conflicts column comes last
+    return why
 
 
 class RosterFolder:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from db_support import TEST_IDENTITY_KEY
-from roster_support import RosterFolder, run_with_engine, snapshot
+from roster_support import RosterFolder, assert_only_a_run_recorded, run_with_engine, snapshot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from roster import DEMO_ROSTER_DIR, RosterError, import_roster
@@ -243,7 +243,7 @@ def test_bad_folder_fails_and_changes_nothing(
         with pytest.raises(RosterError) as caught:
             await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert str(caught.value) == expected
-        assert await snapshot(engine) == before
+        assert await assert_only_a_run_recorded(engine, before, "FAILED") == [expected]
 
     run_with_engine(roster_db_url, scenario)
 
