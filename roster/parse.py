@@ -388,6 +388,17 @@ def _check_sessions(roster: Roster) -> None:
                 raise RosterError(
                     vocab.SESSIONS, session.line, f"unknown parentSourcedId '{session.parent}'"
                 )
+            seen = {session.sourced_id}
+            parent: str | None = session.parent
+            while parent is not None and parent in sessions:
+                if parent in seen:
+                    raise RosterError(
+                        vocab.SESSIONS,
+                        session.line,
+                        f"parentSourcedId '{session.parent}' makes a cycle",
+                    )
+                seen.add(parent)
+                parent = sessions[parent].parent
     for class_ in roster.classes:
         if not class_.active:
             continue

@@ -166,3 +166,31 @@ def test_upgrade_from_0002_keeps_everything(
         assert report.classes.created == 0 and report.classes.removed == 0
 
     run_with_engine(old_db_url, scenario)
+
+
+def test_downgrade_refuses_to_lose_what_0003_added(roster_db_url: str) -> None:
+    """Back to 0002 works on a database without school-year data, and is refused when an
+    assessment outlives its course or an enrolment has ended (0002 would lose or reopen them)."""
+    command.downgrade(alembic_config(roster_db_url), "0002")
+    command.upgrade(alembic_config(roster_db_url), "head")
+
+    async def end_an_enrolment(engine: AsyncEngine) -> None:
+        now = "2026-11-29 10:00:00+00"
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO schools (id, sourced_id, name, org_type, state) "
+                "VALUES (1, 'org', 'Skole', 'school', 'ACTIVE')",
+                "INSERT INTO courses (id, sourced_id, school_id, name, is_homeroom, state) "
+                "VALUES (1, 'c', 1, 'Klasse', false, 'ACTIVE')",
+                "INSERT INTO people (id, sourced_id, given_name_source, family_name_source, "
+                "email_source, national_id_source, enabled, processing_state, created_at, "
+                f"updated_at) VALUES (1, 'p', 'ROSTER', 'ROSTER', 'ROSTER', 'ROSTER', true, "
+                f"'ACTIVE', '{now}', '{now}')",
+                "INSERT INTO enrolments (id, course_id, person_id, role, source, ended_at) "
+                f"VALUES (1, 1, 1, 'STUDENT', 'ROSTER', '{now}')",
+            ):
+                await conn.execute(text(statement))
+
+    run_with_engine(roster_db_url, end_an_enrolment)
+    with pytest.raises(RuntimeError, match="1 enrolment\\(s\\) have ended"):
+        command.downgrade(alembic_config(roster_db_url), "0002")

@@ -43,6 +43,11 @@ def bad_session_date(f: RosterFolder) -> str:
     return f"academicSessions.csv:{line}: bad endDate '2026-13-01' (expected YYYY-MM-DD)"
 
 
+def session_cycle(f: RosterFolder) -> str:
+    line = f.set("academicSessions.csv", "as-2026-27", parentSourcedId="as-2026-27-t1")
+    return f"academicSessions.csv:{line}: parentSourcedId 'as-2026-27-t1' makes a cycle"
+
+
 def unknown_term(f: RosterFolder) -> str:
     line = f.set("classes.csv", "c-bjs-nor8", termSourcedIds="no-such-term")
     return f"classes.csv:{line}: unknown termSourcedIds 'no-such-term'"
@@ -202,6 +207,7 @@ CASES: list[Breaker] = [
     bad_manifest_mode,
     bad_session_date,
     unknown_term,
+    session_cycle,
     missing_column,
     class_to_unknown_school,
     class_to_district,

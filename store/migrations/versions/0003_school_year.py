@@ -206,6 +206,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Refuse rather than lose: 0002 cannot hold an assessment without its course, and it would
+    # let an ended enrolment grant access again.
+    bind = op.get_bind()
+    orphans = bind.execute(
+        sa.text("SELECT count(*) FROM assessments WHERE course_id IS NULL")
+    ).scalar_one()
+    ended = bind.execute(
+        sa.text("SELECT count(*) FROM enrolments WHERE ended_at IS NOT NULL")
+    ).scalar_one()
+    if orphans or ended:
+        raise RuntimeError(
+            f"cannot downgrade below 0003: {orphans} assessment(s) outlive deleted courses and "
+            f"{ended} enrolment(s) have ended; 0002 would lose the first and reopen the second"
+        )
     op.drop_table("recreate_allowances")
     op.drop_table("roster_imports")
     with op.batch_alter_table("privacy_requests", schema=None) as batch_op:
@@ -217,8 +231,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_entries_roster_import_id"))
         batch_op.drop_column("detail")
         batch_op.drop_column("roster_import_id")
-    # Assessments of deleted courses cannot go back under a NOT NULL course_id.
-    op.execute("DELETE FROM assessments WHERE course_id IS NULL")
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessments_school_id"))
         batch_op.drop_constraint("fk_assessments_school_id_schools", type_="foreignkey")
