@@ -71,6 +71,7 @@ class Actor:
         target_type: str,
         target_id: int,
         subject_id: int | None = None,
+        justification: str | None = None,
     ) -> None:
         await audit.append(
             conn,
@@ -80,6 +81,7 @@ class Actor:
                 target_type=target_type,
                 target_id=target_id,
                 subject_id=subject_id,
+                justification=justification,
                 trace_id=self.trace_id,
             ),
         )

@@ -29,7 +29,6 @@ from resolvers import scopes as s
 from resolvers.errors import conflict, not_found
 from resolvers.services import privacy
 from resolvers.services.actor import Actor, inserted_id, now
-from store import audit
 from store import tables as t
 from store.privacy.base import DataCategory, Outcome
 from store.tables import CourseState, PrivacyAction, PrivacyRequestStatus, RequestOrigin
@@ -189,24 +188,6 @@ async def _archived(conn: AsyncConnection, course_id: int) -> bool:
     return CourseState.ARCHIVED in (row.state, row.school_state)
 
 
-async def _audit(
-    actor: Actor, conn: AsyncConnection, action: str, course_id: int, justification: str | None
-) -> None:
-    await audit.append(
-        conn,
-        audit.AuditEvent(
-            actor_id=actor.viewer.person_id,
-            action=action,
-            # The course, not the request: the request loses its course_id with the course, so
-            # the log is what still says which course was deleted.
-            target_type="Course",
-            target_id=course_id,
-            justification=justification,
-            trace_id=actor.trace_id,
-        ),
-    )
-
-
 async def request_course_deletion(actor: Actor, course_id: int, justification: str) -> int:
     """Step one: a request with the preview, awaiting another administrator's confirmation."""
     actor.require(
@@ -247,7 +228,11 @@ async def request_course_deletion(actor: Actor, course_id: int, justification: s
             )
         )
         request_id = inserted_id(result)
-        await _audit(actor, conn, "COURSE_DELETION_REQUESTED", course_id, text)
+        # The course, not the request, is the target: the request loses its course_id with the
+        # course, so the log is what still says which course was deleted.
+        await actor.audit(
+            conn, "COURSE_DELETION_REQUESTED", "Course", course_id, justification=text
+        )
     return request_id
 
 
@@ -305,5 +290,5 @@ async def confirm_course_deletion(actor: Actor, request_id: int, settings: Setti
             .where(_r.id == request_id)
             .values(effects=effects_json(effects), error=None)
         )
-        await _audit(actor, conn, "COURSE_DELETION_CONFIRMED", course_id, None)
+        await actor.audit(conn, "COURSE_DELETION_CONFIRMED", "Course", course_id)
     return request_id

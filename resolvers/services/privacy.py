@@ -24,7 +24,7 @@ from authz.relations import Facts
 from gateway.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.services.actor import Actor, inserted_id, now
-from store import audit, jobs
+from store import jobs
 from store import tables as t
 from store.identity import keep_erased_identity
 from store.privacy.base import Effect, PrivacyProvider
@@ -108,30 +108,10 @@ async def _record(
         )
     )
     request_id = inserted_id(result)
-    await _audit(actor, conn, f"PRIVACY_{action}", request_id, subject_id, justification)
-    return request_id
-
-
-async def _audit(
-    actor: Actor,
-    conn: AsyncConnection,
-    action: str,
-    request_id: int,
-    subject_id: int | None,
-    justification: str | None,
-) -> None:
-    await audit.append(
-        conn,
-        audit.AuditEvent(
-            actor_id=actor.viewer.person_id,
-            action=action,
-            target_type="PrivacyRequest",
-            target_id=request_id,
-            subject_id=subject_id,
-            justification=justification,
-            trace_id=actor.trace_id,
-        ),
+    await actor.audit(
+        conn, f"PRIVACY_{action}", "PrivacyRequest", request_id, subject_id, justification
     )
+    return request_id
 
 
 async def _collect(
@@ -377,7 +357,9 @@ async def confirm_erasure(
                     lease_until=None,
                 )
             )
-            await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
+            await actor.audit(
+                conn, "PRIVACY_CONFIRM_ERASE", "PrivacyRequest", request_id, subject_id
+            )
             return ErasureOutcome(request_id, background=True)
         effects = await erase_subject(conn, subject_id, providers, identity_key=identity_key)
         await conn.execute(
@@ -391,7 +373,7 @@ async def confirm_erasure(
                 error=None,
             )
         )
-        await _audit(actor, conn, "PRIVACY_CONFIRM_ERASE", request_id, subject_id, None)
+        await actor.audit(conn, "PRIVACY_CONFIRM_ERASE", "PrivacyRequest", request_id, subject_id)
         return ErasureOutcome(request_id, background=False)
 
 
@@ -456,7 +438,7 @@ async def cancel_request(actor: Actor, request_id: int) -> int:
             .where(_r.id == request_id, _r.status == request.status)
             .values(status=Status.CANCELLED, completed_at=now())
         )
-        await _audit(actor, conn, "PRIVACY_CANCEL", request_id, request.subject_id, None)
+        await actor.audit(conn, "PRIVACY_CANCEL", "PrivacyRequest", request_id, request.subject_id)
     return request_id
 
 

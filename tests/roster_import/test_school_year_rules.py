@@ -201,15 +201,19 @@ def test_a_whole_school_leaving_needs_the_flag_and_archives_its_courses(
         assert set(report.archived_classes) == sagene
         state = await _one(engine, select(schools.c.state).where(schools.c.sourced_id == "org-sag"))
         assert state[0] == CourseState.ARCHIVED
-        states = await _all(
-            engine,
-            select(courses.c.state)
-            .join(schools, schools.c.id == courses.c.school_id)
-            .where(schools.c.sourced_id == "org-sag"),
-        )
-        assert {row[0] for row in states} == {CourseState.ARCHIVED}
+        assert await _course_states_at(engine, "org-sag") == {CourseState.ARCHIVED}
 
     run_with_engine(roster_db_url, scenario)
+
+
+async def _course_states_at(engine: AsyncEngine, school: str) -> set[str]:
+    rows = await _all(
+        engine,
+        select(courses.c.state)
+        .join(schools, schools.c.id == courses.c.school_id)
+        .where(schools.c.sourced_id == school),
+    )
+    return {row[0] for row in rows}
 
 
 def _rows(folder: RosterFolder, name: str, school: str) -> list[dict[str, str]]:
@@ -600,13 +604,7 @@ def test_a_school_leaving_in_a_delta_archives_its_courses_without_classes_csv(
         await _import(engine, DEMO_ROSTER_DIR)
         report = await _import(engine, demo_copy.path)
         assert report.archived_orgs == ["org-sag"] and len(report.archived_classes) == 5
-        states = await _all(
-            engine,
-            select(courses.c.state)
-            .join(schools, schools.c.id == courses.c.school_id)
-            .where(schools.c.sourced_id == "org-sag"),
-        )
-        assert {row[0] for row in states} == {CourseState.ARCHIVED}
+        assert await _course_states_at(engine, "org-sag") == {CourseState.ARCHIVED}
 
     run_with_engine(roster_db_url, scenario)
 
