@@ -1,6 +1,6 @@
 """Authorisation errors for one response, bounded.
 
-A list of 1,000 rows with a denied field must not produce 1,000 errors (access-policy.md): the
+A list of 1,000 rows with a denied field must not produce 1,000 errors (docs/access-policy.md): the
 first denial at a schema coordinate becomes an error at its path; later ones at the same
 coordinate only raise the ``count`` in that error's extensions. graphql-core keeps a raised
 ``GraphQLError`` that already has a path as it is, so the extensions dict we hold is the one that

@@ -1,4 +1,4 @@
-"""Pseudonym labels for restricted and erased people (privacy-actions.md, "Pseudonyms").
+"""Pseudonym labels for restricted and erased people (docs/privacy-actions.md, "Pseudonyms").
 
 ``label = HMAC-SHA-256(key, internal person id)``, shortened to 6 hex digits: stable per person
 (a thread stays readable), not linkable back without the server's key (unlike a plain hash of an

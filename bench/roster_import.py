@@ -1,5 +1,5 @@
 """How long does a roster import of a 10,000-student school district take, and is an unchanged
-re-import a fast no-op? (school-year.md, rule 9: first import < 60 s, re-import < 15 s.)
+re-import a fast no-op? (docs/school-year.md, rule 9: first import < 60 s, re-import < 15 s.)
 
 Usage (``./tavle`` creates the virtualenv on first use)::
 

@@ -1,4 +1,4 @@
-"""The ``tavle`` command line (interfaces.md): serve, import-roster, roster, token,
+"""The ``tavle`` command line (docs/interfaces.md): serve, import-roster, roster, token,
 export-schema, explain, seed-demo, audit verify."""
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def _missing_justification(message: str) -> bool:
 
 def _request_error_code(error: GraphQLError) -> str:
     if _missing_justification(error.message):
-        # privacy-actions.md: a missing justification is refused like a blank one.
+        # docs/privacy-actions.md: a missing justification is refused like a blank one.
         return "JUSTIFICATION_REQUIRED"
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"

@@ -1,4 +1,4 @@
-"""``GET /privacy/exports/{requestId}``: download a finished export (interfaces.md, HTTP).
+"""``GET /privacy/exports/{requestId}``: download a finished export (docs/interfaces.md, HTTP).
 
 Only system administrators may download. The caller is checked *before* the request is looked
 up, so an anonymous caller or a non-administrator learns nothing about which exports exist.

@@ -158,7 +158,7 @@ class JobWorker:
         return expired
 
     async def daily(self) -> list[str]:
-        """Archive the courses whose terms have all ended (school-year.md rule 4).
+        """Archive the courses whose terms have all ended (docs/school-year.md rule 4).
 
         Every worker runs it; it is idempotent, so a second run the same day finds nothing.
         """

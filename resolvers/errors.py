@@ -1,4 +1,4 @@
-"""GraphQL errors with the contract's ``extensions.code`` values (interfaces.md)."""
+"""GraphQL errors with the contract's ``extensions.code`` values (docs/interfaces.md)."""
 
 from __future__ import annotations
 
@@ -22,5 +22,5 @@ def conflict(message: str) -> GraphQLError:
 
 
 def course_archived(message: str) -> GraphQLError:
-    """An archived course (or a course of an archived school) is read-only (school-year.md)."""
+    """An archived course (or a course of an archived school) is read-only (docs/school-year.md)."""
     return GraphQLError(message, extensions={"code": "COURSE_ARCHIVED"})

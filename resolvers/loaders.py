@@ -198,7 +198,7 @@ def page_loader(
 
 _e = t.enrolments.c
 _g = t.guardianships.c
-#: current memberships only: an ended enrolment lists nobody (school-year.md rule 3)
+#: current memberships only: an ended enrolment lists nobody (docs/school-year.md rule 3)
 _current = _e.ended_at.is_(None)
 _x = t.assessments.c
 _ct = t.course_terms.c

@@ -80,7 +80,7 @@ def scoped_select(
 _c = t.courses.c
 _p = t.people.c
 
-#: Restricted and erased people (privacy-actions.md). Their student answers and the assessments
+#: Restricted and erased people (docs/privacy-actions.md). Their student answers and the assessments
 #: about them are hidden from everyone, and so are material and events only they could see; what
 #: they wrote for others stays visible under a pseudonym (resolved in ``schema``). NOT IN over
 #: this small set is cheaper than joining every row to ``people``.
@@ -106,7 +106,7 @@ USER = Scope(
 def conversation_people_select(ctx: ScopeContext) -> Select[*tuple[Any, ...]]:
     """People as reached inside a conversation (``Conversation.participants``, ``Message.author``).
 
-    access-policy.md, "Communication": participants read a conversation and its messages
+    docs/access-policy.md, "Communication": participants read a conversation and its messages
     *including* ``author`` and ``participants``. So besides the people the User row rule shows,
     these paths show the people the viewer shares a conversation with (a teacher's message to
     two guardians who otherwise cannot see each other). Lookups and every other list keep the
@@ -386,7 +386,7 @@ AUDIT_ENTRY = Scope(
 )
 
 _ri = t.roster_imports.c
-#: Import runs (school-year.md rule 6): who imported what, when, with which outcome.
+#: Import runs (docs/school-year.md rule 6): who imported what, when, with which outcome.
 ROSTER_IMPORT = Scope(
     "RosterImport",
     t.roster_imports,

@@ -16,7 +16,7 @@ _ra, _e, _g, _c, _p = (
     t.courses.c,
     t.people.c,
 )
-#: Only current memberships grant anything (school-year.md rule 3): an ended enrolment is kept
+#: Only current memberships grant anything (docs/school-year.md rule 3): an ended enrolment is kept
 #: for the record, not for access.
 _current = _e.ended_at.is_(None)
 
@@ -50,7 +50,7 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
             )
         ).all()
         # A restricted (or erased) child's guardianship and enrolments are out of use
-        # (privacy-actions.md §2): they give the guardian no access to the child's courses,
+        # (docs/privacy-actions.md §2): they give the guardian no access to the child's courses,
         # teachers or registrations until the restriction is lifted.
         active = select(_p.id).where(_p.processing_state == ProcessingState.ACTIVE)
         children = await _ids(

@@ -2,8 +2,8 @@
 
 Order matters for the foreign keys: sessions, orgs, people and courses are created or updated
 first, then the links. Nothing a person produced or was given is ever deleted here, directly or
-by a cascade (school-year.md rule 1): orgs and classes that leave are archived, enrolments ended,
-people restricted; only role assignments, guardianships and course terms (links) are deleted.
+by a cascade (docs/school-year.md rule 1): orgs and classes that leave are archived, enrolments
+ended, people restricted; only role assignments, guardianships and course terms (links) are deleted.
 Each table is read once, keyed by sourcedId, and written in executemany batches.
 
 Each file is applied as its manifest mode says: ``bulk`` (the whole truth), ``delta`` (only the

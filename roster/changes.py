@@ -1,6 +1,6 @@
 """What an import changed, as audit entries under its run and counts per kind of change.
 
-Every change the import writes is recorded here as it is decided (school-year.md rule 6), and
+Every change the import writes is recorded here as it is decided (docs/school-year.md rule 6), and
 the entries are appended to the audit log in one batch at the end of the import's transaction:
 a dry run or a failed import leaves no entry. Entries name internal ids and, for updates, the
 names of the changed fields, never their values.

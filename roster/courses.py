@@ -1,7 +1,7 @@
 """classes.csv into ``courses`` and ``course_terms``: upsert, and archive what leaves.
 
 A class that leaves a bulk file, is marked ``tobedeleted``, or belongs to an archived school is
-archived (school-year.md rule 2): read-only, with its final memberships kept, never deleted. A
+archived (docs/school-year.md rule 2): read-only, with its final memberships kept, never deleted. A
 bulk file that would archive more than a fifth of a school's active courses (and more than
 ``MASS_ARCHIVE_MINIMUM``) is refused as probably truncated unless ``--allow-mass-archive`` is
 given. An archived class listed again is reactivated.

@@ -1,4 +1,4 @@
-"""Erased stays erased (school-year.md rule 7): recognising erased people in a roster file.
+"""Erased stays erased (docs/school-year.md rule 7): recognising erased people in a roster file.
 
 A tombstone keeps keyed digests of the erased person's sourcedId, username and national id
 (``store.identity``). A user row that is not in Tavle but matches any of them is not created;

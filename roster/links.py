@@ -7,7 +7,7 @@ and links into archived courses and schools, are frozen: left exactly as they ar
 restriction restores them; an archived course keeps the membership it had).
 
 Role assignments and guardianships that leave the roster are deleted (they are links, not
-learning data). Enrolments are never deleted: they get an end time (school-year.md rule 3), and
+learning data). Enrolments are never deleted: they get an end time (docs/school-year.md rule 3), and
 an ended enrolment listed again is reopened.
 """
 

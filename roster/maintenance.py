@@ -1,5 +1,5 @@
 """Roster upkeep between imports: archiving courses whose terms have ended, and lifting the
-erased-identity block for one person (school-year.md rules 4 and 7)."""
+erased-identity block for one person (docs/school-year.md rules 4 and 7)."""
 
 from __future__ import annotations
 

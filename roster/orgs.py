@@ -1,4 +1,4 @@
-"""orgs.csv into ``schools``: upsert, and archive what leaves (school-year.md rule 2).
+"""orgs.csv into ``schools``: upsert, and archive what leaves (docs/school-year.md rule 2).
 
 An org that leaves a bulk file (or is marked ``tobedeleted``) is archived, never deleted; its
 courses are archived with it (``roster.courses``). Archiving a whole school from a bulk file is

@@ -66,7 +66,7 @@ class People:
     """Every person after the import: ids by sourcedId, and who is not ACTIVE.
 
     Links of people who are not ACTIVE are left exactly as they are, so that lifting a
-    restriction restores what was there before (privacy-actions.md).
+    restriction restores what was there before (docs/privacy-actions.md).
     """
 
     ids: Mapping[str, int]

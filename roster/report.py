@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: the conflict kind of a row that matches an erased person (school-year.md rule 7)
+#: the conflict kind of a row that matches an erased person (docs/school-year.md rule 7)
 ERASED_IDENTITY = "ERASED_IDENTITY"
 
 

@@ -28,7 +28,7 @@ class Assessment(Node):
     course_name: str | None
     pk: strawberry.Private[int]
     student_pk: strawberry.Private[int]
-    #: None once the course has been deleted (school-year.md rule 10)
+    #: None once the course has been deleted (docs/school-year.md rule 10)
     course_pk: strawberry.Private[int | None]
     #: the course's state (None without a course), for the write paths' archived checks
     course_state: strawberry.Private[CourseState | None]

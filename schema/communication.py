@@ -62,7 +62,7 @@ class Message(Node):
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        # A fellow participant, even one the User row rule hides elsewhere (access-policy.md,
+        # A fellow participant, even one the User row rule hides elsewhere (docs/access-policy.md,
         # "Communication": messages are read *including* their author).
         return await person(
             info, self.author_pk, "Message.author", when_inactive="pseudonym", via_conversation=True

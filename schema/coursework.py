@@ -78,7 +78,7 @@ class Submission(Node):
     @strawberry.field
     def body(self, info: Info) -> str | None:
         # A teacher of the course opening the answer is the activity the student sees in
-        # lastOpenedAt/lastOpenedBy (access-policy.md); written once per request, afterwards.
+        # lastOpenedAt/lastOpenedBy (docs/access-policy.md); written once per request, afterwards.
         if "course_teacher" in self.tavle_rels and "self" not in self.tavle_rels:
             info.context.opened_submissions.add(self.pk)
         return self.body_value

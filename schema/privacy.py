@@ -1,4 +1,4 @@
-"""The privacy tool's types, queries and mutations (privacy-actions.md; admin console)."""
+"""The privacy tool's types, queries and mutations (docs/privacy-actions.md; admin console)."""
 
 from __future__ import annotations
 

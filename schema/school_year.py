@@ -52,7 +52,7 @@ class RosterFileDigest:
 
 @strawberry.type
 class RosterImport(Node):
-    """One run of the roster import (school-year.md rule 6); system administrators only."""
+    """One run of the roster import (docs/school-year.md rule 6); system administrators only."""
 
     id: strawberry.ID
     started_at: datetime

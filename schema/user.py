@@ -83,7 +83,7 @@ class User(Node):
             and viewer is not None
             and viewer.person_id != self.pk
         ):
-            # access-policy.md: every read by someone other than the person is audited.
+            # docs/access-policy.md: every read by someone other than the person is audited.
             info.context.pending_audit.append(AuditRecord("READ_NATIONAL_ID", "User", self.pk))
         return self.national_id_value
 
@@ -168,7 +168,7 @@ async def person(
 ) -> User | None:
     """The person ``person_pk`` as the viewer may see them from ``coordinate``.
 
-    Restricted and erased people never resolve (privacy-actions.md): where they authored
+    Restricted and erased people never resolve (docs/privacy-actions.md): where they authored
     something others still see, a stand-in with a stable pseudonym takes their place
     (``when_inactive="pseudonym"``); elsewhere (an assessor, a student) the field is null without
     an error. Anyone else the viewer may not see is null + NOT_FOUND.

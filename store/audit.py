@@ -40,16 +40,16 @@ class AuditEvent:
 
 def canonical(entry_id: int, at: datetime, event: AuditEvent) -> str:
     content: dict[str, object] = {
-            "id": entry_id,
-            "at": at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
-            "actor": event.actor_id,
-            "action": event.action,
-            "target_type": event.target_type,
-            "target_id": event.target_id,
-            "subject": event.subject_id,
-            "justification": event.justification,
-            "trace": event.trace_id,
-        }
+        "id": entry_id,
+        "at": at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        "actor": event.actor_id,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "subject": event.subject_id,
+        "justification": event.justification,
+        "trace": event.trace_id,
+    }
     # Added with the school-year migration: only present when set, so that every entry written
     # before it keeps its hash.
     if event.roster_import_id is not None:

@@ -1,8 +1,8 @@
 """Engines and schema migration.
 
-Every command that opens a database first brings its schema up to date (interfaces.md), so a new,
-empty database just works. SQLite gets foreign keys switched on (off by default in SQLite) and WAL,
-so the gateway's readers do not block the import's writer.
+Every command that opens a database first brings its schema up to date (docs/interfaces.md), so
+a new, empty database just works. SQLite gets foreign keys switched on (off by default in
+SQLite) and WAL, so the gateway's readers do not block the import's writer.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Keyed digests of an erased person's identifiers (school-year.md rule 7).
+"""Keyed digests of an erased person's identifiers (docs/school-year.md rule 7).
 
 An erased person's tombstone keeps ``HMAC-SHA-256(pseudonym key, identifier)`` of their roster
 ``sourcedId``, username and national id: enough for the roster import to recognise the same
@@ -31,9 +31,7 @@ async def keep_erased_identity(conn: AsyncConnection, person_id: int, key: bytes
     """Store the digests of the person's identifiers on their row, before erasure clears them."""
     p = t.people.c
     row = (
-        await conn.execute(
-            select(p.sourced_id, p.username, p.national_id).where(p.id == person_id)
-        )
+        await conn.execute(select(p.sourced_id, p.username, p.national_id).where(p.id == person_id))
     ).one_or_none()
     if row is None:
         return

@@ -79,7 +79,7 @@ class PrivacyAction(enum.StrEnum):
     LIFT_RESTRICTION = "LIFT_RESTRICTION"
     ERASE = "ERASE"
     RECTIFY = "RECTIFY"
-    #: explicit deletion of an archived course (school-year.md rule 10); no subject person
+    #: explicit deletion of an archived course (docs/school-year.md rule 10); no subject person
     DELETE_COURSE = "DELETE_COURSE"
 
 
@@ -204,11 +204,11 @@ people = Table(
     ),
     _ts("created_at"),
     _ts("updated_at"),
-    # When the person entered the recycle bin / was erased (privacy-actions.md).
+    # When the person entered the recycle bin / was erased (docs/privacy-actions.md).
     _ts("restricted_at", nullable=True),
     _ts("erased_at", nullable=True),
     # On a tombstone only: HMAC-SHA-256 (pseudonym key) of the erased person's roster sourcedId,
-    # username and national id, so a later import does not create them again (school-year.md
+    # username and national id, so a later import does not create them again (docs/school-year.md
     # rule 7) while nothing readable links the tombstone to them.
     Column("erased_sourced_id_digest", String(64), index=True),
     Column("erased_username_digest", String(64), index=True),
@@ -269,9 +269,7 @@ course_terms = Table(
     metadata,
     # classes.csv termSourcedIds: the sessions a course runs in.
     Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "session_id", ForeignKey("academic_sessions.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("session_id", ForeignKey("academic_sessions.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_course_terms_session", "session_id"),
 )
 
@@ -284,7 +282,7 @@ enrolments = Table(
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("role", _enum(CourseRole), nullable=False),
     Column("source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
-    # Memberships end, they are not deleted (school-year.md rule 3); only rows with no end time
+    # Memberships end, they are not deleted (docs/school-year.md rule 3); only rows with no end time
     # grant access. NULL start: enrolled before start times were recorded.
     _ts("started_at", nullable=True),
     _ts("ended_at", nullable=True),
@@ -343,8 +341,8 @@ assessments = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("student_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
-    # NULL once the course has been deleted (school-year.md rule 10): the assessment stays, with
-    # the snapshots below, until the student is erased.
+    # NULL once the course has been deleted (docs/school-year.md rule 10): the assessment stays,
+    # with the snapshots below, until the student is erased.
     Column("course_id", ForeignKey("courses.id", ondelete="SET NULL"), index=True),
     Column("school_id", ForeignKey("schools.id"), index=True),
     Column("course_code", String(64)),
@@ -515,7 +513,7 @@ privacy_requests = Table(
 roster_imports = Table(
     "roster_imports",
     metadata,
-    # One row per import run (school-year.md rule 6), written in the import's own transaction.
+    # One row per import run (docs/school-year.md rule 6), written in the import's own transaction.
     Column("id", Integer, primary_key=True),
     _ts("started_at"),
     _ts("finished_at", nullable=True),
@@ -535,7 +533,7 @@ recreate_allowances = Table(
     "recreate_allowances",
     metadata,
     # `tavle roster allow-recreate`: the import may create a person again whose sourcedId has
-    # this digest, although they match an erased person (school-year.md rule 7).
+    # this digest, although they match an erased person (docs/school-year.md rule 7).
     Column("sourced_id_digest", String(64), primary_key=True),
     _ts("allowed_at"),
 )

@@ -203,8 +203,7 @@ def test_posts_and_comments_by_teachers_and_students(demo_url: str) -> None:
             .select_from(
                 t.comments.join(t.posts, t.posts.c.id == t.comments.c.post_id).join(
                     t.enrolments,
-                    (e.course_id == t.posts.c.course_id)
-                    & (e.person_id == t.comments.c.author_id),
+                    (e.course_id == t.posts.c.course_id) & (e.person_id == t.comments.c.author_id),
                 )
             )
             .distinct(),

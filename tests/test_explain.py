@@ -38,8 +38,17 @@ class DemoDb:
         env.pop("DATABASE_URL", None)
         env.pop("TAVLE_DATABASE_URL", None)
         done = subprocess.run(
-            [sys.executable, "-m", "gateway.cli", "explain", "--database-url", self.url,
-             viewer, obj, field],
+            [
+                sys.executable,
+                "-m",
+                "gateway.cli",
+                "explain",
+                "--database-url",
+                self.url,
+                viewer,
+                obj,
+                field,
+            ],
             cwd=REPO,
             env=env,
             capture_output=True,

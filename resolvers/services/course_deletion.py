@@ -1,4 +1,4 @@
-"""Explicit deletion of an archived course (school-year.md rule 10), the way erasure works.
+"""Explicit deletion of an archived course (docs/school-year.md rule 10), the way erasure works.
 
 A system administrator asks (``request_course_deletion``, with a justification): the answer is a
 ``privacy_requests`` row (action ``DELETE_COURSE``, no subject person) awaiting confirmation,

@@ -144,7 +144,8 @@ async def _assessed_course(
 
     Usually a course the viewer may see. A contact teacher, though, registers remarks and
     absence in any course their student is enrolled in without being a member of it
-    (access-policy.md, write rule of ``assess``), so for them the student's enrolment is enough.
+    (docs/access-policy.md, write rule of ``assess``), so for them the student's enrolment is
+    enough.
     """
     if student_id in actor.viewer.contact_students:
         c, e = t.courses.c, t.enrolments.c
@@ -221,7 +222,7 @@ async def assess(
             )
         ).one()
         # The course's school, code and name are copied: the assessment outlives an explicit
-        # deletion of the course (school-year.md rule 10).
+        # deletion of the course (docs/school-year.md rule 10).
         c = t.courses.c
         of_course = (
             await conn.execute(select(c.school_id, c.code, c.name).where(c.id == course_id))

@@ -1,4 +1,4 @@
-"""The privacy tool (privacy-actions.md): export, restriction, erasure, rectification.
+"""The privacy tool (docs/privacy-actions.md): export, restriction, erasure, rectification.
 
 System administrators only, each with a logged justification. Every action is a
 ``privacy_requests`` row; the slow ones (export, large erasures) are finished by the job worker

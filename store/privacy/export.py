@@ -3,7 +3,7 @@
 ``write_export`` writes one file with all stored data about a person, category by category,
 straight from each provider's async iterator to ``out``: one item is held at a time, never the
 whole document (XML through lxml's incremental ``etree.xmlfile``; JSON one ``json.dumps`` per
-item). ``INTERNAL_LOGIC`` is left out (privacy-actions.md), and the file says so.
+item). ``INTERNAL_LOGIC`` is left out (docs/privacy-actions.md), and the file says so.
 
 Both formats carry the same content under the same names (``tavle-export.xsd`` documents the
 mapping):

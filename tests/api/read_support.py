@@ -6,7 +6,7 @@ The tests read through the real HTTP API as demo people and classify what came b
 * ``FORBIDDEN`` - the field is null and an error with ``extensions.code`` FORBIDDEN is at its path
 * ``NOT_FOUND`` - the object (or the object a reference points to) is null, with NOT_FOUND
 
-Expected outcomes are derived from the read tables of ``access-policy.md``, transcribed here as
+Expected outcomes are derived from the read tables of ``docs/access-policy.md``, transcribed here as
 ``{field: relations that grant it}`` next to each test, and from the relations each test case
 states the viewer holds. A permission granted by any held relation counts.
 
@@ -45,8 +45,8 @@ FORBIDDEN = "FORBIDDEN"
 NOT_FOUND = "NOT_FOUND"
 ROW = "row"
 
-#: Relations implied by others (access-policy.md: "staff = teacher, school leader or superuser";
-#: a course teacher is a course member).
+#: Relations implied by others (docs/access-policy.md: "staff = teacher, school leader or
+#: superuser"; a course teacher is a course member).
 IMPLIES: Mapping[str, frozenset[str]] = {
     "school_leader": frozenset({"school_staff"}),
     "superuser": frozenset({"school_staff"}),
@@ -92,10 +92,15 @@ def outcome(result: GraphQLResult, *path: str | int) -> str:
 
 
 def assert_only_authz_errors(result: GraphQLResult) -> None:
-    unexpected = [e for e in result.errors if e.get("extensions", {}).get("code") not in {
-        FORBIDDEN,
-        NOT_FOUND,
-    }]
+    unexpected = [
+        e
+        for e in result.errors
+        if e.get("extensions", {}).get("code")
+        not in {
+            FORBIDDEN,
+            NOT_FOUND,
+        }
+    ]
     assert unexpected == [], unexpected
 
 
@@ -227,15 +232,21 @@ mutation($studentId: ID!, $courseId: ID!, $kind: AssessmentKind!, $submissionId:
   assess(input: {studentId: $studentId, courseId: $courseId, kind: $kind,
     submissionId: $submissionId, grade: "5", comment: "Godt arbeid"}) { id published }
 }"""
-CREATE_POST = "mutation($c: ID!) { createPost(courseId: $c, body: \"Husk gymtøy\") { id } }"
-COMMENT = "mutation($p: ID!) { commentOnPost(postId: $p, body: \"Takk!\") { id } }"
-SEND = "mutation($to: [ID!], $conv: ID, $body: String!) { sendMessage(recipientIds: $to, " \
+CREATE_POST = 'mutation($c: ID!) { createPost(courseId: $c, body: "Husk gymtøy") { id } }'
+COMMENT = 'mutation($p: ID!) { commentOnPost(postId: $p, body: "Takk!") { id } }'
+SEND = (
+    "mutation($to: [ID!], $conv: ID, $body: String!) { sendMessage(recipientIds: $to, "
     "conversationId: $conv, body: $body) { id } }"
-CREATE_DOCUMENT = "mutation($title: String!, $c: ID) { createDocument(title: $title, " \
-    "body: \"Notater\", courseId: $c) { id } }"
-CREATE_EVENT = "mutation($title: String!, $c: ID) { createCalendarEvent(title: $title, " \
-    "startsAt: \"2099-09-01T08:00:00+00:00\", endsAt: \"2099-09-01T09:00:00+00:00\", " \
+)
+CREATE_DOCUMENT = (
+    "mutation($title: String!, $c: ID) { createDocument(title: $title, "
+    'body: "Notater", courseId: $c) { id } }'
+)
+CREATE_EVENT = (
+    "mutation($title: String!, $c: ID) { createCalendarEvent(title: $title, "
+    'startsAt: "2099-09-01T08:00:00+00:00", endsAt: "2099-09-01T09:00:00+00:00", '
     "courseId: $c) { id } }"
+)
 
 KINDS = ("FEEDBACK", "GOAL_ACHIEVEMENT", "REMARK", "ABSENCE", "HALF_YEAR", "FINAL")
 UNPUBLISHED_KINDS = frozenset({"HALF_YEAR", "FINAL"})
@@ -270,9 +281,9 @@ def create_activity(live: LiveGateway) -> Activity:
         assessments[kind] = made["id"]
     post = mutate(live, "larer.dahl", CREATE_POST, c=nor8)["id"]
     comment = mutate(live, "elev.ola", COMMENT, p=post)["id"]
-    message = mutate(
-        live, "elev.ola", SEND, to=[dahl], conv=None, body="Hei, jeg er syk i dag"
-    )["id"]
+    message = mutate(live, "elev.ola", SEND, to=[dahl], conv=None, body="Hei, jeg er syk i dag")[
+        "id"
+    ]
     conversation_pk = live.scalar(
         select(t.messages.c.conversation_id).where(t.messages.c.id == pk_of(message))
     )

@@ -1,4 +1,4 @@
-"""Archived courses are read-only (school-year.md rule 2), over HTTP, on SQLite and PostgreSQL.
+"""Archived courses are read-only (docs/school-year.md rule 2), over HTTP, on SQLite and PostgreSQL.
 
 Every mutation on an ARCHIVED course or its content answers COURSE_ARCHIVED and writes nothing
 (row counts and the audit log unchanged), while the members still read it. A course whose

@@ -1,4 +1,4 @@
-"""The audit log over HTTP (access-policy.md: "Every mutation is written to the audit log";
+"""The audit log over HTTP (docs/access-policy.md: "Every mutation is written to the audit log";
 reads of someone else's nationalId are audited).
 
 Each mutation appends exactly one entry with actor, action, target and time; the entries form a

@@ -1,4 +1,4 @@
-"""Authentication over HTTP (interfaces.md, "HTTP"; access-policy.md, "Unauthenticated").
+"""Authentication over HTTP (docs/interfaces.md, "HTTP"; docs/access-policy.md, "Unauthenticated").
 
 One extra gateway runs with production (OIDC) authentication: a JWKS file, an issuer and an
 audience. Every unacceptable bearer token gives ``UNAUTHENTICATED`` errors and no data, a valid

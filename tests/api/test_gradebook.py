@@ -1,4 +1,4 @@
-"""The gradebook (school-year.md): ``Course.assessments`` and ``User.assessments``.
+"""The gradebook (docs/school-year.md): ``Course.assessments`` and ``User.assessments``.
 
 Both list what the Assessment row rules let the viewer see (authz/policy.csv, "Assessment"):
 ``course_teacher``, ``contact_teacher``, ``school_leader`` and ``sysadmin`` see every assessment,

@@ -205,7 +205,7 @@ def test_nested_query_costs_the_same_for_1_course_as_for_30(nplus: LiveGateway) 
     assert len(thirty) <= MAX_STATEMENTS, "\n\n".join(thirty)
 
 
-#: The gradebook (school-year.md): every course's assessments, and each assessed student's
+#: The gradebook (docs/school-year.md): every course's assessments, and each assessed student's
 #: assessments filtered by kind, nested once more.
 GRADEBOOK = """
 { courses(first: 100) { edges { node { name

@@ -1,4 +1,4 @@
-"""Unauthenticated callers (access-policy.md, "Principles" and "### Administrative objects"):
+"""Unauthenticated callers (docs/access-policy.md, "Principles" and "### Administrative objects"):
 ``privacyNotice`` answers everyone; every other root field, query or mutation, answers
 ``UNAUTHENTICATED``. The root fields are taken from the served schema, so a new one is covered
 the day it is added."""

@@ -1,4 +1,4 @@
-"""Communication read rules (access-policy.md, "### Communication").
+"""Communication read rules (docs/access-policy.md, "### Communication").
 
 Posts and their comments (with authors) are for course members, school leaders, superusers and
 system administrators, not for guardians; conversations and messages only for their participants
@@ -274,15 +274,17 @@ def group(live: LiveGateway) -> dict[str, str]:
     return {"conversation": conversation, "first": first, "reply": reply}
 
 
-GROUP = "query($id: ID!) { node(id: $id) { ... on Conversation { participants { id displayName } " \
+GROUP = (
+    "query($id: ID!) { node(id: $id) { ... on Conversation { participants { id displayName } "
     "messages { edges { node { id author { id displayName } } } } } } }"
+)
 
 
 @pytest.mark.parametrize("viewer", ["foresatt.kari", "foresatt.geir", "larer.hansen", "admin"])
 def test_group_conversation_shows_every_participant_and_author(
     live: LiveGateway, group: dict[str, str], viewer: str
 ) -> None:
-    """access-policy.md, "Communication": a conversation and its messages, *including* author
+    """docs/access-policy.md, "Communication": a conversation and its messages, *including* author
     and participants, are readable by its participants (and system administrators)."""
     result = live.gql(GROUP, {"id": group["conversation"]}, as_user=viewer)
     assert result.errors == []

@@ -1,4 +1,4 @@
-"""Course read rules (access-policy.md, "### Course"): the row, then every field, role by role,
+"""Course read rules (docs/access-policy.md, "### Course"): the row, then every field, role by role,
 and the ``courses`` list (filtered in SQL, so ``totalCount`` counts only visible courses)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from read_support import (
     read_field,
 )
 
-#: access-policy.md, "### Course" (isHomeroom is beside the contract, a row field)
+#: docs/access-policy.md, "### Course" (isHomeroom is beside the contract, a row field)
 COURSE_READ: dict[str, frozenset[str]] = {
     "id": frozenset({ROW}),
     "code": frozenset({ROW}),

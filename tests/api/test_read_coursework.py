@@ -1,4 +1,4 @@
-"""Coursework read rules (access-policy.md, "### Assignment", "### Submission", "### Assessment").
+"""Coursework read rules (docs/access-policy.md: Assignment, Submission, Assessment).
 
 The stage (read_support.create_activity, made through the mutations): larer.dahl's assignment in
 NOR8, answers from elev.ola (with attachments) and elev.jakob, and dahl's assessments of ola of
@@ -44,11 +44,18 @@ def reads(live: LiveGateway) -> Reads:
 
 # --- Assignment: the course row --------------------------------------------------------------
 
-#: access-policy.md, "### Assignment": every field for whoever sees the course
+#: docs/access-policy.md, "### Assignment": every field for whoever sees the course
 ASSIGNMENT_READ: dict[str, frozenset[str]] = {
     field: frozenset({ROW})
     for field in (
-        "id", "title", "instructions", "dueAt", "createdAt", "course", "author", "submissions"
+        "id",
+        "title",
+        "instructions",
+        "dueAt",
+        "createdAt",
+        "course",
+        "author",
+        "submissions",
     )
 }
 ASSIGNMENT_SELECTIONS = {
@@ -106,9 +113,7 @@ def test_assignment_field(
         assert value == "Dikt og rim"
 
 
-@pytest.mark.parametrize(
-    "viewer", [pytest.param(v, id=label) for label, v in ASSIGNMENT_INVISIBLE]
-)
+@pytest.mark.parametrize("viewer", [pytest.param(v, id=label) for label, v in ASSIGNMENT_INVISIBLE])
 def test_assignment_row_invisible(live: LiveGateway, activity: Activity, viewer: str) -> None:
     assert_not_found(
         live, viewer, "Assignment", activity.assignment, " ".join(ASSIGNMENT_SELECTIONS.values())
@@ -158,7 +163,7 @@ def test_course_assignments_list_the_assignment_for_a_guardian(
 
 # --- Submission ----------------------------------------------------------------------------------
 
-#: access-policy.md, "### Submission"
+#: docs/access-policy.md, "### Submission"
 SUBMISSION_READ: dict[str, frozenset[str]] = {
     "id": frozenset({ROW}),
     "assignment": frozenset({ROW}),
@@ -339,12 +344,21 @@ def test_user_submissions_filtered_by_submission_rows(
 
 # --- Assessment ----------------------------------------------------------------------------------
 
-#: access-policy.md, "### Assessment": every field for whoever sees the row
+#: docs/access-policy.md, "### Assessment": every field for whoever sees the row
 ASSESSMENT_READ: dict[str, frozenset[str]] = {
     field: frozenset({ROW})
     for field in (
-        "id", "kind", "grade", "comment", "student", "course", "submission", "assessor",
-        "assessorName", "published", "createdAt",
+        "id",
+        "kind",
+        "grade",
+        "comment",
+        "student",
+        "course",
+        "submission",
+        "assessor",
+        "assessorName",
+        "published",
+        "createdAt",
     )
 }
 ASSESSMENT_SELECTIONS = {

@@ -1,4 +1,4 @@
-"""Document, CalendarEvent and School read rules (access-policy.md, "### Document",
+"""Document, CalendarEvent and School read rules (docs/access-policy.md, "### Document",
 "### CalendarEvent", "### Administrative objects").
 
 The stage (read_support.create_activity): elev.ola's private document and personal event;

@@ -1,4 +1,4 @@
-"""User read rules (access-policy.md, "### User"): the row, then every field, role by role.
+"""User read rules (docs/access-policy.md, "### User"): the row, then every field, role by role.
 
 Each case names who reads whom and the relations that viewer holds to that person; a field's
 expected outcome follows from the spec table below (GRANTED if any held relation grants it, else
@@ -22,7 +22,7 @@ from read_support import (
     read_field,
 )
 
-#: access-policy.md, "### User": field -> the relations that grant it ("row": whoever sees the
+#: docs/access-policy.md, "### User": field -> the relations that grant it ("row": whoever sees the
 #: person at all)
 USER_READ: dict[str, frozenset[str]] = {
     "id": frozenset({ROW}),
@@ -197,7 +197,9 @@ BJS_8 = {"c-bjs-8a", "c-bjs-mat8", "c-bjs-nor8"}
         pytest.param("admin", "elev.ola", BJS_8, id="sysadmin"),
         pytest.param("foresatt.kari", "elev.ola", BJS_8, id="guardian"),
         pytest.param(
-            "foresatt.kari", "elev.nora", {"c-sag-9b", "c-sag-nat9", "c-sag-eng9"},
+            "foresatt.kari",
+            "elev.nora",
+            {"c-sag-9b", "c-sag-nat9", "c-sag-eng9"},
             id="guardian-other-school",
         ),
         pytest.param("rektor.bjolsen", "elev.ola", BJS_8, id="school_leader"),

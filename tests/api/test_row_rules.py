@@ -1,6 +1,6 @@
 """Row rules cannot be bypassed: not by ``node(id:)``, not by nested paths, not by aliases.
 
-access-policy.md, "Row first, then field": an object the viewer may not see is never returned,
+docs/access-policy.md, "Row first, then field": an object the viewer may not see is never returned,
 however it is reached; a lookup answers null + NOT_FOUND (never FORBIDDEN, which would reveal it
 exists); lists leave it out and count without it; a reference to it answers null + NOT_FOUND. Field
 denials are bounded: one error per field coordinate, with a count.
@@ -359,7 +359,8 @@ def test_a_list_of_n_denied_fields_yields_one_error_per_coordinate(live: LiveGat
     students = result.data["course"]["students"]
     assert students["totalCount"] == 9 and len(students["edges"]) == 9
     assert all(
-        e["node"]["email"] is None and e["node"]["nationalId"] is None
+        e["node"]["email"] is None
+        and e["node"]["nationalId"] is None
         and e["node"]["guardians"] is None
         for e in students["edges"]
     )
@@ -399,9 +400,10 @@ def _sees(live: LiveGateway, viewer: str, assessment: str, submission: str) -> d
         {"a": assessment, "s": submission},
         as_user=viewer,
     )
-    listed = result.data["submission"] is not None and {"id": assessment} in result.data[
-        "submission"
-    ]["assessments"]
+    listed = (
+        result.data["submission"] is not None
+        and {"id": assessment} in result.data["submission"]["assessments"]
+    )
     return {
         "lookup": outcome(result, "assessment"),
         "node": outcome(result, "node"),
@@ -428,7 +430,12 @@ def test_half_year_hidden_from_student_and_guardian_until_published(live: LiveGa
     answer = mutate(live, "elev.lukas", SUBMIT, assignmentId=assignment, body="Svar")["id"]
     made = {
         kind: mutate(
-            live, "larer.nilsen", ASSESS, studentId=lukas, courseId=course, kind=kind,
+            live,
+            "larer.nilsen",
+            ASSESS,
+            studentId=lukas,
+            courseId=course,
+            kind=kind,
             submissionId=answer,
         )["id"]
         for kind in ("HALF_YEAR", "FINAL")
@@ -465,7 +472,8 @@ def test_half_year_hidden_from_student_and_guardian_until_published(live: LiveGa
 def test_error_messages_do_not_reveal_the_object(live: LiveGateway, activity: Activity) -> None:
     """The NOT_FOUND message names the id the caller sent and nothing about the object."""
     result = live.gql(
-        "query($id: ID!) { node(id: $id) { id } }", {"id": activity.ola_submission},
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": activity.ola_submission},
         as_user="foresatt.geir",
     )
     (error,) = result.errors
@@ -483,7 +491,12 @@ def test_teacher_who_is_a_guardian_has_only_guardian_rights_on_his_child(
     answer = mutate(live, "elev.emma", SUBMIT, assignmentId=assignment, body="Emma svarer")["id"]
     made = {
         kind: mutate(
-            live, "larer.berg", ASSESS, studentId=emma, courseId=course, kind=kind,
+            live,
+            "larer.berg",
+            ASSESS,
+            studentId=emma,
+            courseId=course,
+            kind=kind,
             submissionId=answer,
         )["id"]
         for kind in ("FEEDBACK", "HALF_YEAR")

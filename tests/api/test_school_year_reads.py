@@ -1,4 +1,4 @@
-"""Reads across the school year (school-year.md): course and school state, terms, import runs,
+"""Reads across the school year (docs/school-year.md): course and school state, terms, import runs,
 and which memberships still grant access.
 
 A gateway of its own per backend: the tests archive courses, end enrolments and add import runs
@@ -270,7 +270,7 @@ def test_an_ended_enrolment_grants_nothing(year: LiveGateway) -> None:
         assert mat9 not in node_ids(ok(year, "elev.emma", MY_COURSES)["viewer"]["courses"])
         teacher = ok(year, "larer.berg", ARCHIVED_CONTENT, id=mat9)["course"]
         assert year.person_id("elev.emma") not in node_ids(teacher["students"])
-        # The grade stays hers and the course's (school-year.md rule 3).
+        # The grade stays hers and the course's (docs/school-year.md rule 3).
         assert grade in node_ids(teacher["assessments"])
         assert grade in node_ids(ok(year, "elev.emma", MY_GRADES)["viewer"]["assessments"])
         of_emma = ok(

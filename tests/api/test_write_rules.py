@@ -1,4 +1,4 @@
-"""Write rules of every mutation (access-policy.md, "Write rules"), over HTTP, role by role.
+"""Write rules of every mutation (docs/access-policy.md, "Write rules"), over HTTP, role by role.
 
 For each mutation the allowed actor succeeds, and every denied actor gets FORBIDDEN when the
 target is visible to them or NOT_FOUND when it is not (never revealing that it exists), and a

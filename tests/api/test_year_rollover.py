@@ -9,7 +9,7 @@ Before and after, every demo person asks for every course, answer and assessment
 by id. The rule: for everyone still in the roster, what they could see before they still see
 afterwards, with the same grades, and nothing more. The exception is what concerns the people
 who left: they are in the recycle bin, and restriction hides their answers and the assessments
-about them (privacy-actions.md); nothing of theirs is deleted either.
+about them (docs/privacy-actions.md); nothing of theirs is deleted either.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ PostgreSQL, with real system administrators (``admin`` requests, ``admin2`` conf
 * erasing an erased person is a CONFLICT, both when asked for and when a stale request is
   confirmed;
 * restrict then lift leaves the person's export as it was, apart from the RESTRICTION_LIFTED
-  notification (privacy-actions.md: "an export before restriction and after lifting must be
+  notification (docs/privacy-actions.md: "an export before restriction and after lifting must be
   identical").
 """
 

@@ -38,7 +38,7 @@ KEPT, DELETED = Outcome.KEPT, Outcome.DELETED
 NON_PERSONAL_TABLES = {
     "schools",  # organisations, not people
     "courses",  # teaching groups: codes and names only
-    # The accountability log: kept by design (privacy-actions.md); it refers to people by
+    # The accountability log: kept by design (docs/privacy-actions.md); it refers to people by
     # internal id only, never by name, so after erasure nothing links an entry to a person.
     "audit_entries",
     # The privacy requests themselves: who asked for what, by internal id; needed to show the

@@ -1,5 +1,5 @@
-"""The two category tables of privacy-actions.md as API cases: what each role sees of a restricted
-or erased student, teacher and guardian.
+"""The two category tables of docs/privacy-actions.md as API cases: what each role sees of a
+restricted or erased student, teacher and guardian.
 
 A case is ``(subject, category row, viewer role, probe, before, after)``: the probe is a lookup
 the viewer makes through ``POST /graphql``, classified into an outcome word; ``before`` is what

@@ -1,4 +1,4 @@
-"""Explicit deletion of an archived course (school-year.md rule 10) through the API.
+"""Explicit deletion of an archived course (docs/school-year.md rule 10) through the API.
 
 A gateway of its own per backend, on a fresh demo database. Matematikk 8 at Bjølsen (MAT8:
 assignments, answers with attachments, assessments of every publication state, posts and

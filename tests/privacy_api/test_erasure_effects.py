@@ -1,4 +1,4 @@
-"""Erasure through the API (privacy-actions.md §3), row by row of its table.
+"""Erasure through the API (docs/privacy-actions.md §3), row by row of its table.
 
 A gateway of its own per backend. The guardian, the teacher and the student are erased in that
 order (``requestErasure`` by ``admin``, ``confirmErasure`` by ``admin2``); the teacher is first
@@ -85,7 +85,7 @@ def counted(live: LiveGateway, columns: dict[str, Any]) -> dict[str, int]:
 
 
 def db_counts(live: LiveGateway, person: int) -> dict[str, int]:
-    """What the database holds of ``person``, per kind of row (privacy-actions.md §3)."""
+    """What the database holds of ``person``, per kind of row (docs/privacy-actions.md §3)."""
     p, g = t.people.c, t.guardianships.c
     cp, m, s = t.conversation_participants.c, t.messages.c, t.submissions.c
     d, e, x = t.documents.c, t.calendar_events.c, t.assessments.c
@@ -142,7 +142,7 @@ def db_counts(live: LiveGateway, person: int) -> dict[str, int]:
 
 
 def expected_effects(n: dict[str, int]) -> list[tuple[str, str, int]]:
-    """privacy-actions.md §3 applied to the counts: what the erasure must report."""
+    """docs/privacy-actions.md §3 applied to the counts: what the erasure must report."""
     triples = [
         (
             "PERSONAL_DATA",

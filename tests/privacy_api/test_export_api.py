@@ -1,4 +1,4 @@
-"""Access and portability through the API (privacy-actions.md §1, interfaces.md "HTTP").
+"""Access and portability through the API (docs/privacy-actions.md §1, docs/interfaces.md "HTTP").
 
 ``requestExport`` queues a background job; the console polls ``privacyRequest(id)`` until
 COMPLETED and downloads ``downloadUrl`` with an administrator's bearer token. The XML validates

@@ -1,4 +1,4 @@
-"""``privacyNotice`` (privacy-actions.md "Transparency", art. 13/14): public, complete, and
+"""``privacyNotice`` (docs/privacy-actions.md "Transparency", art. 13/14): public, complete, and
 configured.
 
 A gateway of its own per backend, configured the documented way, through the environment

@@ -1,5 +1,5 @@
-"""Who may run the privacy tool, and the rules every action follows (privacy-actions.md,
-access-policy.md "Administrative objects" and "Write rules", interfaces.md error codes).
+"""Who may run the privacy tool, and the rules every action follows (docs/privacy-actions.md,
+docs/access-policy.md "Administrative objects" and "Write rules", docs/interfaces.md error codes).
 
 * The mutations are for system administrators: everyone else gets FORBIDDEN, an anonymous caller
   UNAUTHENTICATED, and nothing is written.

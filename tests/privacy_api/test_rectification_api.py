@@ -1,4 +1,4 @@
-"""Rectification through the API (privacy-actions.md §4).
+"""Rectification through the API (docs/privacy-actions.md §4).
 
 A roster-sourced field is refused with MANAGED_BY_SOURCE unless ``overrideSource: true``; the
 overridden value is kept through a later roster import (``roster.import_roster`` of demo/roster

@@ -1,4 +1,4 @@
-"""Restriction of processing through the API (privacy-actions.md §2), row by row of its table.
+"""Restriction of processing through the API (docs/privacy-actions.md §2), row by row of its table.
 
 A gateway of its own per backend. For the student, the teacher and the guardian in turn
 (``privacy_cases``): every case's probe runs while the person is ACTIVE, then
@@ -45,7 +45,7 @@ RECYCLE_BIN = """
 """
 NOTIFICATIONS = "{ viewer { notifications { id kind message } } }"
 
-#: privacy-actions.md §2 as (category, outcome) pairs, for the people's data in the demo.
+#: docs/privacy-actions.md §2 as (category, outcome) pairs, for the people's data in the demo.
 RESTRICTION_EFFECTS = {
     "elev.ola": {
         ("PERSONAL_DATA", "HIDDEN"),

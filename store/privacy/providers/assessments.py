@@ -6,7 +6,7 @@ Exported (art. 15/20)
     * ``assessment_received``: every registration **about** the person as a student (feedback,
       goal achievement, remark, absence, half-year and final assessment), with kind, grade,
       comment, course, the linked submission's id, whether it is published, and
-      ``assessor_name``: the assessor's name is part of the registration (privacy-actions.md:
+      ``assessor_name``: the assessor's name is part of the registration (docs/privacy-actions.md:
       "the assessor's name on an assessment is part of the registration and stays"). Unpublished
       registrations are included too: an access request covers all stored data about the
       person, whether or not it is shown to them in the product yet.
@@ -57,7 +57,7 @@ class AssessmentsProvider:
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
         a, c = t.assessments.c, t.courses.c
         # An outer join with the snapshots as fallback: an assessment outlives the explicit
-        # deletion of its course (school-year.md rule 10) and must still be exported.
+        # deletion of its course (docs/school-year.md rule 10) and must still be exported.
         joined = t.assessments.outerjoin(t.courses, c.id == a.course_id)
         code = func.coalesce(c.code, a.course_code).label("course_code")
         name = func.coalesce(c.name, a.course_name).label("course_name")

@@ -8,7 +8,7 @@ Exported (art. 15/20)
       and name (posts) or the post's id (comments).
     * Not exported: other people's messages, posts and comments, not even the replies in the
       person's own conversations, and not who the other participants are: that is the other
-      people's personal data (art. 15(4), privacy-actions.md: "the person's own messages, not
+      people's personal data (art. 15(4), docs/privacy-actions.md: "the person's own messages, not
       the replies of others").
 
 Restriction

@@ -4,7 +4,7 @@ Table: ``preferences``.
 
 Exported
     Nothing, explicitly: ``export`` yields no items, and ``store.privacy.export`` also skips
-    this category by name. privacy-actions.md: "Data i kategorien «Intern logikk» inkluderes
+    this category by name. docs/privacy-actions.md: "Data i kategorien «Intern logikk» inkluderes
     ikke" (the itslearning privacy tool leaves internal logic out of the access file). The
     export lists the category as excluded, so the person is told it exists.
 

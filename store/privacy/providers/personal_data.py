@@ -31,7 +31,7 @@ Erasure
     * Deleted: role assignments, guardianships in **both** directions (as guardian and as
       child), enrolments and notifications.
     * Kept: nothing identifying. The internal id remains only as the tombstone's key; after
-      erasure nothing links it to a name any more (privacy-actions.md, "Audit entries").
+      erasure nothing links it to a name any more (docs/privacy-actions.md, "Audit entries").
 """
 
 from __future__ import annotations
