@@ -237,8 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load the demo school into the database")
     serve.set_defaults(func=cmd_serve)
 
-    imp = with_db(sub.add_parser("import-roster", help="import a OneRoster 1.2 CSV folder"))
-    imp.add_argument("directory")
+    imp = with_db(
+        sub.add_parser("import-roster", help="import a OneRoster 1.2 CSV package (folder or zip)")
+    )
+    imp.add_argument("directory", metavar="PACKAGE", help="a OneRoster CSV folder or .zip file")
     imp.add_argument(
         "--allow-mass-restriction",
         action="store_true",
