@@ -199,3 +199,17 @@ def run_gateway(
         client.close()
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def own_gateway(backend: str, factory: Any, name: str, **overrides: Any) -> Iterator[LiveGateway]:
+    """A gateway of its own on a fresh demo database, for test modules that change data the
+    shared gateway's other modules must not see (``factory``: pytest's tmp_path_factory)."""
+    from db_support import fresh_database
+
+    folder = factory.mktemp(f"{name}-{backend}")
+    with (
+        fresh_database(backend, folder, prefix=f"tavle_{name.replace('-', '_')}") as url,
+        run_gateway(backend, url, folder, **overrides) as live,
+    ):
+        yield live

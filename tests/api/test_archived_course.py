@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from db_support import BACKENDS, fresh_database
-from gateway_support import GraphQLResult, LiveGateway, run_gateway
+from db_support import BACKENDS
+from gateway_support import GraphQLResult, LiveGateway, own_gateway
 from mutation_support import (
     assess,
     comment,
@@ -60,12 +60,7 @@ WRITTEN = [
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveGateway]:
-    backend: str = request.param
-    folder = tmp_path_factory.mktemp(f"archived-{backend}")
-    with (
-        fresh_database(backend, folder, prefix="tavle_archived") as url,
-        run_gateway(backend, url, folder) as gateway,
-    ):
+    with own_gateway(request.param, tmp_path_factory, "archived") as gateway:
         yield gateway
 
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from db_support import BACKENDS, fresh_database
-from gateway_support import LiveGateway, run_gateway
+from db_support import BACKENDS
+from gateway_support import LiveGateway, own_gateway
 from sqlalchemy import select, update
 
 from store import tables as t
@@ -36,12 +36,7 @@ query($c: ID!, $s: ID!) { course(id: $c) { assessments(studentId: $s) { totalCou
 def archived(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    backend: str = request.param
-    folder = tmp_path_factory.mktemp(f"archived-members-{backend}")
-    with (
-        fresh_database(backend, folder, prefix="tavle_members") as url,
-        run_gateway(backend, url, folder) as live,
-    ):
+    with own_gateway(request.param, tmp_path_factory, "archived-members") as live:
         before = {viewer: _profile(live, viewer) for viewer in VIEWERS}
         teachers_before = _dahl_seen_by_kari(live)
         live.execute(

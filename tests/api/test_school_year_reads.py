@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from db_support import BACKENDS, fresh_database
-from gateway_support import LiveGateway, run_gateway
+from db_support import BACKENDS
+from gateway_support import LiveGateway, own_gateway
 from read_support import NOT_FOUND, mutate, node_ids, pk_of
 from sqlalchemy import update
 
@@ -34,12 +34,7 @@ ENDED_AT = datetime(2031, 1, 15, 8, 0, tzinfo=UTC)
 def year(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveGateway]:
-    backend: str = request.param
-    folder = tmp_path_factory.mktemp(f"school-year-{backend}")
-    with (
-        fresh_database(backend, folder, prefix="tavle_year") as url,
-        run_gateway(backend, url, folder) as gateway,
-    ):
+    with own_gateway(request.param, tmp_path_factory, "school-year") as gateway:
         yield gateway
 
 

@@ -18,12 +18,11 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from db_support import BACKENDS, fresh_database
-from gateway_support import LiveGateway, run_gateway
+from db_support import BACKENDS
+from gateway_support import LiveGateway, own_gateway
 from sqlalchemy import func, select
 
 from gateway.demo_calendar import shifted_copy, years_to_today
@@ -105,16 +104,17 @@ def _viewers(live: LiveGateway) -> list[str]:
 def rollover(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Rollover]:
-    backend: str = request.param
-    folder = tmp_path_factory.mktemp(f"rollover-{backend}")
-    with fresh_database(backend, folder) as url, run_gateway(backend, url, folder) as live:
+    with own_gateway(request.param, tmp_path_factory, "rollover") as live:
+        url = live.database_url
         objects = _old_year(live)
         viewers = _viewers(live)
         before = {viewer: _look(live, viewer, objects) for viewer in viewers}
         rows_before = _learning_rows(live)
         # The next year's folder, in the same relation to today as the demo's own year.
         years = years_to_today(DEMO_ROSTER_DIR, datetime.now(UTC).date())
-        next_year = shifted_copy(NEXT_YEAR_DIR, Path(folder) / "next-year", years)
+        next_year = shifted_copy(
+            NEXT_YEAR_DIR, tmp_path_factory.mktemp("next-year") / "roster", years
+        )
 
         async def rollover_import() -> ImportReport:
             engine = make_engine(url)

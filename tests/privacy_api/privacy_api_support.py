@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from db_support import fresh_database
-from gateway_support import GraphQLResult, LiveGateway, run_gateway
+from gateway_support import GraphQLResult, LiveGateway, own_gateway
 from sqlalchemy import func, select
 
 from schema.ids import from_global_id
@@ -79,12 +78,8 @@ def privacy_gateway(
     backend: str, factory: pytest.TempPathFactory, name: str, **overrides: Any
 ) -> Iterator[LiveGateway]:
     """A gateway of its own on a fresh demo database; the job worker polls every 0.1 s."""
-    folder = factory.mktemp(f"{name}-{backend}")
     overrides.setdefault("job_poll_seconds", 0.1)
-    with (
-        fresh_database(backend, folder, prefix=f"tavle_{name}") as url,
-        run_gateway(backend, url, folder, **overrides) as live,
-    ):
+    with own_gateway(backend, factory, name, **overrides) as live:
         yield live
 
 
