@@ -1,6 +1,6 @@
 """The Casbin policy, compiled into cheap decisions.
 
-Casbin (``casbin_model.conf`` + ``authz/policy.csv``) is the single source of truth, but one
+Casbin (``authz/casbin_model.conf`` + ``authz/policy.csv``) is the single source of truth, but one
 ``enforce()`` costs 100-200 µs, far too much per field per row (architecture.md). The answer for
 (relation set, coordinate, action) never changes until the policy does, so it is memoised here:
 the first request for a key calls ``enforce()`` once per relation, every later one is a dict
@@ -25,8 +25,7 @@ for _name in ("casbin", "casbin.enforcer", "casbin.policy", "casbin.role"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 log = logging.getLogger("tavle.policy")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = REPO_ROOT / "casbin_model.conf"
+DEFAULT_MODEL = Path(__file__).with_name("casbin_model.conf")
 DEFAULT_POLICY = Path(__file__).with_name("policy.csv")
 
 Action = Literal["see", "read", "call"]

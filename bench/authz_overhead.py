@@ -13,13 +13,13 @@ this script: the dataset is only added once). The script is a benchmark, not a t
 when the ratio guarded/unguarded is above ``--target`` (default 1.3) so CI may run it if wanted.
 
 The dataset
-    The demo school (``gateway.demo.ensure_demo``: ``demo/roster`` plus its activity), then a
-    generated OneRoster folder imported with ``roster.import_roster``: a copy of ``demo/roster``
-    plus one teacher (``bench.teacher``) at Bjølsen skole with 6 courses x 30 students of their
-    own. Assignments (5 per course) are created through the service layer
-    (``resolvers.services.coursework.create_assignment`` acting as the teacher). Submissions (one
-    per student per assignment: 900) and assessments (one FEEDBACK per submission: 900) are bulk
-    inserted with SQLAlchemy Core into ``store.tables`` for speed; that bypasses the services'
+    The demo school (``gateway.demo.ensure_demo``: ``gateway/demo_data/roster`` plus its activity),
+    then a generated OneRoster folder imported with ``roster.import_roster``: a copy of
+    ``gateway/demo_data/roster`` plus one teacher (``bench.teacher``) at Bjølsen skole with 6
+    courses x 30 students of their own. Assignments (5 per course) are created through the service
+    layer (``resolvers.services.coursework.create_assignment`` acting as the teacher). Submissions
+    (one per student per assignment: 900) and assessments (one FEEDBACK per submission: 900) are
+    bulk inserted with SQLAlchemy Core into ``store.tables`` for speed; that bypasses the services'
     write rules and audit entries, which is acceptable for a benchmark dataset and nothing else.
 
 What is measured
@@ -96,7 +96,7 @@ def _append_csv(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def write_roster(folder: Path) -> None:
-    """``demo/roster`` plus the benchmark teacher, their courses and their students."""
+    """``gateway/demo_data/roster`` plus the benchmark teacher, their courses and their students."""
     shutil.copytree(DEMO_ROSTER_DIR, folder)
     users = [
         {

@@ -16,16 +16,16 @@ a benchmark, not a test; it exits 1 when a subject of at most 10,000 rows takes 
 ``--target`` seconds (default 5) to export or to erase, so CI may run it if wanted.
 
 The dataset
-    The demo school (``gateway.demo.ensure_demo``: ``demo/roster`` plus its activity), then, per
-    size in ``--sizes`` (default 10,000 and 40,000), one teacher ``bench.privacy.<tag>.<size>``
-    at the demo's first school with ``size`` rows of their own, in these shares per 10,000: 2,000
-    course posts, 2,000 comments, 2,000 messages in 200 conversations (each with a demo person,
-    who also replies once: that reply is not the subject's and stays out of the export), 1,000
-    assignments, 1,000 documents (400 private), 1,800 assessments given to demo students in the
-    teacher's 10 courses and 200 calendar events (half personal). Everything of the benchmark
-    (the teacher's person, role and enrolment rows, courses, content) is bulk inserted with
-    SQLAlchemy Core into ``store.tables`` for speed; that bypasses the services' write rules and
-    audit entries, which is acceptable for a benchmark dataset and nothing else.
+    The demo school (``gateway.demo.ensure_demo``: ``gateway/demo_data/roster`` plus its activity),
+    then, per size in ``--sizes`` (default 10,000 and 40,000), one teacher
+    ``bench.privacy.<tag>.<size>`` at the demo's first school with ``size`` rows of their own, in
+    these shares per 10,000: 2,000 course posts, 2,000 comments, 2,000 messages in 200 conversations
+    (each with a demo person, who also replies once: that reply is not the subject's and stays out
+    of the export), 1,000 assignments, 1,000 documents (400 private), 1,800 assessments given to
+    demo students in the teacher's 10 courses and 200 calendar events (half personal). Everything of
+    the benchmark (the teacher's person, role and enrolment rows, courses, content) is bulk inserted
+    with SQLAlchemy Core into ``store.tables`` for speed; that bypasses the services' write rules
+    and audit entries, which is acceptable for a benchmark dataset and nothing else.
 
 What is measured
     Each subject is measured in a fresh child process (this script with ``--measure``), so the

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
+import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import FrameType
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.exports import download_export
 from gateway.graphql_app import TavleGraphQL
+from gateway.http import edge_middleware
+from gateway.http.errors import EXCEPTION_HANDLERS
 from gateway.jobs import RunningWorker
+from gateway.request_observer import RequestObserver
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
-from gateway.telemetry import configure_tracing, instrument_engine
+from gateway.telemetry import configure_tracing, flush, instrument_engine
 from store.db import migrate
 
 log = logging.getLogger("tavle.app")
@@ -38,7 +48,56 @@ async def readyz(request: Request) -> JSONResponse:
     policy_lines = len(state.policy.coordinates())
     if policy_lines == 0:
         return JSONResponse({"status": "unavailable", "policy": "empty"}, status_code=503)
+    if state.settings.jwks_configured:
+        # A JWKS URL may have to be fetched again (blocking I/O): off the event loop then.
+        authenticator = state.authenticator
+        problem = (
+            await asyncio.to_thread(authenticator.signing_keys_problem)
+            if state.settings.jwks_url is not None
+            else authenticator.signing_keys_problem()
+        )
+        if problem is not None:
+            log.warning("readiness check: %s", problem)
+            return JSONResponse(
+                {"status": "unavailable", "signingKeys": "unavailable"}, status_code=503
+            )
+        return JSONResponse(
+            {"status": "ok", "database": "ok", "policyLines": policy_lines, "signingKeys": "ok"}
+        )
     return JSONResponse({"status": "ok", "database": "ok", "policyLines": policy_lines})
+
+
+@contextlib.contextmanager
+def _on_termination(callback: Callable[[], None]) -> Iterator[None]:
+    """Call ``callback`` on the event loop as soon as SIGTERM or SIGINT arrives.
+
+    uvicorn handles both signals itself (it stops accepting and drains the requests in flight,
+    then runs the lifespan's shutdown); its handlers are kept and called after ours, so the
+    job worker learns about the shutdown at its start rather than after the drain. Signals can
+    only be handled in the main thread: a server run in another thread (the tests) and one
+    whose signals nobody handles are left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    previous = {int(sig): signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def handle(sig: int, frame: FrameType | None) -> None:
+        # A fresh context: the signal may land inside a request, whose ids must not leak.
+        loop.call_soon_threadsafe(callback, context=contextvars.Context())
+        chained = previous[sig]
+        if callable(chained):
+            chained(sig, frame)
+
+    hooked = [sig for sig, handler in previous.items() if callable(handler)]
+    for sig in hooked:
+        signal.signal(sig, handle)
+    try:
+        yield
+    finally:
+        for sig in hooked:
+            signal.signal(sig, previous[sig])
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> Starlette:
@@ -52,13 +111,25 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(settings.resolved_database_url())
         instrument_engine(app_state.engine)
+        # What startup built (schemas, policy, engine) lives as long as the gateway: kept out of
+        # the garbage collector's full collections, which a flood of requests triggers and which
+        # would otherwise walk it all while the event loop waits (docs/security.md). Handed back
+        # to the collector when the gateway stops (tests run many gateways in one process).
+        gc.freeze()
         worker = RunningWorker(settings, app_state.job_handlers) if settings.jobs_enabled else None
         try:
-            yield
+            with (
+                _on_termination(worker.begin_shutdown)
+                if worker is not None
+                else contextlib.nullcontext()
+            ):
+                yield
         finally:
             if worker is not None:
                 await worker.stop()
             await app_state.engine.dispose()
+            flush()
+            gc.unfreeze()
 
     routes = [
         Route(
@@ -70,6 +141,25 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        # Outermost: every request, also one a limit refuses, gets its id, span, metrics and
+        # log line (docs/operations.md). Other middlewares go after it.
+        Middleware(RequestObserver, max_operations=settings.metrics_max_operations),
+        # The HTTP edge (docs/security.md): trusted proxies, security headers, CORS, the
+        # address rate limit and the body limit, before any route.
+        *edge_middleware(settings, app_state.rate_limits),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     app.state.tavle = app_state
     return app
+
+
+def create_app_from_environment() -> Starlette:
+    """The gateway configured from the environment alone: the app factory each worker process
+    of ``tavle serve`` imports (``gateway.app:create_app_from_environment``)."""
+    return create_app(Settings())

@@ -13,6 +13,12 @@ claim; the gateway maps it to a person. Token contents and claim values are neve
 :class:`AuthenticationError` reasons never contain them either, so they are safe to return to
 the client.
 
+Signing keys change (docs/operations.md, "Signing keys and rotation"): a JWKS file is re-read
+when it changes, checked at most once a second; a JWKS URL is cached for ``jwks_cache_seconds``
+and fetched again early, at most every ``jwks_refresh_seconds``, when a token names an unknown
+``kid``. While the keys cannot be loaded every token is refused and
+:meth:`Authenticator.signing_keys_problem` says why (``/readyz`` answers 503).
+
 ``authenticate`` is synchronous and may block (a JWKS fetch over the network), so callers on an
 event loop run it in a worker thread.
 """
@@ -21,6 +27,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +65,13 @@ MAX_TOKEN_LENGTH: Final = 16 * 1024
 """Larger headers are refused before any parsing; real ID/access tokens are a few KiB."""
 
 JWKS_FETCH_TIMEOUT_SECONDS: Final = 10.0
-JWKS_CACHE_LIFESPAN_SECONDS: Final = 300.0
+JWKS_FILE_CHECK_SECONDS: Final = 1.0
+"""A JWKS file is looked at (one ``stat``) at most this often; it is read only when it changed."""
+JWKS_RETRY_SECONDS: Final = 2.0
+"""After a failed JWKS fetch, requests are refused at once for this long instead of each waiting
+for the provider's timeout; then the next request or readiness check tries again."""
+DEVELOPMENT_TOKEN_SECONDS: Final = 8 * 3600
+"""Lifetime of a token from ``tavle token`` (shortened to the maximum token lifetime)."""
 
 ASYMMETRIC_ALGORITHMS: Final = frozenset(
     {
@@ -161,6 +175,17 @@ def _bearer_token(authorization_header: str) -> str:
     return token
 
 
+def _check_lifetime(claims: dict[str, Any], maximum_seconds: int) -> None:
+    """Refuse tokens valid for longer than ``maximum_seconds`` (``exp - iat``).
+
+    PyJWT has checked both claims are present and integers (``int()`` accepts them), ``iat`` is
+    not in the future and ``exp`` not in the past, so a token passing this check expires at
+    most ``maximum_seconds`` (plus the clock-skew leeway) from now.
+    """
+    if int(claims["exp"]) - int(claims["iat"]) > maximum_seconds:
+        raise AuthenticationError("token lifetime exceeds the maximum")
+
+
 def _subject_from(claims: dict[str, Any], claim: str) -> str:
     value = claims.get(claim)
     if value is None:
@@ -174,92 +199,205 @@ def _subject_from(claims: dict[str, Any], claim: str) -> str:
 # OIDC (JWKS) verification
 
 
-class _JwksKeys:
-    """Signing keys from a JWKS, looked up by ``kid``.
+def _signing_keys(key_set: jwt.PyJWKSet) -> dict[str, jwt.PyJWK]:
+    """Keys usable for signatures that can be selected by ``kid`` (PyJWKClient's filter)."""
+    keys: dict[str, jwt.PyJWK] = {}
+    for key in key_set.keys:
+        if key.public_key_use in ("sig", None) and key.key_id and key.key_id not in keys:
+            keys[key.key_id] = key
+    return keys
 
-    Either a fixed set read once from a file (restart the gateway after a key rotation), or a
-    :class:`jwt.PyJWKClient` that caches the remote set for a few minutes and refetches it,
-    at most every 30 seconds, when an unknown ``kid`` appears (key rotation at the provider).
+
+class _UnusableKeysError(Exception):
+    """The JWKS could not be read or holds no usable signing key; the message says which."""
+
+
+class _FileKeys:
+    """Signing keys from a JWKS file, re-read whenever the file changes.
+
+    The file is looked at (one ``stat``: device, inode, size and modification time) at most
+    every ``check_seconds``, and read only when one of them changed, so replacing the file, or
+    rewriting it, takes effect within about a second in every process. A file that cannot be
+    read at start is a configuration error. One that later becomes unreadable or invalid is not
+    worked around with the keys read before: they may be the very keys the change removed. Every
+    token is refused (``signing keys unavailable``) and :meth:`problem` reports it until a usable
+    file is back.
     """
 
-    def __init__(self, *, jwks_file: Path | None, jwks_url: str | None) -> None:
-        self._fixed: dict[str, jwt.PyJWK] | None = None
-        self._client: jwt.PyJWKClient | None = None
-        if jwks_file is not None:
-            self._fixed = self._load_file(jwks_file)
-        elif jwks_url is not None:
-            self._client = self._make_client(jwks_url)
-        else:  # pragma: no cover - guarded by the caller
-            raise AuthConfigurationError("no JWKS configured")
-
-    @staticmethod
-    def _load_file(path: Path) -> dict[str, jwt.PyJWK]:
+    def __init__(self, path: Path, check_seconds: float = JWKS_FILE_CHECK_SECONDS) -> None:
+        self._path = path
+        self._check_seconds = check_seconds
+        self._lock = threading.Lock()
+        self._seen = self._stamp()
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise AuthConfigurationError(
-                f"cannot read TAVLE_JWKS_FILE {str(path)!r}: {error.strerror}"
-            ) from error
+            self._keys: dict[str, jwt.PyJWK] | None = self._read()
+        except _UnusableKeysError as error:
+            raise AuthConfigurationError(str(error)) from error
+        self._problem: str | None = None
+        self._next_check = time.monotonic() + check_seconds
+
+    def _stamp(self) -> tuple[int, int, int, int] | None:
+        try:
+            status = os.stat(self._path)
+        except OSError:
+            return None
+        return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+    def _read(self) -> dict[str, jwt.PyJWK]:
+        name = str(self._path)
+        try:
+            text = self._path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            detail = error.strerror if isinstance(error, OSError) else "not UTF-8"
+            raise _UnusableKeysError(f"cannot read TAVLE_JWKS_FILE {name!r}: {detail}") from error
         try:
             key_set = jwt.PyJWKSet.from_json(text)
-        except (ValueError, AttributeError, jwt.PyJWTError) as error:
-            raise AuthConfigurationError(
-                f"TAVLE_JWKS_FILE {str(path)!r} is not a usable JWK Set: {error}"
+        except (ValueError, AttributeError, TypeError, jwt.PyJWTError) as error:
+            raise _UnusableKeysError(
+                f"TAVLE_JWKS_FILE {name!r} is not a usable JWK Set: {error}"
             ) from error
-        keys: dict[str, jwt.PyJWK] = {}
-        for key in key_set.keys:
-            # Same filter as PyJWKClient: signing keys that can be selected by kid.
-            if key.public_key_use in ("sig", None) and key.key_id and key.key_id not in keys:
-                keys[key.key_id] = key
+        keys = _signing_keys(key_set)
         if not keys:
-            raise AuthConfigurationError(
-                f"TAVLE_JWKS_FILE {str(path)!r} holds no signing key with a 'kid'"
-            )
+            raise _UnusableKeysError(f"TAVLE_JWKS_FILE {name!r} holds no signing key with a 'kid'")
         return keys
 
-    @staticmethod
-    def _make_client(url: str) -> jwt.PyJWKClient:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise AuthConfigurationError("TAVLE_JWKS_URL must be an http(s) URL")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
-            # Keys fetched over plain HTTP could be swapped in transit, letting anyone mint
-            # tokens. Loopback is allowed for local providers and tests.
-            raise AuthConfigurationError("TAVLE_JWKS_URL must use https (http only on loopback)")
-        return jwt.PyJWKClient(
+    def _refresh(self) -> None:
+        if time.monotonic() < self._next_check:
+            return
+        with self._lock:
+            if time.monotonic() < self._next_check:
+                return
+            self._next_check = time.monotonic() + self._check_seconds
+            # Stat before reading: a write that finishes after the read changes the stamp
+            # again, so the next check reads the finished file.
+            stamp = self._stamp()
+            if stamp == self._seen:
+                return
+            self._seen = stamp
+            try:
+                keys = self._read()
+            except _UnusableKeysError as error:
+                self._keys, self._problem = None, str(error)
+                logger.error("%s; refusing every bearer token until it is usable", error)
+                return
+            self._keys, self._problem = keys, None
+            logger.info("Signing keys reloaded from %s: %d key(s)", self._path, len(keys))
+
+    def get(self, kid: str) -> jwt.PyJWK:
+        self._refresh()
+        keys = self._keys
+        if keys is None:
+            raise SigningKeysUnavailableError("signing keys unavailable")
+        key = keys.get(kid)
+        if key is None:
+            raise AuthenticationError("unknown signing key")
+        return key
+
+    def problem(self) -> str | None:
+        self._refresh()
+        return self._problem
+
+
+class _RemoteKeys:
+    """Signing keys from a JWKS URL, cached for ``cache_seconds``.
+
+    The set is fetched on first use and again once it is older than ``cache_seconds`` (so a key
+    the provider removed stops working within that time); a token naming a ``kid`` the cached
+    set lacks (the provider rotated to a new key) makes it fetch early, at most once every
+    ``refresh_seconds``, so tokens with made-up ``kid`` values cannot make the gateway hammer
+    the provider. When the cached set has expired and a fetch fails, every token is refused,
+    and for :data:`JWKS_RETRY_SECONDS` no new fetch is tried: requests fail at once instead of
+    each waiting for the provider's timeout.
+
+    ``jwt.PyJWKClient`` does the HTTP part (timeout, no redirects, JSON object check). Its own
+    cache is not used: it serialises every lookup behind a fetch, and a failed refresh does not
+    start its cooldown, so an unreachable provider would be asked again on every request.
+    Lookups here read the cache without a lock; only fetches are serialised.
+    """
+
+    def __init__(self, url: str, *, cache_seconds: float, refresh_seconds: float) -> None:
+        self._url = url
+        self._client = jwt.PyJWKClient(
             url,
-            cache_jwk_set=True,
-            lifespan=JWKS_CACHE_LIFESPAN_SECONDS,
+            cache_jwk_set=False,
             timeout=JWKS_FETCH_TIMEOUT_SECONDS,
             headers={"User-Agent": "tavle-gateway"},
         )
+        self._cache_seconds = cache_seconds
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        #: (monotonic time of the fetch, keys): replaced as a whole, so readers need no lock
+        self._cached: tuple[float, dict[str, jwt.PyJWK]] | None = None
+        self._retry_at = 0.0
+        self._next_forced = 0.0
+        self._problem: str | None = None
+
+    def _fresh(self) -> dict[str, jwt.PyJWK] | None:
+        cached = self._cached
+        if cached is None or time.monotonic() >= cached[0] + self._cache_seconds:
+            return None
+        return cached[1]
+
+    def _fetch(self, *, forced: bool) -> dict[str, jwt.PyJWK]:
+        """The current keys, fetched now unless another thread just did (or, when ``forced``,
+        unless the last fetch was less than ``refresh_seconds`` ago)."""
+        with self._lock:
+            now = time.monotonic()
+            fresh = self._fresh()
+            if fresh is not None and (not forced or now < self._next_forced):
+                return fresh
+            if now < self._retry_at:
+                raise SigningKeysUnavailableError("signing keys unavailable")
+            self._next_forced = now + self._refresh_seconds
+            try:
+                keys = _signing_keys(jwt.PyJWKSet.from_dict(self._client.fetch_data()))
+                if not keys:
+                    raise _UnusableKeysError("it holds no signing key with a 'kid'")
+            except (jwt.PyJWTError, _UnusableKeysError, ValueError, TypeError) as error:
+                self._retry_at = time.monotonic() + JWKS_RETRY_SECONDS
+                self._problem = f"cannot load the signing keys from TAVLE_JWKS_URL: {error}"
+                logger.warning("%s", self._problem)
+                raise SigningKeysUnavailableError("signing keys unavailable") from error
+            if self._problem is not None:
+                logger.info("Signing keys from TAVLE_JWKS_URL are available again")
+            self._cached = (time.monotonic(), keys)
+            self._problem = None
+            return keys
 
     def get(self, kid: str) -> jwt.PyJWK:
-        if self._fixed is not None:
-            key = self._fixed.get(kid)
-            if key is None:
-                raise AuthenticationError("unknown signing key")
-            return key
-        assert self._client is not None
-        # Fetch (or take from the cache) first, so that an unreachable provider is not
-        # reported as an unknown key.
-        self._fetch_signing_keys()
-        try:
-            # Looks in the cached set, refetching once (rate-limited) for an unknown kid.
-            return self._client.get_signing_key(kid)
-        except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError) as error:
-            logger.warning("JWKS refresh failed: %s", error)
-            raise SigningKeysUnavailableError("signing keys unavailable") from error
-        except jwt.PyJWKClientError as error:
-            raise AuthenticationError("unknown signing key") from error
+        keys = self._fresh() or self._fetch(forced=False)
+        key = keys.get(kid)
+        if key is None:
+            key = self._fetch(forced=True).get(kid)
+        if key is None:
+            raise AuthenticationError("unknown signing key")
+        return key
 
-    def _fetch_signing_keys(self) -> None:
-        assert self._client is not None
+    def problem(self) -> str | None:
+        if self._fresh() is not None:
+            return None
         try:
-            self._client.get_signing_keys()
-        except jwt.PyJWTError as error:
-            logger.warning("JWKS fetch failed: %s", error)
-            raise SigningKeysUnavailableError("signing keys unavailable") from error
+            self._fetch(forced=False)
+        except SigningKeysUnavailableError:
+            return self._problem or "cannot load the signing keys from TAVLE_JWKS_URL"
+        return None
+
+
+def _make_remote_keys(settings: Settings) -> _RemoteKeys:
+    url = settings.jwks_url
+    assert url is not None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AuthConfigurationError("TAVLE_JWKS_URL must be an http(s) URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        # Keys fetched over plain HTTP could be swapped in transit, letting anyone mint
+        # tokens. Loopback is allowed for local providers and tests.
+        raise AuthConfigurationError("TAVLE_JWKS_URL must use https (http only on loopback)")
+    return _RemoteKeys(
+        url,
+        cache_seconds=settings.jwks_cache_seconds,
+        refresh_seconds=settings.jwks_refresh_seconds,
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -287,7 +425,15 @@ class _OidcVerifier:
         self._issuer = settings.oidc_issuer
         self._audience = settings.oidc_audience
         self._user_claim = settings.oidc_user_claim
-        self._keys = _JwksKeys(jwks_file=settings.jwks_file, jwks_url=settings.jwks_url)
+        self._max_lifetime = settings.max_token_lifetime_seconds
+        self._keys: _FileKeys | _RemoteKeys = (
+            _FileKeys(settings.jwks_file)
+            if settings.jwks_file is not None
+            else _make_remote_keys(settings)
+        )
+
+    def signing_keys_problem(self) -> str | None:
+        return self._keys.problem()
 
     def verify(self, token: str) -> Principal:
         try:
@@ -308,7 +454,7 @@ class _OidcVerifier:
         if algorithm != key.algorithm_name:
             raise AuthenticationError("algorithm does not match signing key")
         options: Options = {
-            "require": ["exp", "iss", "aud"],
+            "require": ["exp", "iat", "iss", "aud"],
             "enforce_minimum_key_length": True,
         }
         try:
@@ -323,6 +469,7 @@ class _OidcVerifier:
             )
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason_for(error)) from error
+        _check_lifetime(claims, self._max_lifetime)
         return Principal(subject=_subject_from(claims, self._user_claim), method="oidc")
 
 
@@ -343,8 +490,9 @@ def _validated_algorithms(configured: list[str]) -> frozenset[str]:
 
 
 class _DevelopmentTokens:
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, max_lifetime_seconds: int) -> None:
         self._secret = secret
+        self._max_lifetime = max_lifetime_seconds
 
     @classmethod
     def from_settings(cls, settings: Settings) -> _DevelopmentTokens:
@@ -355,14 +503,24 @@ class _DevelopmentTokens:
                 raise AuthConfigurationError(
                     f"TAVLE_DEV_SECRET must be at least {DEV_SECRET_BYTES} bytes long"
                 )
-            return cls(secret)
-        return cls(_load_or_create_dev_secret(settings.data_dir / DEV_SECRET_FILENAME))
+            return cls(secret, settings.max_token_lifetime_seconds)
+        return cls(
+            _load_or_create_dev_secret(settings.data_dir / DEV_SECRET_FILENAME),
+            settings.max_token_lifetime_seconds,
+        )
 
-    def mint(self, subject: str, ttl_seconds: int) -> str:
+    def mint(self, subject: str, ttl_seconds: int | None) -> str:
         if not subject:
             raise ValueError("subject must not be empty")
+        if ttl_seconds is None:
+            ttl_seconds = min(DEVELOPMENT_TOKEN_SECONDS, self._max_lifetime)
         if ttl_seconds <= 0:
             raise ValueError("ttl_seconds must be positive")
+        if ttl_seconds > self._max_lifetime:
+            raise ValueError(
+                f"ttl_seconds exceeds the maximum token lifetime ({self._max_lifetime} s, "
+                "TAVLE_MAX_TOKEN_LIFETIME_SECONDS)"
+            )
         now = int(time.time())
         claims = {
             "iss": DEVELOPMENT_ISSUER,
@@ -374,7 +532,7 @@ class _DevelopmentTokens:
         return jwt.encode(claims, self._secret, algorithm=DEVELOPMENT_ALGORITHM)
 
     def verify(self, token: str) -> Principal:
-        options: Options = {"require": ["exp", "iss", "aud", "sub"]}
+        options: Options = {"require": ["exp", "iat", "iss", "aud", "sub"]}
         try:
             claims = jwt.decode(
                 token,
@@ -387,6 +545,7 @@ class _DevelopmentTokens:
             )
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason_for(error)) from error
+        _check_lifetime(claims, self._max_lifetime)
         return Principal(subject=_subject_from(claims, "sub"), method="development")
 
 
@@ -422,11 +581,22 @@ class Authenticator:
 
         Raises :class:`AuthConfigurationError` for an unusable configuration (for example a
         JWKS without ``oidc_issuer``/``oidc_audience``, or a symmetric algorithm in
-        ``oidc_algorithms``). With ``jwks_file`` the file is read here; with ``jwks_url`` the
-        keys are fetched on first use. With development authentication the development key is
-        read or created here.
+        ``oidc_algorithms``). With ``jwks_file`` the file is read here (and again whenever it
+        changes); with ``jwks_url`` the keys are fetched on first use. With development
+        authentication the development key is read or created here.
         """
         return cls(settings)
+
+    def signing_keys_problem(self) -> str | None:
+        """Why the provider's signing keys cannot be used now, or None when they can.
+
+        Always None without a JWKS (development tokens or none). With ``jwks_url`` this may
+        fetch the key set when the cached one has expired, so it may block like
+        :meth:`authenticate`. The text names the setting and the failure, never a token.
+        """
+        if self._oidc is None:
+            return None
+        return self._oidc.signing_keys_problem()
 
     @property
     def method(self) -> Literal["oidc", "development"] | None:
@@ -458,9 +628,11 @@ class Authenticator:
             logger.debug("Bearer token rejected: %s", error.reason)
             raise
 
-    def mint_development_token(self, subject: str, ttl_seconds: int = 8 * 3600) -> str:
+    def mint_development_token(self, subject: str, ttl_seconds: int | None = None) -> str:
         """Sign a development token for ``subject`` (a roster sourcedId or username).
 
+        It is valid for ``ttl_seconds``, by default 8 hours or the maximum token lifetime if
+        that is shorter; a longer ``ttl_seconds`` than the maximum is a ``ValueError``.
         Raises :class:`AuthenticationError` when development authentication is disabled,
         which includes every configuration with a JWKS.
         """

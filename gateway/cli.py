@@ -7,19 +7,21 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, TypeVar
 
+from gateway.demo_data import DEMO_ROSTER
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
-
-DEMO_ROSTER = Path(__file__).resolve().parent.parent / "demo" / "roster"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -29,21 +31,76 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+#: The app factory every server process imports (uvicorn needs an import string for workers).
+APP_FACTORY = "gateway.app:create_app_from_environment"
+
+
+def _exit_after_shutdown(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM outside uvicorn's own handling: exit with status 0.
+
+    uvicorn handles SIGTERM while it serves; after its graceful shutdown it raises the signal
+    again under the handler found before it started, so that the process ends "by" the signal.
+    The shutdown is complete then, and stopping as asked is a success, so this handler ends the
+    process with 0 instead (also for a SIGTERM during startup).
+    """
+    raise SystemExit(0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gateway.app import create_app
     from gateway.demo import ensure_demo
+    from gateway.observability import ServeObservability, StartupError
+    from store.db import is_sqlite, migrate
 
     settings = _settings(args)
+    url = settings.resolved_database_url()
+    if args.workers < 1:
+        print("serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and is_sqlite(url):
+        print(
+            f"serve: --workers {args.workers} needs PostgreSQL; SQLite is served by one process "
+            "(set DATABASE_URL or --database-url to a PostgreSQL database, or leave out --workers)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        observability = ServeObservability.start(settings)
+    except StartupError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return 2
+    # The schema upgrade and the demo run once, here, before any server process starts.
     embedded = settings.database_url is None
     if embedded or args.demo:
         asyncio.run(ensure_demo(settings, DEMO_ROSTER))
-    app = create_app(settings)
-    print(f"Tavle on http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    else:
+        asyncio.run(migrate(url))
+    # Server processes build their settings from the environment (they are new interpreters
+    # when there are workers): the one setting the command line adds goes there too.
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    # Logged, not printed: in JSON mode every line of the server's output is a JSON object.
+    serve_log = logging.getLogger("tavle.serve")
+    serve_log.info("Tavle on http://%s:%d/graphql", args.host, args.port)
     if settings.dev_auth_enabled:
-        print("Development login: ./tavle token <username>  (see README)", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+        serve_log.info("Development login: ./tavle token <username>  (see README)")
+    signal.signal(signal.SIGTERM, _exit_after_shutdown)
+    try:
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            # X-Forwarded-For is honoured only from TAVLE_TRUSTED_PROXIES, by the app itself
+            # (gateway/http/stack.py); uvicorn's own handling would trust 127.0.0.1.
+            proxy_headers=False,
+            **observability.uvicorn_options(),
+        )
+    finally:
+        observability.close()
     return 0
 
 
@@ -87,9 +144,15 @@ def _progress() -> Callable[[str], None] | None:
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from gateway.keyfile import pseudonym_key
+    from gateway.telemetry import TracingConfigError, configure_tracing
     from roster import RefusedError, RosterError, import_roster
 
     settings = _settings(args)
+    try:
+        configure_tracing()  # the run's trace, when OTEL_TRACES_EXPORTER asks for one
+    except TracingConfigError as exc:
+        print(f"import-roster: {exc}", file=sys.stderr)
+        return 2
     url = settings.resolved_database_url()
 
     async def run(engine: AsyncEngine) -> str:
@@ -235,6 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo school into the database")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (default 1; more than one needs PostgreSQL)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     imp = with_db(

@@ -1,9 +1,10 @@
 """Demo activity for the demo school, made only through the services the mutations use.
 
-``ensure_demo`` calls :func:`seed_activity` right after importing ``demo/roster``. Every row
-below is written by ``resolvers.services`` acting as a real demo user, so each write passes the
-same write rules (``authz/policy.csv``) and lands in the audit log like an API call would. Dates
-are relative to the day the demo is created (Europe/Oslo), so due dates and events stay current.
+``ensure_demo`` calls :func:`seed_activity` right after importing ``gateway/demo_data/roster``.
+Every row below is written by ``resolvers.services`` acting as a real demo user, so each write
+passes the same write rules (``authz/policy.csv``) and lands in the audit log like an API call
+would. Dates are relative to the day the demo is created (Europe/Oslo), so due dates and events stay
+current.
 
 What the demo contains, and which demo users show it (log in with ``tavle token <username>``):
 
@@ -100,7 +101,7 @@ from resolvers.viewer import find_person_id, load_viewer
 from store import tables as t
 from store.tables import AssessmentKind
 
-# Course (class) sourcedIds in demo/roster/classes.csv.
+# Course (class) sourcedIds in gateway/demo_data/roster/classes.csv.
 BJS_8A, BJS_9A = "c-bjs-8a", "c-bjs-9a"
 BJS_MAT8, BJS_NOR8, BJS_MAT9, BJS_ENG9 = "c-bjs-mat8", "c-bjs-nor8", "c-bjs-mat9", "c-bjs-eng9"
 SAG_8B = "c-sag-8b"

@@ -1,10 +1,11 @@
 """The demo school always lives in the current school year.
 
-``demo/roster`` describes one school year with real dates, and ``demo/roster-next-year`` the one
-after it. Left as they are, the terms would end one day, the daily ``archive-ended`` job would
-archive every demo course, and the demo (and every test built on it) would turn read-only. So the
-demo is imported from a copy whose academic sessions are moved by whole years to the school year
-that contains today (Norwegian school years start in August).
+``gateway/demo_data/roster`` describes one school year with real dates, and
+``gateway/demo_data/roster-next-year`` the one after it. Left as they are, the terms would end one
+day, the daily ``archive-ended`` job would archive every demo course, and the demo (and every test
+built on it) would turn read-only. So the demo is imported from a copy whose academic sessions are
+moved by whole years to the school year that contains today (Norwegian school years start in
+August).
 """
 
 from __future__ import annotations

@@ -1,20 +1,32 @@
-"""``POST /graphql``: authentication, the request context, and the response media type."""
+"""``POST /graphql``: the request checked, authentication, the request context, and the response
+media type."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
+from graphql import GraphQLError
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types.execution import ExecutionResult
 
 from authz.problems import ProblemLog
 from gateway.error_codes import with_codes
+from gateway.http.errors import BAD_REQUEST, error_response, refuse
+from gateway.http.graphql_request import MalformedRequestError, check_content_type, graphql_request
+from gateway.http.headers import graphiql_policy
+from gateway.limits.extension import PARSED_DOCUMENT
+from gateway.limits.timeout import timed_out, within_timeout
+from gateway.limits.tokens import parse_within_limit
 from gateway.request_auth import authenticate_request
+from gateway.request_info import note_graphql_result
 from gateway.state import AppState
 from resolvers.context import RequestContext
 from resolvers.loaders import Loaders
@@ -24,6 +36,18 @@ from store import audit
 
 log = logging.getLogger("tavle.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+GET_REFUSED = (
+    "Queries over GET are not accepted: POST /graphql with a JSON body (Content-Type: "
+    "application/json)"
+)
+
+
+class _CheckedRequestAdapter(StarletteRequestAdapter):
+    """Starlette's request adapter, with the request (and so its checked body) at hand."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
 
 
 class TavleGraphQL(GraphQL[RequestContext, None]):
@@ -31,13 +55,106 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
 
     An invalid token does not fail the HTTP request: every field but ``privacyNotice`` then
     answers ``UNAUTHENTICATED`` with the reason, through the same root guards as anonymous calls.
+
+    A request that is not one GraphQL request in a JSON body is refused (400, ``BAD_REQUEST``,
+    ``gateway.http.graphql_request``) before any authentication work; ``GET`` serves GraphiQL
+    (with its content security policy) or is refused the same way.
     """
+
+    request_adapter_class = _CheckedRequestAdapter
 
     def __init__(self, state: AppState, *, bypass: bool = False, **kwargs: Any) -> None:
         schema = state.unguarded_schema if bypass else state.schema
         super().__init__(schema, **kwargs)
         self.state = state
         self.bypass = bypass
+        self._ide_html = self.graphql_ide_html if self.graphql_ide else ""
+        self._ide_policy = graphiql_policy(self._ide_html)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self._answer(Request(scope, receive))
+        except ClientDisconnect:
+            return  # the client left while sending its body: nobody to answer
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        if request.method in ("GET", "HEAD"):
+            if self.graphql_ide and self.should_render_graphql_ide(
+                self.request_adapter_class(request)
+            ):
+                return await self.render_graphql_ide(request)
+            return refuse(400, BAD_REQUEST, GET_REFUSED)
+        try:
+            check_content_type(request.headers.get("content-type"))
+            request.state.graphql_request = graphql_request(await request.body())
+        except MalformedRequestError as error:
+            return refuse(400, BAD_REQUEST, str(error))
+        refused = await self._parse_document(request)
+        if refused is not None:
+            return refused
+        try:
+            return await self.run(request)
+        except HTTPException as error:
+            # Strawberry's own refusals: an unknown operationName, several operations and none
+            # named, an operation type the method does not allow.
+            return refuse(error.status_code, BAD_REQUEST, error.reason)
+
+    async def _parse_document(self, request: Request) -> Response | None:
+        """The document parsed with the token limit (``gateway.limits.tokens``), before
+        authentication and in a worker thread: over the limit, HTTP 400 with ``TOO_MANY_TOKENS``
+        whatever the ``Accept`` header. The document is kept for the GraphQL layer, which does
+        not parse it again."""
+        checked: GraphQLRequestData = request.state.graphql_request
+        parsed = await asyncio.to_thread(
+            parse_within_limit,
+            checked.query or "",
+            self.state.limits.max_tokens,
+            checked.operation_name,
+        )
+        if isinstance(parsed, GraphQLError):
+            extensions = dict(parsed.extensions or {})
+            return error_response(400, str(extensions.pop("code")), parsed.message, **extensions)
+        setattr(request.state, PARSED_DOCUMENT, parsed)
+        return None
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's execution, cancelled at ``TAVLE_EXECUTION_TIMEOUT_SECONDS``
+        (``gateway.limits.timeout``)."""
+        return await within_timeout(
+            super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            ),
+            self.state.limits.timeout_seconds,
+            request_data.operation_name,
+        )
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The body ``_answer`` read and checked (``run`` is only reached through it)."""
+        assert isinstance(request, _CheckedRequestAdapter)
+        checked: GraphQLRequestData = request.request.state.graphql_request
+        return checked
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self._ide_html, headers={"Content-Security-Policy": self._ide_policy})
 
     async def _authenticate(self, request: Request | WebSocket) -> tuple[int | None, str | None]:
         return await authenticate_request(self.state, request)
@@ -80,12 +197,18 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             )
         if result.errors:
             result.errors = with_codes(result.errors)
+        note_graphql_result(result.data is not None, result.errors)
         response = await super().process_result(request, result)
-        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+        if (
+            result.data is None
+            and result.errors
+            and all(e.path is None for e in result.errors)
+            and not timed_out(result.errors)
+        ):
             # A request error (the document did not parse or validate, a variable did not
             # coerce): execution never started, so the response has no "data" entry (GraphQL
             # spec, "Response Format"), which create_response turns into a 400 for
-            # application/graphql-response+json.
+            # application/graphql-response+json. A TIMEOUT is not one: execution had started.
             response.pop("data", None)
         return response
 
@@ -120,6 +243,11 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         if getattr(sub_response, "tavle_media_type", None) == GRAPHQL_RESPONSE:
             response.headers["content-type"] = GRAPHQL_RESPONSE
             # GraphQL over HTTP: a request error (no "data" at all) is a 400 for this media type.
-            if isinstance(response_data, dict) and "data" not in response_data:
+            # A status set on purpose (429 from the rate limit) stays.
+            if (
+                isinstance(response_data, dict)
+                and "data" not in response_data
+                and response.status_code == 200
+            ):
                 response.status_code = 400
         return response

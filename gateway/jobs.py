@@ -23,10 +23,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from opentelemetry.trace import Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.metrics import observe_job
 from gateway.settings import Settings
-from gateway.telemetry import instrument_engine
+from gateway.telemetry import instrument_engine, job_span
 from roster.maintenance import archive_ended
 from store import jobs
 from store.db import is_sqlite, make_engine
@@ -44,8 +46,6 @@ MAX_ATTEMPTS = 5
 SWEEP_SECONDS = 60.0
 #: How often the worker runs the daily upkeep (archiving courses whose terms have ended).
 DAILY_SECONDS = 24 * 3600.0
-#: How long shutdown waits for a running job before interrupting it and queueing it again.
-SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def _process_alive(pid: int) -> bool:
@@ -162,7 +162,10 @@ class JobWorker:
 
         Every worker runs it; it is idempotent, so a second run the same day finds nothing.
         """
-        archived = await archive_ended(self.engine, datetime.now(UTC).date(), "job:archive-ended")
+        with job_span("job ARCHIVE_ENDED", {"tavle.job.action": "ARCHIVE_ENDED"}):
+            archived = await archive_ended(
+                self.engine, datetime.now(UTC).date(), "job:archive-ended"
+            )
         if archived:
             log.info("archived %d course(s) whose terms have ended", len(archived))
         return archived
@@ -189,11 +192,31 @@ class JobWorker:
                 f"gave up after {MAX_ATTEMPTS} interrupted attempts",
             )
             return True
-        await self._run(claim, handler)
+        started = time.monotonic()
+        outcome = "interrupted"
+        try:
+            with job_span(
+                f"job {claim.action}",
+                {
+                    "tavle.job.action": claim.action,
+                    "tavle.job.request_id": claim.request_id,
+                    "tavle.job.attempt": claim.attempts,
+                    "tavle.job.worker": self.worker_id,
+                },
+            ) as span:
+                outcome = await self._run(claim, handler)
+                span.set_attribute("tavle.job.outcome", outcome)
+                if outcome == "failed":
+                    span.set_status(Status(StatusCode.ERROR, "job failed"))
+        finally:
+            observe_job(claim.action, outcome, time.monotonic() - started)
         return True
 
-    async def _run(self, claim: jobs.Claim, handler: Handler) -> None:
+    async def _run(self, claim: jobs.Claim, handler: Handler) -> str:
+        """Run the job; its outcome for the metrics: ``done``, ``failed`` or ``lost_lease``
+        (``CancelledError`` propagates: the job was interrupted and is queued again)."""
         request_id = claim.request_id
+        outcome = "done"
         log.info(
             "privacy request %d (%s): started, attempt %d", request_id, claim.action, claim.attempts
         )
@@ -203,13 +226,16 @@ class JobWorker:
         except jobs.LostLease:
             # Another worker owns the job now; the handler's transaction rolled back.
             log.warning("privacy request %d: lease lost, left to the new owner", request_id)
+            outcome = "lost_lease"
         except asyncio.CancelledError:
             # Shutdown interrupted the job: its transaction rolled back, so queue it again now
             # rather than after the lease runs out.
-            await asyncio.shield(jobs.release(self.engine, request_id, self.worker_id))
+            if await asyncio.shield(jobs.release(self.engine, request_id, self.worker_id)):
+                log.info("privacy request %d: interrupted by shutdown, queued again", request_id)
             raise
         except Exception as exc:  # any handler failure becomes a FAILED request
             log.warning("privacy request %d: failed (%s)", request_id, type(exc).__name__)
+            outcome = "failed"
             await jobs.fail(
                 self.engine,
                 request_id,
@@ -222,6 +248,7 @@ class JobWorker:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
+        return outcome
 
     async def _heartbeat(self, request_id: int) -> None:
         interval = max(self.lease_seconds / 3, 0.05)
@@ -246,6 +273,14 @@ class RunningWorker:
 
     The worker has an engine (a small pool) of its own, so a long job never holds connections
     the requests need, and the requests' per-engine statement counts never include its polling.
+
+    Shutdown (docs/operations.md, "Shutdown") has two steps. :meth:`begin_shutdown`, called as
+    soon as the process is asked to stop, makes the worker claim nothing more and starts the
+    grace period (``shutdown_grace_seconds``) of the job it is running. :meth:`stop`, called
+    when the gateway has finished its requests, waits for that job until the grace period ends,
+    then interrupts it: its transaction rolls back and the job is queued again at once
+    (``JobWorker._run``), so another process takes it on its next poll instead of after the
+    lease runs out.
     """
 
     def __init__(self, settings: Settings, handlers: Mapping[PrivacyAction, Handler]) -> None:
@@ -253,16 +288,29 @@ class RunningWorker:
         self.engine = make_engine(url) if is_sqlite(url) else make_engine(url, pool_size=2)
         instrument_engine(self.engine)
         self.worker = JobWorker.from_settings(self.engine, settings, handlers)
+        self.grace_seconds = settings.shutdown_grace_seconds
         self.stop_event = asyncio.Event()
+        self._deadline: float | None = None
         self.task = asyncio.create_task(self.worker.run(self.stop_event), name="tavle-job-worker")
 
-    async def stop(self) -> None:
-        """Ask the worker to stop; interrupt a job still running after the grace period (it is
-        queued again, see ``JobWorker._run``)."""
+    def begin_shutdown(self) -> None:
+        """Claim no further job; the running one has until the grace period ends."""
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.grace_seconds
+            log.info("job worker %s: stopping", self.worker.worker_id)
         self.stop_event.set()
+
+    async def stop(self) -> None:
+        """Wait for the running job until the grace period ends; interrupt it then (it is
+        queued again, see ``JobWorker._run``)."""
+        self.begin_shutdown()
+        assert self._deadline is not None
         try:
-            await asyncio.wait_for(asyncio.shield(self.task), timeout=SHUTDOWN_GRACE_SECONDS)
+            await asyncio.wait_for(
+                asyncio.shield(self.task), timeout=max(self._deadline - time.monotonic(), 0.0)
+            )
         except TimeoutError:
+            log.info("job worker %s: grace period over, interrupting", self.worker.worker_id)
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 from gateway.settings import Settings
+from store.files import create_private_file, private_folder
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,9 @@ def load_or_create_key(path: Path, size: int, purpose: str) -> bytes:
     reads the winner's key.
     """
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = create_private_file(temporary)
         try:
             with os.fdopen(descriptor, "w", encoding="ascii") as handle:
                 handle.write(secrets.token_bytes(size).hex() + "\n")

@@ -5,13 +5,17 @@ Every setting is listed in the README's settings table; keep the two in step.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
+#: a CORS origin: scheme, host and an optional port, nothing after them
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
 
 class PrivacyNoticeSettings(BaseModel):
@@ -102,6 +106,24 @@ class Settings(BaseSettings):
     oidc_user_claim: str = Field(
         default="sub", description="Claim mapped to a person's roster sourcedId or username."
     )
+    jwks_cache_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long keys fetched from TAVLE_JWKS_URL are used before fetching them "
+        "again (a key the provider removed stops working within this time).",
+    )
+    jwks_refresh_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Least time between early fetches of TAVLE_JWKS_URL caused by tokens naming "
+        "an unknown `kid` (a key the provider just added).",
+    )
+    max_token_lifetime_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="Bearer tokens whose `exp - iat` exceeds this are refused; `iat` is "
+        "required. Also caps development tokens.",
+    )
     policy_file: Path | None = Field(
         default=None, description="Casbin policy CSV; default: the shipped authz/policy.csv."
     )
@@ -126,6 +148,12 @@ class Settings(BaseSettings):
         description="A RUNNING job whose lease is older than this is taken over (crashed worker).",
     )
     jobs_enabled: bool = Field(default=True, description="Run the background job worker in serve.")
+    shutdown_grace_seconds: int = Field(
+        default=20,
+        ge=0,
+        description="On SIGTERM, how long requests in flight and a running job may take to "
+        "finish before they are cut off (the job is queued again at once).",
+    )
     privacy_notice: PrivacyNoticeSettings = Field(
         default_factory=PrivacyNoticeSettings,
         description="Privacy notice fields, e.g. TAVLE_PRIVACY_NOTICE__CONTROLLER.",
@@ -135,6 +163,164 @@ class Settings(BaseSettings):
     )
     max_page_size: int = Field(default=500, description="Largest `first` a connection accepts.")
     default_page_size: int = Field(default=100, description="Page size when `first` is omitted.")
+    # Operation limits (docs/security.md, "Operation limits" and "Schema discovery").
+    max_query_cost: int = Field(
+        default=20_000_000,
+        ge=1,
+        description="Most fields an operation's response may hold by the static cost analysis "
+        "(lists weighted by `first` or the default page size); above: QUERY_TOO_COMPLEX.",
+    )
+    max_query_depth: int = Field(
+        default=15, ge=1, description="Most levels of nested fields in an operation."
+    )
+    max_aliases: int = Field(
+        default=100, ge=0, description="Most aliases in a document, fragments expanded."
+    )
+    max_fields: int = Field(
+        default=500, ge=1, description="Most fields in a document, fragments expanded."
+    )
+    max_tokens: int = Field(
+        default=5000,
+        ge=100,
+        description="Most lexical tokens (comments included) in a document; above: HTTP 400 "
+        "before authentication.",
+    )
+    max_root_mutations: int = Field(
+        default=10,
+        ge=1,
+        le=500,
+        description="Most root mutation fields in one request (at most 500: graphql-core runs "
+        "them as one chain of awaits, and about a thousand overflow Python's recursion limit).",
+    )
+    execution_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="An operation still executing after this many seconds is cancelled "
+        "(answer: TIMEOUT).",
+    )
+    introspection: bool | None = Field(
+        default=None,
+        description="Answer introspection (__schema, __type) and give 'Did you mean' hints; "
+        "unset: only while development login is on.",
+    )
+    # The HTTP edge (docs/security.md, "Requests and bodies", "Rate limits", "Headers and CORS").
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body in bytes; a larger one is refused with HTTP 413 "
+        "before it is read.",
+    )
+    cors_origins: list[str] = Field(
+        default=[],
+        description='Origins whose pages may call the gateway (CORS), e.g. ["https://app.'
+        'example.no"]; ["*"] for any; empty: no CORS headers at all.',
+    )
+    cors_allow_credentials: bool = Field(
+        default=False,
+        description="Allow credentials (cookies) on CORS requests; never together with the "
+        "origin *.",
+    )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description='Addresses or networks of reverse proxies (e.g. ["10.0.0.5", "10.1.0.0/16"]) '
+        "whose X-Forwarded-For names the client; empty: the connecting address is the client.",
+    )
+    rate_limit_address_per_minute: int = Field(
+        default=6000,
+        ge=0,
+        description="Requests a minute per client address (IPv6: per /64), before "
+        "authentication; 0: no limit.",
+    )
+    rate_limit_address_burst: int = Field(
+        default=3000, ge=1, description="Requests a client address may send at once."
+    )
+    rate_limit_person_per_minute: int = Field(
+        default=600, ge=0, description="GraphQL operations a minute per person; 0: no limit."
+    )
+    rate_limit_person_burst: int = Field(
+        default=300, ge=1, description="GraphQL operations a person may send at once."
+    )
+    rate_limit_mutation_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Mutation operations a minute per person (on top of the person limit); "
+        "0: no limit.",
+    )
+    rate_limit_mutation_burst: int = Field(
+        default=120, ge=1, description="Mutation operations a person may send at once."
+    )
+    rate_limit_max_buckets: int = Field(
+        default=100_000,
+        ge=1,
+        description="Most client addresses (and, separately, people) tracked at once per "
+        "process; the least recently seen are forgotten first.",
+    )
+    # Operations: logs and metrics (docs/operations.md, "Logs" and "Metrics").
+    log_format: str = Field(
+        default="json",
+        pattern=r"(?i)^(json|text)$",
+        description="`json`: one JSON object per log line (log collectors); `text`: for humans.",
+    )
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="Least level logged by `tavle serve` (DEBUG, INFO, WARNING, ERROR, CRITICAL).",
+    )
+    access_log: bool = Field(
+        default=False,
+        description="Also write uvicorn's access log (it has client addresses and query strings); "
+        "the JSON request lines replace it.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve Prometheus metrics on this port at /metrics (0: any free port); unset "
+        "means no metrics listener.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address of the metrics listener (0.0.0.0 for a scraper on another host).",
+    )
+    metrics_max_operations: int = Field(
+        default=100,
+        ge=1,
+        description="Distinct GraphQL operation names per process that get a metrics label of "
+        "their own; later names are counted as `other`.",
+    )
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins_are_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and _ORIGIN.fullmatch(origin) is None:
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] with no path or "
+                    "trailing slash (e.g. https://app.example.no), or *"
+                )
+        return origins
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_are_addresses(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is not an IP address or network (trusting every peer, *, would "
+                    "let any client choose its own address)"
+                ) from None
+        return proxies
+
+    @model_validator(mode="after")
+    def _no_credentials_for_every_origin(self) -> Settings:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError(
+                "TAVLE_CORS_ALLOW_CREDENTIALS cannot be used with the origin *: list the "
+                "origins that may send credentials"
+            )
+        return self
 
     @property
     def jwks_configured(self) -> bool:
@@ -149,6 +335,13 @@ class Settings(BaseSettings):
     def graphiql_enabled(self) -> bool:
         """GraphiQL is a development tool: served only while development login is on."""
         return self.graphiql and self.dev_auth_enabled
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """Schema discovery follows development login unless TAVLE_INTROSPECTION says otherwise."""
+        if self.introspection is not None:
+            return self.introspection
+        return self.dev_auth_enabled
 
     @property
     def export_dir(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,8 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
 from authz.pseudonyms import Pseudonyms
 from gateway.auth import Authenticator
+from gateway.http.rate_limit import RateLimits
 from gateway.jobs import Handler
 from gateway.keyfile import pseudonym_key
+from gateway.limits import OperationLimits
+from gateway.limits.discovery import SuggestionFreeExecutor
+from gateway.limits.extension import OperationLimitsExtension
 from gateway.settings import Settings
 from gateway.telemetry import OperationSpan
 from resolvers.services import privacy
@@ -30,6 +35,11 @@ class AppState:
     unguarded_schema: strawberry.Schema
     authenticator: Authenticator
     pseudonyms: Pseudonyms
+    #: the process's rate-limit buckets (gateway/http/rate_limit.py): the address limit's
+    #: middleware and the person limit's schema extension share them
+    rate_limits: RateLimits
+    #: what one operation may ask for (gateway/limits/, docs/security.md)
+    limits: OperationLimits
     #: background job handlers by action; the privacy services register theirs here and the
     #: worker started in the lifespan (``gateway.jobs``) runs them
     job_handlers: dict[PrivacyAction, Handler] = field(default_factory=dict)
@@ -37,14 +47,23 @@ class AppState:
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:
         policy = Policy(DEFAULT_MODEL, settings.policy_file or DEFAULT_POLICY)
-        extensions: list[object] = [OperationSpan]
+        rate_limits = RateLimits.from_settings(settings)
+        limits = OperationLimits.from_settings(settings)
+        extensions: list[object] = [
+            OperationSpan,
+            rate_limits.extension,
+            partial(OperationLimitsExtension, limits),
+        ]
+        executor = None if limits.suggestions else SuggestionFreeExecutor
         return cls(
             settings=settings,
             engine=engine or make_engine(settings.resolved_database_url()),
             policy=policy,
-            schema=build_schema(policy, extensions),
-            unguarded_schema=build_schema(None, extensions),
+            schema=build_schema(policy, extensions, executor),
+            unguarded_schema=build_schema(None, extensions, executor),
             authenticator=Authenticator.from_settings(settings),
             pseudonyms=Pseudonyms(pseudonym_key(settings)),
+            rate_limits=rate_limits,
+            limits=limits,
             job_handlers=dict(privacy.job_handlers(settings, pseudonym_key(settings))),
         )

@@ -15,6 +15,7 @@ from opentelemetry import trace
 from sqlalchemy import ColumnElement, FromClause, and_, select, union
 from strawberry.dataloader import DataLoader
 
+from gateway import telemetry
 from resolvers import builders as b
 from resolvers import scopes as s
 from resolvers.context import RequestContext
@@ -121,7 +122,7 @@ def by_id_loader(ctx: RequestContext, scope: s.Scope) -> DataLoader[int, Any]:
     materialize = MATERIALIZE[scope.type_name]
 
     async def load(keys: list[int]) -> list[Any]:
-        with tracer.start_as_current_span(f"load {scope.type_name}ById"):
+        with telemetry.span(tracer, f"load {scope.type_name}ById"):
             rows = await by_ids(ctx.engine, s.scoped_select(scope, ctx), scope.key, keys)
             objects = await materialize(ctx, list(rows.values()))
             found = {obj.pk: obj for obj in objects}
@@ -141,7 +142,7 @@ def list_loader(
     materialize = MATERIALIZE[scope.type_name]
 
     async def load(keys: list[int]) -> list[list[Any]]:
-        with tracer.start_as_current_span(f"load {name}"):
+        with telemetry.span(tracer, f"load {name}"):
             stmt = s.scoped_select(scope, ctx, source)
             if where is not None:
                 stmt = stmt.where(where)
@@ -169,7 +170,7 @@ def page_loader(
     materialize = MATERIALIZE[scope.type_name]
 
     async def load(keys: list[PageKey]) -> list[Connection[Any]]:
-        with tracer.start_as_current_span(f"load {name}"):
+        with telemetry.span(tracer, f"load {name}"):
             by_args: dict[PageArgs, list[int]] = defaultdict(list)
             for parent_id, args in keys:
                 by_args[args].append(parent_id)
@@ -265,7 +266,7 @@ def _conversation_people_loader(ctx: RequestContext) -> DataLoader[int, User | N
     """People as reached inside a conversation: see ``scopes.conversation_people_select``."""
 
     async def load(keys: list[int]) -> list[User | None]:
-        with tracer.start_as_current_span("load UserByConversation"):
+        with telemetry.span(tracer, "load UserByConversation"):
             stmt = s.conversation_people_select(ctx)
             rows = await by_ids(ctx.engine, stmt, s.USER.key, keys)
             found = {user.pk: user for user in await materialize_users(ctx, list(rows.values()))}
@@ -298,7 +299,7 @@ def _privacy_people_loader(ctx: RequestContext) -> DataLoader[int, User | None]:
     """
 
     async def load(keys: list[int]) -> list[User | None]:
-        with tracer.start_as_current_span("load PrivacySubjectById"):
+        with telemetry.span(tracer, "load PrivacySubjectById"):
             scope = s.PRIVACY_SUBJECT
             rows = await by_ids(ctx.engine, s.scoped_select(scope, ctx), scope.key, keys)
             ordered = list(rows.values())

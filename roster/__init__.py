@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -38,11 +40,12 @@ __all__ = [
     "import_roster",
 ]
 
-# The demo school (a source checkout's demo/roster folder).
-DEMO_ROSTER_DIR = Path(__file__).resolve().parent.parent / "demo" / "roster"
+# The demo school (gateway/demo_data/roster, shipped beside this package).
+DEMO_ROSTER_DIR = Path(__file__).resolve().parent.parent / "gateway" / "demo_data" / "roster"
 
 Progress = Callable[[str], None]
 logger = logging.getLogger("tavle.roster")
+tracer = trace.get_tracer("tavle.roster")
 
 
 class _DryRunRollbackError(Exception):
@@ -194,31 +197,51 @@ async def import_roster(
     source = Path(source)
     started = datetime.now(UTC)
     digests: dict[str, str] = {}
-    try:
-        with roster_folder(source) as folder:
-            skipped: list[Skipped] = []
-            # Reading and checking the files is plain CPU and file work: off the event loop.
-            digests = await asyncio.to_thread(file_digests, folder)
-            roster = await asyncio.to_thread(parse_folder, folder, skipped, progress)
-        plan = make_plan(roster)
-        report = ImportReport(
-            skipped=[*skipped, *plan.skipped], dry_run=dry_run, modes=dict(roster.modes)
-        )
-        await _apply(
-            engine,
-            plan,
-            report,
-            started,
-            digests,
-            actor,
-            identity_key,
-            progress,
-            source_name=source.name,
-            allow_mass_restriction=allow_mass_restriction,
-            allow_mass_archive=allow_mass_archive,
-        )
-    except Exception as error:
-        if not dry_run:
-            await _record_failure(engine, source, actor, started, digests, error)
-        raise
+    # A trace of its own per run: parsing, then the one transaction with its SQL. Attributes
+    # are flags and the run's id; a failure records the exception's type only (its message can
+    # quote a value from the files).
+    with tracer.start_as_current_span(
+        "roster.import",
+        attributes={"tavle.roster.dry_run": dry_run},
+        record_exception=False,
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            with (
+                tracer.start_as_current_span(
+                    "roster.parse", record_exception=False, set_status_on_exception=False
+                ),
+                roster_folder(source) as folder,
+            ):
+                skipped: list[Skipped] = []
+                # Reading and checking the files is plain CPU and file work: off the event loop.
+                digests = await asyncio.to_thread(file_digests, folder)
+                roster = await asyncio.to_thread(parse_folder, folder, skipped, progress)
+            plan = make_plan(roster)
+            report = ImportReport(
+                skipped=[*skipped, *plan.skipped], dry_run=dry_run, modes=dict(roster.modes)
+            )
+            with tracer.start_as_current_span(
+                "roster.apply", record_exception=False, set_status_on_exception=False
+            ):
+                await _apply(
+                    engine,
+                    plan,
+                    report,
+                    started,
+                    digests,
+                    actor,
+                    identity_key,
+                    progress,
+                    source_name=source.name,
+                    allow_mass_restriction=allow_mass_restriction,
+                    allow_mass_archive=allow_mass_archive,
+                )
+        except Exception as error:
+            span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+            if not dry_run:
+                await _record_failure(engine, source, actor, started, digests, error)
+            raise
+        if report.import_id is not None:
+            span.set_attribute("tavle.roster.import_id", report.import_id)
     return report

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from resolvers.services import input_limits as limits
 from roster.changes import ChangeLog
 from roster.dbutil import inserted_id
 from roster.errors import RosterError
@@ -18,8 +19,6 @@ from store.identity import SOURCED_ID, identity_digest
 from store.tables import CourseState, ProcessingState
 
 _c, _ct, _s = t.courses.c, t.course_terms.c, t.academic_sessions.c
-
-MAX_JUSTIFICATION = 2000
 
 
 async def archive_ended(engine: AsyncEngine, as_of: date, actor: str) -> list[str]:
@@ -77,10 +76,13 @@ async def allow_recreate(
     text = justification.strip()
     if not text:
         raise RosterError("allow-recreate", None, "a justification is required")
-    if len(text) > MAX_JUSTIFICATION:
-        raise RosterError(
-            "allow-recreate", None, f"the justification is longer than {MAX_JUSTIFICATION}"
-        )
+    for name, value, limit in (
+        ("the justification", text, limits.JUSTIFICATION),
+        ("the sourcedId", sourced_id, limits.SOURCED_ID),
+    ):
+        problem = limits.text_problem(value, limit)
+        if problem is not None:
+            raise RosterError("allow-recreate", None, f"{name} {problem}")
     digest = identity_digest(identity_key, SOURCED_ID, sourced_id)
     p, a = t.people.c, t.recreate_allowances.c
     async with engine.begin() as conn:

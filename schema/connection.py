@@ -9,6 +9,8 @@ from typing import Generic, TypeVar
 import strawberry
 from graphql import GraphQLError
 
+from gateway.metrics import count_refusal
+
 NodeT = TypeVar("NodeT")
 
 
@@ -44,11 +46,13 @@ def decode_cursor(cursor: str | None) -> int | None:
         if prefix != "cursor":
             raise ValueError(prefix)
         sort_key = int(key)
-        # Sort keys are 32-bit ids; a larger number would make the database driver fail.
-        if not 0 <= sort_key <= 2**31 - 1:
+        # Sort keys are 32-bit ids; a larger number would make the database driver fail. Only
+        # the canonical spelling counts, as for ids (schema/ids.py).
+        if not 0 <= sort_key <= 2**31 - 1 or encode_cursor(sort_key) != cursor:
             raise ValueError(key)
         return sort_key
     except ValueError as exc:
+        count_refusal("BAD_USER_INPUT")
         raise GraphQLError(
             f"'{cursor[:64]}' is not a valid cursor", extensions={"code": "BAD_USER_INPUT"}
         ) from exc

@@ -12,6 +12,8 @@ import binascii
 import strawberry
 from graphql import GraphQLError
 
+from gateway.metrics import count_refusal
+
 #: Internal ids are positive 32-bit integers (``Integer`` primary keys). Anything outside that
 #: range is not one of ours, and would make the database driver fail (an internal error).
 MAX_LOCAL_ID = 2**31 - 1
@@ -23,17 +25,25 @@ def to_global_id(type_name: str, local_id: int | str) -> strawberry.ID:
 
 
 def from_global_id(global_id: str) -> tuple[str, int]:
-    """Decode ``global_id``; raise a BAD_USER_INPUT error for anything that is not one of ours."""
+    """Decode ``global_id``; raise a BAD_USER_INPUT error for anything that is not one of ours.
+
+    Only the canonical form counts, exactly as ``to_global_id`` writes it: base64 tolerates
+    stray characters, padding and other spellings of the same bytes, and ``int`` tolerates
+    ``0015``, `` 15``, ``+15``, ``1_5`` and other scripts' digits; each of those would be a
+    second name for the same object (docs/interfaces.md, "Ids").
+    """
     padded = global_id + "=" * (-len(global_id) % 4)
     try:
         type_name, _, local = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
         pk = int(local)
-        if not 0 < pk <= MAX_LOCAL_ID:
+        if not 0 < pk <= MAX_LOCAL_ID or to_global_id(type_name, pk) != global_id:
             raise ValueError(local)
         return type_name, pk
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+    except (binascii.Error, ValueError) as exc:  # UnicodeError is a ValueError
+        count_refusal("BAD_USER_INPUT")
         raise GraphQLError(
-            f"'{global_id[:64]}' is not a valid id", extensions={"code": "BAD_USER_INPUT"}
+            f"'{global_id[:64]}' is not a valid id: send ids exactly as the API gave them",
+            extensions={"code": "BAD_USER_INPUT"},
         ) from exc
 
 

@@ -8,16 +8,27 @@ SQLite) and WAL, so the gateway's readers do not block the import's writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from filelock import FileLock
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from store.sqlite import create_private_database_file, immediate_writes
+
+log = logging.getLogger("tavle.db")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: The PostgreSQL advisory lock held while the schema is upgraded ("tavlemig" in ASCII).
+MIGRATION_LOCK_KEY = 0x7461766C656D6967
 
 
 def is_sqlite(url: str) -> bool:
@@ -33,9 +44,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    """Create the database's folder (0700) and file (0600) before SQLite does (store/sqlite.py)."""
     sqlite_path = make_url(url).database
-    if sqlite_path and sqlite_path != ":memory:":
-        Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    if sqlite_path and sqlite_path != ":memory:" and not sqlite_path.startswith("file:"):
+        create_private_database_file(Path(sqlite_path))
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -49,7 +61,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _ensure_sqlite_folder(url)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
+        return immediate_writes(engine)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
@@ -66,10 +78,52 @@ def _upgrade_sync(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+@contextlib.asynccontextmanager
+async def migration_lock(url: str) -> AsyncIterator[None]:
+    """Held while the schema of the database at ``url`` is upgraded (``store/migrations/env.py``).
+
+    Several processes may start on one database at once (``tavle serve --workers``, gateways on
+    several hosts, a command beside a running gateway, ``alembic upgrade``): one upgrades, the
+    others wait and then find the schema current. On PostgreSQL a session-level advisory lock
+    on a connection of its own, outside any transaction, so it holds however the migrations
+    commit, and a process that dies mid-upgrade frees it with its connection. On SQLite an
+    owner-only lock file beside the database (``<database>.migration-lock``).
+    """
+    if is_sqlite(url):
+        database = make_url(url).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            yield
+            return
+        _ensure_sqlite_folder(url)
+        # Not thread-local: acquired in a worker thread, released on the event loop's thread.
+        lock = FileLock(f"{database}.migration-lock", mode=0o600, thread_local=False)
+        await asyncio.to_thread(lock.acquire)
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    engine = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            locked = await conn.scalar(select(func.pg_try_advisory_lock(MIGRATION_LOCK_KEY)))
+            if not locked:
+                log.info("waiting for another process to finish upgrading the database schema")
+                await conn.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+            try:
+                yield
+            finally:
+                await conn.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+    finally:
+        await engine.dispose()
+
+
 async def migrate(url: str) -> None:
     """Bring the database at ``url`` to the newest schema revision.
 
-    Alembic's env runs its own event loop for the async driver, so it is run in a worker thread.
+    The upgrade runs under :func:`migration_lock` (taken by Alembic's env), so processes that
+    start together on a new database do not collide. Alembic's env runs its own event loop for
+    the async driver, so it is run in a worker thread.
     """
     if is_sqlite(url):
         _ensure_sqlite_folder(url)

@@ -319,6 +319,9 @@ submissions = Table(
     _ts("last_opened_at", nullable=True),
     Column("last_opened_by_id", ForeignKey("people.id", ondelete="SET NULL")),
     Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+    # When an assessment first referred to this answer; NULL while none has. An assessed answer
+    # is not replaced by a resubmission unless it is RETURNED (docs/access-policy.md).
+    _ts("assessed_at", nullable=True),
 )
 
 attachments = Table(

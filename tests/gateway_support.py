@@ -28,7 +28,7 @@ from store import tables as t
 from store.db import make_engine
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO_ROSTER = REPO / "demo" / "roster"
+DEMO_ROSTER = REPO / "gateway" / "demo_data" / "roster"
 TEST_DEV_SECRET = "tavle-test-development-secret-0123456789abcdef"
 
 
@@ -180,7 +180,11 @@ def run_gateway(
     asyncio.run(ensure_demo(settings, DEMO_ROSTER))
     state = AppState.create(settings)
     app = create_app(settings, state=state)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    # proxy_headers=False as in `tavle serve`: X-Forwarded-For counts only from the proxies
+    # the settings trust (TAVLE_TRUSTED_PROXIES), never from uvicorn's default 127.0.0.1.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{backend}", daemon=True)
     thread.start()

@@ -19,6 +19,7 @@ from authz.viewer import Viewer
 from resolvers import scopes as s
 from resolvers.errors import bad_input, course_archived, forbidden, not_found
 from resolvers.fetch import Row
+from resolvers.services.input_limits import check_text
 from store import audit
 from store import tables as t
 from store.tables import CourseState
@@ -92,12 +93,16 @@ def now() -> datetime:
 
 
 def require_text(value: str, field: str, max_length: int) -> str:
-    cleaned = value.strip()
+    """``value`` without surrounding blanks; BAD_USER_INPUT if blank, too long or unstorable."""
+    cleaned = check_text(value, field, max_length).strip()
     if not cleaned:
         raise bad_input(f"'{field}' must not be blank")
-    if len(cleaned) > max_length:
-        raise bad_input(f"'{field}' is longer than {max_length} characters")
     return cleaned
+
+
+def optional_text(value: str | None, field: str, max_length: int) -> str | None:
+    """``value`` as given (``None`` stays ``None``); BAD_USER_INPUT if too long or unstorable."""
+    return None if value is None else check_text(value, field, max_length)
 
 
 def inserted_id(result: Any) -> int:

@@ -7,15 +7,14 @@ from sqlalchemy import select
 from authz.relations import Facts
 from resolvers import scopes as s
 from resolvers.errors import bad_input
+from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, require_text
 from store import tables as t
 from store.tables import DataSource
 
-MAX_BODY = 20_000
-
 
 async def create_post(actor: Actor, course_id: int, body: str) -> int:
-    body = require_text(body, "body", MAX_BODY)
+    body = require_text(body, "body", limits.POST_BODY)
     async with actor.engine.begin() as conn:
         course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
         actor.require(
@@ -39,7 +38,7 @@ async def create_post(actor: Actor, course_id: int, body: str) -> int:
 
 
 async def comment_on_post(actor: Actor, post_id: int, body: str) -> int:
-    body = require_text(body, "body", MAX_BODY)
+    body = require_text(body, "body", limits.COMMENT_BODY)
     async with actor.engine.begin() as conn:
         post = await actor.visible_row(conn, s.POST, post_id, "Post")
         actor.require(
@@ -67,10 +66,12 @@ async def send_message(
 ) -> int:
     """Send to an existing conversation, or start one with ``recipient_ids`` (whom the viewer
     must be able to see)."""
-    body = require_text(body, "body", MAX_BODY)
+    body = require_text(body, "body", limits.MESSAGE_BODY)
     me = actor.viewer.person_id
     if (conversation_id is None) == (not recipient_ids):
         raise bad_input("Give either 'conversationId' or a non-empty 'recipientIds', not both")
+    if recipient_ids:
+        limits.check_count(recipient_ids, "recipientIds", limits.RECIPIENTS_PER_MESSAGE)
     async with actor.engine.begin() as conn:
         if conversation_id is not None:
             await actor.visible_row(conn, s.CONVERSATION, conversation_id, "Conversation")

@@ -174,7 +174,8 @@ async def _archived(conn: AsyncConnection, course_id: int) -> bool:
     """Whether the course counts as archived: itself, or its school.
 
     The course row stays locked (PostgreSQL) until the transaction ends, so a roster import
-    cannot reactivate the course between this check and its deletion.
+    cannot reactivate the course between this check and its deletion. CONFLICT if the course
+    was deleted while this transaction waited for that lock.
     """
     c, sc = t.courses.c, t.schools.c
     row = (
@@ -184,7 +185,9 @@ async def _archived(conn: AsyncConnection, course_id: int) -> bool:
             .where(c.id == course_id)
             .with_for_update(of=t.courses)
         )
-    ).one()
+    ).first()
+    if row is None:
+        raise conflict("The course no longer exists: it has just been deleted")
     return CourseState.ARCHIVED in (row.state, row.school_state)
 
 
@@ -268,13 +271,9 @@ async def confirm_course_deletion(actor: Actor, request_id: int, settings: Setti
         if request.course_id is None:
             raise conflict("The course no longer exists")
         course_id = int(request.course_id)
-        if not await _archived(conn, course_id):
-            raise conflict(
-                "The course is ACTIVE again (the roster brought it back): cancel this request, "
-                "and ask again once it is archived if it should still go"
-            )
         # Claim the request first: of two confirmations at once, the second finds no row
-        # AWAITING_CONFIRMATION (PostgreSQL re-checks the condition after the first commits).
+        # AWAITING_CONFIRMATION (PostgreSQL re-checks the condition after the first commits),
+        # before it waits for the course row that the first one is deleting.
         claimed = await conn.execute(
             update(t.privacy_requests)
             .where(_r.id == request_id, _r.status == Status.AWAITING_CONFIRMATION)
@@ -284,6 +283,11 @@ async def confirm_course_deletion(actor: Actor, request_id: int, settings: Setti
         )
         if claimed.rowcount != 1:
             raise conflict("The request has just been confirmed or cancelled by someone else")
+        if not await _archived(conn, course_id):
+            raise conflict(
+                "The course is ACTIVE again (the roster brought it back): cancel this request, "
+                "and ask again once it is archived if it should still go"
+            )
         effects = await delete_course(conn, course_id)
         await conn.execute(
             update(t.privacy_requests)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from graphql import GraphQLError
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
 from resolvers import scopes as s
 from resolvers.builders import display_name
-from resolvers.errors import bad_input
+from resolvers.errors import bad_input, conflict, not_found
 from resolvers.fetch import Row
-from resolvers.services.actor import Actor, inserted_id, now, require_text
+from resolvers.services import input_limits as limits
+from resolvers.services.actor import Actor, inserted_id, now, optional_text, require_text
 from store import tables as t
 from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatus
 
@@ -36,7 +38,8 @@ async def create_assignment(
     instructions: str | None = None,
     due_at: datetime | None = None,
 ) -> int:
-    title = require_text(title, "title", 500)
+    title = require_text(title, "title", limits.TITLE)
+    instructions = optional_text(instructions, "instructions", limits.INSTRUCTIONS)
     async with actor.engine.begin() as conn:
         course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
         actor.require(
@@ -68,14 +71,38 @@ class AttachmentData:
     size_bytes: int | None = None
 
 
+def open_for_resubmission() -> ColumnElement[bool]:
+    """Whether the student may still replace their answer: nobody has assessed it, or a teacher
+    returned it to them (``RETURNED``) after assessing it."""
+    sub = t.submissions.c
+    return or_(sub.assessed_at.is_(None), sub.status == SubmissionStatus.RETURNED)
+
+
+def answer_assessed() -> GraphQLError:
+    return conflict(
+        "Your answer has been assessed, so it can no longer be replaced; your teacher can "
+        "return it to you if you should submit again"
+    )
+
+
 async def submit_answer(
     actor: Actor, assignment_id: int, body: str, attachments: list[AttachmentData] | None = None
 ) -> int:
-    """Submit (or resubmit, replacing the earlier answer) the viewer's answer to an assignment."""
-    if not body.strip():
+    """Submit (or resubmit, replacing the earlier answer) the viewer's answer to an assignment.
+
+    An answer that has been assessed is not replaced (CONFLICT) unless it was returned: the
+    replacement is a compare-and-set on the submission row, which the assessment's own write of
+    ``assessed_at`` contends for (``assess``), so of the two at the same moment one waits for the
+    other and never overwrites what it did not see.
+    """
+    if not limits.check_text(body, "body", limits.ANSWER_BODY).strip():
         raise bad_input("'body' must not be blank")
+    limits.check_count(attachments or [], "attachments", limits.ATTACHMENTS_PER_ANSWER)
     for attachment in attachments or []:
-        require_text(attachment.filename, "attachments.filename", 255)
+        require_text(attachment.filename, "attachments.filename", limits.ATTACHMENT_FILENAME)
+        optional_text(
+            attachment.content_type, "attachments.contentType", limits.ATTACHMENT_CONTENT_TYPE
+        )
         if attachment.size_bytes is not None and attachment.size_bytes < 0:
             raise bad_input("'attachments.sizeBytes' must not be negative")
     me = actor.viewer.person_id
@@ -93,6 +120,11 @@ async def submit_answer(
             SubmissionStatus.LATE if due is not None and at > due else SubmissionStatus.SUBMITTED
         )
         sub = t.submissions.c
+        if conn.dialect.name == "postgresql":
+            # Two first submissions at the same moment would both find no answer and insert
+            # two; the lock (two 32-bit keys, a key space of its own) makes the second wait and
+            # then replace the first. SQLite writers are serialised by BEGIN IMMEDIATE.
+            await conn.execute(select(func.pg_advisory_xact_lock(assignment_id, me)))
         existing = (
             await conn.execute(
                 select(sub.id).where(sub.assignment_id == assignment_id, sub.student_id == me)
@@ -112,11 +144,16 @@ async def submit_answer(
             submission_id = inserted_id(result)
         else:
             submission_id = int(existing)
-            await conn.execute(
+            replaced = await conn.execute(
                 update(t.submissions)
-                .where(sub.id == submission_id)
-                .values(status=status, submitted_at=at, body=body)
+                .where(sub.id == submission_id, open_for_resubmission())
+                .values(status=status, submitted_at=at, body=body, assessed_at=None)
             )
+            if replaced.rowcount != 1:
+                still_there = await conn.execute(select(sub.id).where(sub.id == submission_id))
+                if still_there.first() is None:  # its course was deleted meanwhile
+                    raise not_found("No Assignment with that id is visible to you")
+                raise answer_assessed()
             await conn.execute(
                 t.attachments.delete().where(t.attachments.c.submission_id == submission_id)
             )
@@ -175,8 +212,8 @@ async def assess(
     grade: str | None = None,
     comment: str | None = None,
 ) -> int:
-    if grade is not None and len(grade) > 64:
-        raise bad_input("'grade' is longer than 64 characters")
+    grade = optional_text(grade, "grade", limits.GRADE)
+    comment = optional_text(comment, "comment", limits.ASSESSMENT_COMMENT)
     async with actor.engine.begin() as conn:
         course = await _assessed_course(actor, conn, course_id, student_id)
         await actor.visible_row(conn, s.USER, student_id, "User")
@@ -215,6 +252,13 @@ async def assess(
             ).first()
             if match is None:
                 raise bad_input("The submission is not this student's answer in this course")
+            # Marks the answer assessed (it can no longer be replaced) and takes its row: a
+            # resubmission racing this assessment waits for it, then finds the mark.
+            await conn.execute(
+                update(t.submissions)
+                .where(sub.id == submission_id)
+                .values(assessed_at=func.coalesce(sub.assessed_at, now()))
+            )
         p = t.people.c
         names = (
             await conn.execute(

@@ -9,13 +9,15 @@ from sqlalchemy import select, update
 from authz.relations import Facts
 from resolvers import scopes as s
 from resolvers.errors import bad_input
-from resolvers.services.actor import Actor, inserted_id, now, require_text
+from resolvers.services import input_limits as limits
+from resolvers.services.actor import Actor, inserted_id, now, optional_text, require_text
 from store import tables as t
 from store.tables import DataSource
 
 
 async def create_document(actor: Actor, title: str, body: str | None, course_id: int | None) -> int:
-    title = require_text(title, "title", 500)
+    title = require_text(title, "title", limits.TITLE)
+    body = optional_text(body, "body", limits.DOCUMENT_BODY)
     me = actor.viewer.person_id
     async with actor.engine.begin() as conn:
         actor.require(
@@ -47,7 +49,7 @@ async def create_document(actor: Actor, title: str, body: str | None, course_id:
 async def create_calendar_event(
     actor: Actor, title: str, starts_at: datetime, ends_at: datetime, course_id: int | None
 ) -> int:
-    title = require_text(title, "title", 500)
+    title = require_text(title, "title", limits.TITLE)
     if ends_at < starts_at:
         raise bad_input("'endsAt' must not be before 'startsAt'")
     me = actor.viewer.person_id
@@ -79,7 +81,8 @@ async def create_calendar_event(
 
 
 async def set_preference(actor: Actor, key: str, value: str | None) -> tuple[str, str | None]:
-    key = require_text(key, "key", 255)
+    key = require_text(key, "key", limits.PREFERENCE_KEY)
+    value = optional_text(value, "value", limits.PREFERENCE_VALUE)
     me = actor.viewer.person_id
     actor.require(Facts(owner=me), "Mutation.setPreference", "preferences are your own")
     p = t.preferences.c

@@ -23,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from authz.relations import Facts
 from gateway.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
+from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now
 from store import jobs
 from store import tables as t
+from store.files import create_private_file, private_folder
 from store.identity import keep_erased_identity
 from store.privacy.base import Effect, PrivacyProvider
 from store.privacy.export import write_export
@@ -38,9 +40,14 @@ from store.tables import (
     ProcessingState,
 )
 
-MAX_JUSTIFICATION = 2000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RECTIFIABLE = {"first_name": "given_name", "last_name": "family_name", "email": "email"}
+#: each rectifiable field's name in ``RectificationInput`` and its length limit
+RECTIFICATION_LIMITS = {
+    "first_name": ("input.firstName", limits.PERSON_NAME),
+    "last_name": ("input.lastName", limits.PERSON_NAME),
+    "email": ("input.email", limits.EMAIL),
+}
 
 Status = PrivacyRequestStatus
 _r = t.privacy_requests.c
@@ -54,9 +61,7 @@ def justification_required(message: str) -> GraphQLError:
 def _justification(text: str | None) -> str:
     if text is None or not text.strip():
         raise justification_required("A justification is required for every privacy action")
-    if len(text) > MAX_JUSTIFICATION:
-        raise bad_input(f"'justification' is longer than {MAX_JUSTIFICATION} characters")
-    return text.strip()
+    return limits.check_text(text, "justification", limits.JUSTIFICATION).strip()
 
 
 def _require_admin(actor: Actor, mutation: str) -> None:
@@ -74,11 +79,67 @@ def effects_json(effects: Sequence[Effect]) -> str:
     )
 
 
-async def _subject_state(conn: AsyncConnection, subject_id: int) -> ProcessingState:
-    state = (await conn.execute(select(_p.processing_state).where(_p.id == subject_id))).scalar()
+async def _subject_state(
+    conn: AsyncConnection, subject_id: int, *, lock: bool = False
+) -> ProcessingState:
+    """The person's processing state; NOT_FOUND if there is no such person.
+
+    ``lock``: hold the person's row until the transaction ends (PostgreSQL; on SQLite the write
+    transaction holds the database), so that actions on one person run one after the other and
+    each sees what the one before it did: two administrators requesting an erasure of the same
+    person at once get one request, not two.
+    """
+    stmt = select(_p.processing_state).where(_p.id == subject_id)
+    state = (await conn.execute(stmt.with_for_update() if lock else stmt)).scalar()
     if state is None:
         raise not_found("No person with that id")
     return ProcessingState(state)
+
+
+async def _move_person(
+    conn: AsyncConnection,
+    subject_id: int,
+    expected: ProcessingState,
+    target: ProcessingState,
+    **values: Any,
+) -> None:
+    """Compare-and-set the person's state from ``expected`` to ``target``; CONFLICT if another
+    action moved them first."""
+    moved = await conn.execute(
+        update(t.people)
+        .where(_p.id == subject_id, _p.processing_state == expected)
+        .values(processing_state=target, **values)
+    )
+    if moved.rowcount != 1:
+        state = await _subject_state(conn, subject_id)
+        raise conflict(f"The person is {state.value}, not {expected.value}")
+
+
+async def _move_request(
+    conn: AsyncConnection,
+    request_id: int,
+    expected: Sequence[PrivacyRequestStatus],
+    **values: Any,
+) -> None:
+    """Compare-and-set a request's status (and ``values``) if it is still in ``expected``.
+
+    The one way a request leaves AWAITING_CONFIRMATION, QUEUED or FAILED by an administrator's
+    hand: of two administrators confirming (or one confirming, one cancelling) at once, exactly
+    one UPDATE matches, and the other answers CONFLICT with the state the first one left.
+    PostgreSQL makes the second UPDATE wait for the first transaction and re-checks the
+    condition; SQLite runs the two write transactions one after the other.
+    """
+    moved = await conn.execute(
+        update(t.privacy_requests)
+        .where(_r.id == request_id, _r.status.in_(list(expected)))
+        .values(**values)
+    )
+    if moved.rowcount != 1:
+        status = (await conn.execute(select(_r.status).where(_r.id == request_id))).scalar()
+        raise conflict(
+            f"The request has just become {status}: another administrator (or the job worker) "
+            "acted on it first"
+        )
 
 
 async def _record(
@@ -134,7 +195,7 @@ async def request_export(
     _require_admin(actor, "requestExport")
     text = _justification(justification)
     async with actor.engine.begin() as conn:
-        if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
+        if await _subject_state(conn, subject_id, lock=True) == ProcessingState.ERASED:
             raise conflict("The person has been erased: there is nothing left to export")
         return await _record(
             actor, conn, PrivacyAction.EXPORT, Status.QUEUED, subject_id, text, format=fmt
@@ -153,12 +214,14 @@ def export_handler(settings: Settings) -> Callable[[AsyncEngine, int, str], Awai
         suffix = "xml" if fmt == ExportFormat.XML else "json"
         file_name = f"export-{request_id}.{suffix}"
         target = jobs.export_path(settings.export_dir, file_name)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent)
         partial = target.with_name(f".{file_name}.{worker_id.replace(':', '_')}.part")
+        partial.unlink(missing_ok=True)  # left by an earlier attempt of this worker that died
         generated_at = now()
         try:
             async with engine.connect() as conn:
-                with partial.open("wb") as out:
+                # Owner-only from the start (docs/security.md); the rename keeps the mode.
+                with os.fdopen(create_private_file(partial), "wb") as out:
                     effects = await write_export(
                         conn,
                         row.subject_id,
@@ -203,14 +266,16 @@ async def restrict_processing(
     if subject_id == actor.viewer.person_id:
         raise conflict("You cannot restrict processing of your own account")
     async with actor.engine.begin() as conn:
-        state = await _subject_state(conn, subject_id)
+        state = await _subject_state(conn, subject_id, lock=True)
         if state != ProcessingState.ACTIVE:
             raise conflict(f"The person is {state.value}, not ACTIVE")
         effects = await _collect(providers, lambda p: p.restriction_effects(conn, subject_id))
-        await conn.execute(
-            update(t.people)
-            .where(_p.id == subject_id)
-            .values(processing_state=ProcessingState.RESTRICTED, restricted_at=now())
+        await _move_person(
+            conn,
+            subject_id,
+            ProcessingState.ACTIVE,
+            ProcessingState.RESTRICTED,
+            restricted_at=now(),
         )
         return await _record(
             actor, conn, PrivacyAction.RESTRICT, Status.COMPLETED, subject_id, text, effects
@@ -227,14 +292,16 @@ async def lift_restriction(
     _require_admin(actor, "liftRestriction")
     text = _justification(justification)
     async with actor.engine.begin() as conn:
-        state = await _subject_state(conn, subject_id)
+        state = await _subject_state(conn, subject_id, lock=True)
         if state != ProcessingState.RESTRICTED:
             raise conflict(f"The person is {state.value}, not RESTRICTED")
         effects = await _collect(providers, lambda p: p.restriction_effects(conn, subject_id))
-        await conn.execute(
-            update(t.people)
-            .where(_p.id == subject_id)
-            .values(processing_state=ProcessingState.ACTIVE, restricted_at=None)
+        await _move_person(
+            conn,
+            subject_id,
+            ProcessingState.RESTRICTED,
+            ProcessingState.ACTIVE,
+            restricted_at=None,
         )
         request_id = await _record(
             actor,
@@ -272,7 +339,7 @@ async def request_erasure(
     _require_admin(actor, "requestErasure")
     text = _justification(justification)
     async with actor.engine.begin() as conn:
-        state = await _subject_state(conn, subject_id)
+        state = await _subject_state(conn, subject_id, lock=True)
         if state == ProcessingState.ERASED:
             raise conflict("The person has already been erased")
         pending = (
@@ -339,39 +406,43 @@ async def confirm_erasure(
                 extensions={"code": "SECOND_ADMINISTRATOR_REQUIRED"},
             )
         subject_id = int(request.subject_id)
-        if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
+        if await _subject_state(conn, subject_id, lock=True) == ProcessingState.ERASED:
             raise conflict("The person has already been erased")
         # Only deletions are work: pseudonymised and kept rows are not rewritten.
         rows = sum(
             int(e["count"]) for e in json.loads(request.effects) if e["outcome"] == "DELETED"
         )
+        confirmable = (Status.AWAITING_CONFIRMATION, Status.FAILED)
         if rows > settings.erasure_background_rows:
-            await conn.execute(
-                update(t.privacy_requests)
-                .where(_r.id == request_id)
-                .values(
-                    status=Status.QUEUED,
-                    confirmed_by_id=actor.viewer.person_id,
-                    error=None,
-                    worker=None,
-                    lease_until=None,
-                )
+            await _move_request(
+                conn,
+                request_id,
+                confirmable,
+                status=Status.QUEUED,
+                confirmed_by_id=actor.viewer.person_id,
+                error=None,
+                worker=None,
+                lease_until=None,
             )
             await actor.audit(
                 conn, "PRIVACY_CONFIRM_ERASE", "PrivacyRequest", request_id, subject_id
             )
             return ErasureOutcome(request_id, background=True)
+        # Claimed before the work: a second confirmation at the same moment stops here.
+        await _move_request(
+            conn,
+            request_id,
+            confirmable,
+            status=Status.COMPLETED,
+            confirmed_by_id=actor.viewer.person_id,
+            completed_at=now(),
+            error=None,
+        )
         effects = await erase_subject(conn, subject_id, providers, identity_key=identity_key)
         await conn.execute(
             update(t.privacy_requests)
             .where(_r.id == request_id)
-            .values(
-                status=Status.COMPLETED,
-                confirmed_by_id=actor.viewer.person_id,
-                completed_at=now(),
-                effects=effects_json(effects),
-                error=None,
-            )
+            .values(effects=effects_json(effects))
         )
         await actor.audit(conn, "PRIVACY_CONFIRM_ERASE", "PrivacyRequest", request_id, subject_id)
         return ErasureOutcome(request_id, background=False)
@@ -407,7 +478,7 @@ def erasure_handler(
             subject_id = (
                 await conn.execute(select(_r.subject_id).where(_r.id == request_id))
             ).scalar_one()
-            if await _subject_state(conn, subject_id) == ProcessingState.ERASED:
+            if await _subject_state(conn, subject_id, lock=True) == ProcessingState.ERASED:
                 await jobs.finish(
                     conn,
                     request_id,
@@ -433,10 +504,14 @@ async def cancel_request(actor: Actor, request_id: int) -> int:
             raise not_found("No privacy request with that id")
         if request.status not in (Status.AWAITING_CONFIRMATION, Status.QUEUED):
             raise conflict(f"A {request.status} request cannot be cancelled")
-        await conn.execute(
-            update(t.privacy_requests)
-            .where(_r.id == request_id, _r.status == request.status)
-            .values(status=Status.CANCELLED, completed_at=now())
+        # A QUEUED job may be claimed by a worker meanwhile: then it is RUNNING, and no longer
+        # cancellable.
+        await _move_request(
+            conn,
+            request_id,
+            (Status.AWAITING_CONFIRMATION, Status.QUEUED),
+            status=Status.CANCELLED,
+            completed_at=now(),
         )
         await actor.audit(conn, "PRIVACY_CANCEL", "PrivacyRequest", request_id, request.subject_id)
     return request_id
@@ -468,12 +543,14 @@ async def rectify_personal_data(
     if not changes:
         raise bad_input("Give at least one of firstName, lastName, email")
     for field, value in changes.items():
+        if value is not None:
+            limits.check_text(value, *RECTIFICATION_LIMITS[field])
         if field == "email" and value is not None and not EMAIL.match(value):
             raise bad_input("'email' is not an email address")
         if field != "email" and (value is None or not value.strip()):
             raise bad_input(f"'{field}' must not be blank")
     async with actor.engine.begin() as conn:
-        state = await _subject_state(conn, subject_id)
+        state = await _subject_state(conn, subject_id, lock=True)
         if state == ProcessingState.ERASED:
             raise conflict("The person has been erased")
         columns = {RECTIFIABLE[f]: v for f, v in changes.items()}

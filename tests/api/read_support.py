@@ -14,7 +14,7 @@ Activity (assignments, submissions, assessments, posts, messages, documents, eve
 each test module through the GraphQL mutations (``create_activity``), never taken from the demo
 activity, and the tests assert on their own objects by id.
 
-Demo roster facts the cases rely on (``demo/roster/*.csv``):
+Demo roster facts the cases rely on (``gateway/demo_data/roster/*.csv``):
 
 * Bjølsen (org-bjs): 8A (homeroom c-bjs-8a, contact teacher larer.hansen) = elev.ola, elev.jakob,
   elev.amina, elev.sara ... (9 students), all of them in MAT8 (larer.hansen) and NOR8 (larer.dahl);

@@ -1,9 +1,9 @@
 """No N+1: a nested query costs the same number of SQL statements for 1 course as for 30.
 
 A gateway of its own per backend, on a database holding the demo school plus a small extra one
-(written into a copy of demo/roster, so the bulk import leaves the demo people alone): a teacher
-with one course, a teacher with thirty, two students in each course. Assignments, answers and
-assessments are made through the mutations; then the same nested query runs for both teachers
+(written into a copy of gateway/demo_data/roster, so the bulk import leaves the demo people alone):
+a teacher with one course, a teacher with thirty, two students in each course. Assignments, answers
+and assessments are made through the mutations; then the same nested query runs for both teachers
 while the server's statements are counted.
 """
 
@@ -57,7 +57,8 @@ def append_rows(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def write_roster(folder: Path) -> None:
-    """demo/roster plus the extra school, its two teachers, their courses and students."""
+    """gateway/demo_data/roster plus the extra school, its two teachers, their courses and
+    students."""
     shutil.copytree(DEMO_ROSTER, folder)
     append_rows(
         folder / "orgs.csv",

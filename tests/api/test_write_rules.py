@@ -4,8 +4,8 @@ For each mutation the allowed actor succeeds, and every denied actor gets FORBID
 target is visible to them or NOT_FOUND when it is not (never revealing that it exists), and a
 denied write leaves the database as it was.
 
-The demo cast (demo/roster): Bjølsen skole has MAT8 (taught by larer.hansen, the 8A contact
-teacher; students elev.ola, elev.jakob, ...) and ENG9 (larer.lie; 9A students, whose contact
+The demo cast (gateway/demo_data/roster): Bjølsen skole has MAT8 (taught by larer.hansen, the 8A
+contact teacher; students elev.ola, elev.jakob, ...) and ENG9 (larer.lie; 9A students, whose contact
 teacher is larer.berg). foresatt.kari is elev.ola's guardian; larer.hansen is also elev.emma's
 guardian. rektor.* are school leaders, superuser.* superusers, admin a system administrator;
 Sagene skole (larer.nilsen, elev.sofie, rektor.sagene) is the other school.

@@ -1,8 +1,8 @@
 """A whole school year's rollover on the demo school, checked through HTTP on both backends.
 
 The gateway runs on the demo school with its activity (grades, answers, posts). Then
-``demo/roster-next-year`` is imported as the school system sends it in August: every class
-renamed and moved up (new sourcedIds), a teacher leaving, a student leaving (with the guardian
+``gateway/demo_data/roster-next-year`` is imported as the school system sends it in August: every
+class renamed and moved up (new sourcedIds), a teacher leaving, a student leaving (with the guardian
 who has no other child), a new student with a guardian.
 
 Before and after, every demo person asks for every course, answer and assessment of the old year

@@ -390,7 +390,13 @@ def test_expired_development_token_rejected(dev_settings: SettingsFactory) -> No
     authenticator = Authenticator.from_settings(dev_settings(dev_secret=secret))
     now = int(time.time())
     token = jwt.encode(
-        {"iss": DEVELOPMENT_ISSUER, "aud": DEVELOPMENT_AUDIENCE, "sub": "s", "exp": now - 120},
+        {
+            "iss": DEVELOPMENT_ISSUER,
+            "aud": DEVELOPMENT_AUDIENCE,
+            "sub": "s",
+            "iat": now - 3600,
+            "exp": now - 120,
+        },
         secret,
         algorithm="HS256",
     )

@@ -25,7 +25,7 @@ ADMIN = "admin"
 ADMIN2 = "admin2"
 JUSTIFICATION = "Request from the person, ticket PV-2026-17 (GDPR chapter 3)"
 
-#: One demo person per role (demo/roster/README.md), the system administrator first.
+#: One demo person per role (gateway/demo_data/roster/README.md), the system administrator first.
 ROLE_VIEWERS: dict[str, str] = {
     "SYSTEM_ADMINISTRATOR": ADMIN,
     "SUPERUSER": "superuser.bjolsen",

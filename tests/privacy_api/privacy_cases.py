@@ -23,9 +23,9 @@ Outcome words:
 * ``NOT_VISIBLE`` internal logic (``preferences``) is null for the viewer
 * ``NO_ACCESS``  the list itself is not readable (its holder does not resolve, or is denied)
 
-Demo data the cases rely on (demo/roster/README.md, gateway/demo_activity.py), plus what
-``prepare`` adds through the mutations: a message from elev.ola to larer.dahl and foresatt.knut,
-and a private document of foresatt.kari.
+Demo data the cases rely on (gateway/demo_data/roster/README.md, gateway/demo_activity.py), plus
+what ``prepare`` adds through the mutations: a message from elev.ola to larer.dahl and
+foresatt.knut, and a private document of foresatt.kari.
 
 * elev.ola (Bjølsen 8A, Matematikk 8, Norsk 8): a post in 8A, a comment in Matematikk 8, the
   shared document "Gruppenotater" (Norsk 8), the private "Huskeliste", the personal event

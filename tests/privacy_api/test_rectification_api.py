@@ -1,9 +1,9 @@
 """Rectification through the API (docs/privacy-actions.md §4).
 
 A roster-sourced field is refused with MANAGED_BY_SOURCE unless ``overrideSource: true``; the
-overridden value is kept through a later roster import (``roster.import_roster`` of demo/roster
-on an engine of its own, to the gateway's database), and the import report lists the conflict.
-A gateway of its own per backend.
+overridden value is kept through a later roster import (``roster.import_roster`` of
+gateway/demo_data/roster on an engine of its own, to the gateway's database), and the import report
+lists the conflict. A gateway of its own per backend.
 """
 
 from __future__ import annotations

@@ -1,0 +1,81 @@
+"""The Strawberry extension that applies the operation limits between parsing and validation.
+
+``on_parse`` takes the document parsed ahead with the token limit (``gateway.limits.tokens``), or
+has Strawberry parse with that limit. ``on_validate`` runs the size checks
+(``gateway.limits.checks``) and then graphql-core's validation with the discovery rules
+(``gateway.limits.discovery``), both in a worker thread: the checks bound validation's work, and
+the thread keeps whatever validation still costs off the event loop, so other callers are
+answered meanwhile. Setting ``pre_execution_errors`` is how Strawberry is told that validation
+has run; an earlier extension that refused the operation (the rate limit) is respected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from gateway.limits.checks import check_document
+from gateway.limits.config import OperationLimits
+from gateway.limits.discovery import validate_document, validation_rules
+from gateway.limits.refusal import INTROSPECTION_DISABLED, record
+from gateway.limits.tokens import ParsedDocument
+
+#: where the HTTP view leaves a document it parsed ahead (``request.state``)
+PARSED_DOCUMENT = "parsed_document"
+
+
+class OperationLimitsExtension(SchemaExtension):
+    def __init__(self, limits: OperationLimits) -> None:
+        super().__init__()
+        self.limits = limits
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        parsed = self._parsed_ahead()
+        if parsed is not None:
+            context.graphql_document = parsed
+        else:
+            context.parse_options["max_tokens"] = self.limits.max_tokens
+        yield
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context.pre_execution_errors is None and document is not None:
+            context.pre_execution_errors = await asyncio.to_thread(
+                self._check_and_validate, document, context.variables, context.validation_rules
+            )
+            if any(
+                (error.extensions or {}).get("code") == INTROSPECTION_DISABLED
+                for error in context.pre_execution_errors
+            ):
+                record(INTROSPECTION_DISABLED, context.operation_name)
+        yield
+
+    def _check_and_validate(
+        self, document: DocumentNode, variables: dict[str, Any] | None, rules: Any
+    ) -> list[GraphQLError]:
+        schema = self.execution_context.schema._schema
+        refused = check_document(
+            schema, document, variables, self.limits, self.execution_context.operation_name
+        )
+        if refused is not None:
+            return [refused]
+        return validate_document(
+            schema,
+            document,
+            validation_rules(tuple(rules), self.limits.introspection),
+            self.limits.suggestions,
+        )
+
+    def _parsed_ahead(self) -> DocumentNode | None:
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        parsed = getattr(getattr(request, "state", None), PARSED_DOCUMENT, None)
+        if isinstance(parsed, ParsedDocument) and parsed.query == context.query:
+            return parsed.document
+        return None

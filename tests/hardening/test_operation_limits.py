@@ -1,0 +1,608 @@
+"""Operation limits (docs/security.md, "Operation limits"): what one document may ask for.
+
+Through HTTP on both backends: exponential documents are refused by the static cost analysis
+(``QUERY_TOO_COMPLEX`` with the cost and the limit), thousands of aliases by the alias and field
+caps (the public ``privacyNotice`` anonymously too), deep nesting by the depth limit, oversized
+documents by the token limit (HTTP 400 before authentication), many mutations by the root
+mutation cap, and a slow operation by the execution timeout, which really stops the work. A
+refusal before execution runs no SQL beyond authentication's (the same as ``{ __typename }``),
+and each refusal is counted and logged without personal data. The heaviest real queries, the
+tests' and the benchmarks', pass the defaults.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from db_support import BACKENDS
+from gateway_support import REPO, LiveGateway, own_gateway
+from graphql import GraphQLSyntaxError, parse
+from graphql.language.parser import Parser
+from mutation_support import count
+from operation_limits_support import (
+    GRAPHQL_RESPONSE,
+    TYPENAME,
+    aliases,
+    exponential,
+    mutations,
+    nested,
+    only_error,
+    repeated,
+    send,
+    tokens,
+)
+from sqlalchemy import select
+from test_n_plus_one import NESTED
+
+from gateway import metrics
+from gateway.limits import OperationLimits
+from gateway.limits.checks import check_document
+from gateway.limits.cost import operation_costs
+from gateway.limits.counts import document_counts, root_mutation_fields
+from gateway.limits.depth import document_depth
+from gateway.limits.document import CEILING
+from gateway.settings import Settings
+from schema.build import build_schema
+from schema.ids import to_global_id
+from store import tables as t
+
+LIMIT_CODES = frozenset(
+    {
+        "QUERY_TOO_COMPLEX",
+        "QUERY_TOO_DEEP",
+        "TOO_MANY_ALIASES",
+        "TOO_MANY_FIELDS",
+        "TOO_MANY_TOKENS",
+        "TOO_MANY_MUTATIONS",
+        "TIMEOUT",
+    }
+)
+
+
+def default_settings() -> Settings:
+    """The documented defaults, whatever the environment of the test run says."""
+    return Settings(
+        **{
+            name: field.default
+            for name, field in Settings.model_fields.items()
+            if name.startswith("max_") or name in ("default_page_size", "execution_timeout_seconds")
+        }
+    )
+
+
+DEFAULTS = OperationLimits.from_settings(default_settings())
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
+    """Default limits; no job worker, so the SQL counted is the request's own."""
+    with own_gateway(request.param, tmp_path_factory, "limits", jobs_enabled=False) as live:
+        yield live
+
+
+def statements_of(live: LiveGateway, query: str, **kwargs: Any) -> tuple[Any, list[str]]:
+    with live.count_sql() as statements:
+        response = send(live, query, **kwargs)
+    return response, list(statements)
+
+
+def refusals_of(code: str) -> int:
+    return metrics.refusals().get(code, 0)
+
+
+# --- exponential documents: the static cost analysis ---------------------------------------------
+
+
+def test_an_exponential_document_is_refused_by_its_cost_before_execution(
+    gateway: LiveGateway,
+) -> None:
+    document = exponential(levels=8, first=500)
+    assert 1000 < len(document.encode()) < 2000  # the spec's 1-2 KB
+    before = refusals_of("QUERY_TOO_COMPLEX")
+    _, baseline = statements_of(gateway, TYPENAME, user="elev.ola")
+    started = time.perf_counter()
+    response, statements = statements_of(gateway, document, user="elev.ola")
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200  # application/json: a request error, GraphQL style
+    error = only_error(response)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["limit"] == DEFAULTS.max_cost == 20_000_000
+    # 500**8 items and more: beyond what a JSON number holds exactly, so the largest one that
+    # does (2**53 - 1)
+    assert error["extensions"]["cost"] == CEILING
+    assert error["message"].startswith(
+        f"The operation may return up to {error['extensions']['cost']}"
+    )
+    # Before execution: no SQL beyond authentication's, in milliseconds.
+    assert len(statements) == len(baseline)
+    assert elapsed < 1.0
+    assert refusals_of("QUERY_TOO_COMPLEX") == before + 1
+    strict = send(gateway, document, user="elev.ola", accept=GRAPHQL_RESPONSE)
+    assert strict.status_code == 400
+    assert only_error(strict)["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+def test_the_cost_analysis_takes_milliseconds_however_the_document_explodes(
+    gateway: LiveGateway,
+) -> None:
+    """Fragments are costed once each: 40 levels (``2**40`` branches of ``500**40`` items)
+    take no longer to analyse than their text takes to read."""
+    schema = gateway.state.schema._schema
+    document = parse(exponential(levels=40, first=500))
+    started = time.perf_counter()
+    refusal = check_document(schema, document, {}, DEFAULTS)
+    elapsed = time.perf_counter() - started
+    assert refusal is not None
+    assert refusal.extensions == {
+        "code": "QUERY_TOO_COMPLEX",
+        "cost": CEILING,
+        "limit": DEFAULTS.max_cost,
+    }
+    assert elapsed < 0.1
+
+
+def test_first_from_a_variable_weighs_the_lists(gateway: LiveGateway) -> None:
+    document = """
+    query($n: Int) { viewer { courses(first: $n) { edges { node {
+      students(first: $n) { edges { node { courses(first: $n) { edges { node {
+        students(first: $n) { totalCount } } } } } } } } } } } }"""
+    refused = only_error(send(gateway, document, {"n": 500}, user="larer.hansen"))
+    assert refused["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    small = send(gateway, document, {"n": 5}, user="larer.hansen").json()
+    assert small["data"]["viewer"]["courses"]["edges"]
+    assert not {e["extensions"]["code"] for e in small.get("errors", [])} & LIMIT_CODES
+
+
+def test_aliases_of_an_expensive_field_are_refused_by_the_cost(gateway: LiveGateway) -> None:
+    selection = (
+        "viewer { courses(first: 500) { edges { node { students(first: 500) { edges { node { "
+        "courses(first: 500) { totalCount } } } } } } } }"
+    )
+    response, statements = statements_of(gateway, aliases(40, selection), user="larer.hansen")
+    _, baseline = statements_of(gateway, TYPENAME, user="larer.hansen")
+    error = only_error(response)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["cost"] > error["extensions"]["limit"]
+    assert len(statements) == len(baseline)
+
+
+# --- the cost model, exactly -------------------------------------------------------------------
+
+
+def cost_of(query: str, variables: dict[str, Any] | None = None) -> int:
+    schema = build_schema(None)._schema
+    [(_, cost)] = operation_costs(
+        schema, parse(query), variables, default_page_size=100, max_page_size=500
+    )
+    return cost
+
+
+def test_each_field_counts_once_per_item_of_the_lists_above_it() -> None:
+    # viewer 1 + courses 1 + totalCount 1 + edges 1 + 3 x (node + id + name)
+    assert (
+        cost_of("{ viewer { courses(first: 3) { totalCount edges { node { id name } } } } }") == 13
+    )
+    # without `first`: the default page size (100)
+    assert cost_of("{ viewer { courses { edges { node { id } } } } }") == 1 + 1 + 1 + 100 * 2
+    # a `first` over the largest page counts as the largest page (the connection refuses more)
+    assert cost_of("{ viewer { courses(first: 100000) { edges { node { id } } } } }") == 1003
+    # from a variable, or the variable's default
+    assert (
+        cost_of(
+            "query($n: Int) { viewer { courses(first: $n) { edges { node { id } } } } }", {"n": 7}
+        )
+        == 17
+    )
+    assert (
+        cost_of("query($n: Int = 4) { viewer { courses(first: $n) { edges { node { id } } } } }")
+        == 11
+    )
+    # a list without paging: its assumed size (a submission has few assessments)
+    assert cost_of('{ submission(id: "x") { assessments { id } } }') == 1 + 1 + 10 * 1
+
+
+def test_aliases_fragments_and_inline_fragments_are_expanded() -> None:
+    single = cost_of("{ viewer { courses(first: 3) { edges { node { id name } } } } }")
+    assert (
+        cost_of(
+            "{ a: viewer { courses(first: 3) { edges { node { id name } } } } "
+            "b: viewer { courses(first: 3) { edges { node { id name } } } } }"
+        )
+        == 2 * single
+    )
+    assert (
+        cost_of(
+            "{ viewer { ...C } } fragment C on User { courses(first: 3) { ...E } } "
+            "fragment E on CourseConnection { edges { node { id ... on Course { name } } } }"
+        )
+        == single
+    )
+
+
+def test_counts_and_depth_expand_fragments() -> None:
+    document = parse(
+        "query { viewer { ...F ...F } } fragment F on User { a: id b: displayName courses "
+        "{ edges { node { id } } } }"
+    )
+    counts = document_counts(document)
+    assert (counts.fields, counts.aliases) == (1 + 2 * 6, 4)
+    assert document_depth(document) == 5
+    assert root_mutation_fields(parse(mutations(3))) == 3
+
+
+# --- thousands of aliases and fields -----------------------------------------------------------
+
+
+def test_thousands_of_public_aliases_are_refused_anonymously(gateway: LiveGateway) -> None:
+    """5000 aliases of ``privacyNotice`` are refused by the token limit already; those that fit
+    in it, by the alias cap. Neither runs any SQL (no token: no authentication work either)."""
+    for accept in (None, GRAPHQL_RESPONSE):
+        response, statements = statements_of(gateway, aliases(5000), accept=accept)
+        assert response.status_code == 400
+        assert only_error(response)["extensions"]["code"] == "TOO_MANY_TOKENS"
+        assert statements == []
+    response, statements = statements_of(gateway, aliases(800))
+    error = only_error(response)
+    assert error["extensions"] == {"code": "TOO_MANY_ALIASES", "aliases": 800, "limit": 100}
+    assert statements == []
+
+
+def test_thousands_of_cheap_aliases_are_refused(gateway: LiveGateway) -> None:
+    response, statements = statements_of(gateway, aliases(1600, "__typename"), user="elev.ola")
+    _, baseline = statements_of(gateway, TYPENAME, user="elev.ola")
+    assert only_error(response)["extensions"] == {
+        "code": "TOO_MANY_ALIASES",
+        "aliases": 1600,
+        "limit": 100,
+    }
+    assert len(statements) == len(baseline)
+
+
+def test_the_alias_cap_allows_what_it_says(gateway: LiveGateway) -> None:
+    result = send(gateway, aliases(100)).json()
+    assert "errors" not in result
+    assert len(result["data"]) == 100
+    refused = only_error(send(gateway, aliases(101)))
+    assert refused["extensions"] == {"code": "TOO_MANY_ALIASES", "aliases": 101, "limit": 100}
+
+
+def test_one_field_repeated_hundreds_of_times_never_reaches_validation(
+    gateway: LiveGateway,
+) -> None:
+    """600 copies of one field under one response name: graphql-core's overlapping-fields rule
+    would compare all 180,000 pairs; the field cap refuses the document before that."""
+    started = time.perf_counter()
+    response = send(gateway, repeated(600))
+    elapsed = time.perf_counter() - started
+    assert only_error(response)["extensions"] == {
+        "code": "TOO_MANY_FIELDS",
+        "fields": 1200,
+        "limit": 500,
+    }
+    assert elapsed < 1.0
+
+
+# --- depth -------------------------------------------------------------------------------------
+
+
+def test_deep_nesting_is_refused_at_the_depth_limit(gateway: LiveGateway) -> None:
+    response, statements = statements_of(gateway, nested(16), user="elev.ola")
+    _, baseline = statements_of(gateway, TYPENAME, user="elev.ola")
+    assert only_error(response)["extensions"] == {
+        "code": "QUERY_TOO_DEEP",
+        "depth": 16,
+        "limit": 15,
+    }
+    assert len(statements) == len(baseline)
+    deep = only_error(send(gateway, nested(150), user="elev.ola"))
+    assert deep["extensions"]["code"] == "QUERY_TOO_DEEP"
+
+
+def test_nesting_at_the_depth_limit_runs(gateway: LiveGateway) -> None:
+    result = send(gateway, nested(15), user="elev.ola").json()
+    assert "errors" not in result, result
+    assert result["data"]["viewer"]["courses"]["edges"]
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("accept", [None, GRAPHQL_RESPONSE, "application/json"])
+def test_a_document_over_the_token_limit_is_a_400_before_authentication(
+    gateway: LiveGateway, accept: str | None
+) -> None:
+    before = refusals_of("TOO_MANY_TOKENS")
+    response, statements = statements_of(gateway, tokens(6000), user="elev.ola", accept=accept)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/json")
+    error = only_error(response)
+    assert error["extensions"] == {"code": "TOO_MANY_TOKENS", "limit": 5000}
+    assert (
+        error["message"] == "The document has more than 5000 tokens, the most this server accepts"
+    )
+    # A valid token would have cost a lookup of the person: none was made.
+    assert statements == []
+    assert refusals_of("TOO_MANY_TOKENS") == before + 1
+
+
+def test_comments_count_as_tokens(gateway: LiveGateway) -> None:
+    response = send(gateway, "#\n" * 6000 + TYPENAME)
+    assert response.status_code == 400
+    assert only_error(response)["extensions"]["code"] == "TOO_MANY_TOKENS"
+
+
+def test_a_document_under_the_token_limit_runs(gateway: LiveGateway) -> None:
+    document = "#\n" * 4990 + TYPENAME  # comments are tokens too
+    parser = Parser(document, max_tokens=5000)
+    parser.parse_document()
+    assert 4990 < parser.token_count <= 5000
+    assert send(gateway, document).json() == {"data": {"__typename": "Query"}}
+
+
+def test_a_syntax_error_in_a_long_document_stays_a_syntax_error(gateway: LiveGateway) -> None:
+    response = send(gateway, "query { " + "__typename " * 1000 + "")
+    error = only_error(response)
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert error["message"].startswith("Syntax Error")
+
+
+# --- root mutations ----------------------------------------------------------------------------
+
+
+def test_more_root_mutations_than_the_cap_are_refused_and_none_run(gateway: LiveGateway) -> None:
+    person = gateway.person_pk("elev.ola")
+    mine = (t.preferences.c.person_id == person, t.preferences.c.key.like("cap-%"))
+    before = count(gateway, t.preferences, *mine)
+    response, statements = statements_of(gateway, mutations(11, "cap"), user="elev.ola")
+    _, baseline = statements_of(gateway, TYPENAME, user="elev.ola")
+    assert only_error(response)["extensions"] == {
+        "code": "TOO_MANY_MUTATIONS",
+        "mutations": 11,
+        "limit": 10,
+    }
+    assert len(statements) == len(baseline)
+    assert count(gateway, t.preferences, *mine) == before
+    done = send(gateway, mutations(10, "cap"), user="elev.ola").json()
+    assert "errors" not in done, done
+    assert count(gateway, t.preferences, *mine) == before + 10
+
+
+# --- refusals are counted and logged -------------------------------------------------------------
+
+
+def test_each_refusal_is_counted_and_logged_without_personal_data(
+    gateway: LiveGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    attacks = {
+        "QUERY_TOO_COMPLEX": exponential(),
+        "TOO_MANY_ALIASES": aliases(150, "displayName"),
+        "TOO_MANY_FIELDS": repeated(300, "viewer { displayName }"),
+        "QUERY_TOO_DEEP": nested(20),
+        "TOO_MANY_MUTATIONS": mutations(12),
+        "TOO_MANY_TOKENS": tokens(6000),
+    }
+    for code, document in attacks.items():
+        before = refusals_of(code)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tavle.limits"):
+            response = send(gateway, document, user="elev.ola")
+        assert only_error(response)["extensions"]["code"] == code
+        assert refusals_of(code) == before + 1
+        [line] = [r.getMessage() for r in caplog.records if r.name == "tavle.limits"]
+        assert line.startswith(f"refused {code} ")
+        for secret in ("elev.ola", "Ola", "displayName", "setPreference", "__typename"):
+            assert secret not in line
+
+
+# --- the timeout -------------------------------------------------------------------------------
+
+#: mutations run one after the other: this many take about two seconds on either backend
+SLOW_MUTATIONS = 400
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def slow(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
+    """A gateway whose limits let a long document through, with a half-second timeout."""
+    with own_gateway(
+        request.param,
+        tmp_path_factory,
+        "limits-slow",
+        jobs_enabled=False,
+        execution_timeout_seconds=0.5,
+        max_tokens=100_000,
+        max_aliases=10_000,
+        max_fields=10_000,
+        max_root_mutations=500,
+    ) as live:
+        yield live
+
+
+def slow_document(prefix: str) -> str:
+    fields = " ".join(
+        f'd{n}: createDocument(title: "{prefix}-{n}") {{ id }}' for n in range(SLOW_MUTATIONS)
+    )
+    return f"mutation Slow {{ {fields} }}"
+
+
+def test_a_slow_operation_is_stopped_at_the_timeout(slow: LiveGateway) -> None:
+    owner = slow.person_pk("larer.hansen")
+    written = (t.documents.c.owner_id == owner, t.documents.c.title.like("slow-%"))
+    with slow.count_sql() as statements:
+        response = send(slow, slow_document("slow"), user="larer.hansen")
+        answered = len(statements)
+        time.sleep(1.5)
+        later = len(statements)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "TIMEOUT", "timeoutSeconds": 0.5}
+    assert error["message"] == "The operation did not finish within 0.5 seconds and was stopped"
+    # The work stopped with the answer: no statement after it, and most documents never made.
+    assert later == answered
+    made = count(slow, t.documents, *written)
+    assert 0 < made < SLOW_MUTATIONS
+    # The gateway is fine afterwards, and the documents made are whole (audited ones only).
+    assert send(slow, TYPENAME, user="larer.hansen").json() == {"data": {"__typename": "Query"}}
+    audited = slow.rows(
+        select(t.audit_entries.c.target_id).where(
+            t.audit_entries.c.action == "CREATE_DOCUMENT", t.audit_entries.c.actor_id == owner
+        )
+    )
+    ids = {row[0] for row in slow.rows(select(t.documents.c.id).where(*written))}
+    assert ids <= {row[0] for row in audited}
+
+
+# --- the heaviest real queries pass the defaults -------------------------------------------------
+
+#: Files whose GraphQL documents are hostile on purpose.
+HOSTILE = {"bench/attack_documents.py", "tests/hardening/test_operation_limits.py"}
+
+#: A guardian's overview of their children (three in a family): courses, work and grades.
+GUARDIAN_OVERVIEW = """
+query GuardianOverview {
+  viewer {
+    id displayName
+    children {
+      id displayName firstName lastName
+      courses(first: 20) { totalCount edges { node {
+        id code name teachers { id displayName email }
+        assignments(first: 20) { totalCount edges { node { id title dueAt } } }
+      } } }
+      submissions(first: 50) { totalCount edges { node { id status submittedAt
+        assignment { id title dueAt course { id name } } } } }
+      assessments(first: 100) { totalCount edges { node {
+        id kind grade comment published createdAt courseCode courseName assessorName } } }
+    }
+  }
+}"""
+
+
+def gradebook_of_six_courses(course_pks: list[int]) -> str:
+    """``bench/authz_overhead.py``'s teacher gradebook: six aliased courses, each with
+    ``students(first: 100)`` and their ``submissions(first: 100)`` with assessments."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from authz_overhead import gradebook_query
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    return str(gradebook_query(course_pks))
+
+
+def repository_documents() -> Iterator[tuple[str, str]]:
+    """Every GraphQL document written as a string literal in the tests and benchmarks."""
+    for path in sorted([*REPO.glob("tests/**/*.py"), *REPO.glob("bench/*.py")]):
+        where = str(path.relative_to(REPO))
+        if where in HOSTILE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            if "{" not in node.value:
+                continue
+            try:
+                document = parse(node.value)
+            except GraphQLSyntaxError:
+                continue
+            if document.definitions:
+                yield f"{where}:{node.lineno}", node.value
+
+
+def measures(query: str) -> dict[str, int]:
+    schema = build_schema(None)._schema
+    parser = Parser(query, max_tokens=10**9)
+    document = parser.parse_document()
+    counts = document_counts(document)
+    costs = operation_costs(
+        schema,
+        document,
+        {},
+        default_page_size=DEFAULTS.default_page_size,
+        max_page_size=DEFAULTS.max_page_size,
+    )
+    return {
+        "cost": max(cost for _, cost in costs),
+        "depth": document_depth(document),
+        "fields": counts.fields,
+        "aliases": counts.aliases,
+        "tokens": parser.token_count,
+        "mutations": root_mutation_fields(document),
+    }
+
+
+def within_defaults(figures: dict[str, int]) -> bool:
+    return (
+        figures["cost"] <= DEFAULTS.max_cost
+        and figures["depth"] <= DEFAULTS.max_depth
+        and figures["fields"] <= DEFAULTS.max_fields
+        and figures["aliases"] <= DEFAULTS.max_aliases
+        and figures["tokens"] <= DEFAULTS.max_tokens
+        and figures["mutations"] <= DEFAULTS.max_root_mutations
+    )
+
+
+def test_every_document_in_the_tests_and_benchmarks_is_within_the_defaults() -> None:
+    documents = dict(repository_documents())
+    assert len(documents) > 150
+    over = {where: measures(query) for where, query in documents.items()}
+    over = {where: figures for where, figures in over.items() if not within_defaults(figures)}
+    assert over == {}
+
+
+def test_the_heaviest_real_queries_are_within_the_defaults() -> None:
+    """The figures docs/security.md gives for the heaviest queries the frontends make."""
+    gradebook = measures(gradebook_of_six_courses([1, 2, 3, 4, 5, 6]))
+    assert gradebook == {
+        "cost": 4_625_442,
+        "depth": 9,
+        "fields": 180,
+        "aliases": 6,
+        "tokens": 400,
+        "mutations": 0,
+    }
+    assert measures(NESTED) == {
+        "cost": 13_040_402,
+        "depth": 11,
+        "fields": 14,
+        "aliases": 0,
+        "tokens": 41,
+        "mutations": 0,
+    }
+    assert measures(GUARDIAN_OVERVIEW) == {
+        "cost": 39_234,
+        "depth": 9,
+        "fields": 53,
+        "aliases": 0,
+        "tokens": 111,
+        "mutations": 0,
+    }
+    for figures in (gradebook, measures(NESTED), measures(GUARDIAN_OVERVIEW)):
+        assert within_defaults(figures)
+
+
+def codes_of(response: Any) -> set[str]:
+    return {str(e.get("extensions", {}).get("code")) for e in response.json().get("errors", [])}
+
+
+def test_the_heaviest_real_queries_run_through_the_gateway(gateway: LiveGateway) -> None:
+    six = [row[0] for row in gateway.rows(select(t.courses.c.id).order_by(t.courses.c.id))][:6]
+    assert len(six) == 6
+    gradebook = send(gateway, gradebook_of_six_courses(six), user="admin")
+    assert not codes_of(gradebook) & LIMIT_CODES
+    assert gradebook.json()["data"]["c0"]["id"] == to_global_id("Course", six[0])
+    nested_result = send(gateway, NESTED, user="admin")
+    assert not codes_of(nested_result) & LIMIT_CODES
+    assert nested_result.json()["data"]["courses"]["edges"]
+    overview = send(gateway, GUARDIAN_OVERVIEW, user="foresatt.kari")
+    assert not codes_of(overview) & LIMIT_CODES
+    assert len(overview.json()["data"]["viewer"]["children"]) >= 2

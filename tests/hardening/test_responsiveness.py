@@ -1,0 +1,152 @@
+"""Other callers are served during an attack (docs/security.md, "Operation limits").
+
+For every attack the operation limits answer (exponential documents, thousands of aliases and
+fields, deep nesting, oversized documents, many mutations, a slow operation), an attacker sends
+the attack again and again while a probe asks ``GET /healthz`` and another person's
+``{ __typename }``: each of those answers within a second, the bound docs/security.md promises,
+and the attacker gets the required refusal every time. Attacker and probe run in processes of
+their own (``attacker.py``), as a real attacker's and a real user's machines would, so that their
+CPU work does not compete with the gateway, which runs in this process. The rate limits are off
+in these gateways: it is the operation limits that are measured, not the attacker's throttling.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from db_support import BACKENDS
+from gateway_support import LiveGateway, own_gateway
+from operation_limits_support import (
+    aliases,
+    exponential,
+    mutations,
+    nested,
+    repeated,
+    tokens,
+)
+
+#: the spec's bound for other callers' answers during an attack
+BOUND_SECONDS = 1.0
+#: how long each attack goes on while the probes run
+ATTACK_SECONDS = 1.5
+NO_RATE_LIMITS = {
+    "rate_limit_address_per_minute": 0,
+    "rate_limit_person_per_minute": 0,
+    "rate_limit_mutation_per_minute": 0,
+}
+SLOW_MUTATIONS = 500
+ATTACKER = Path(__file__).with_name("attacker.py")
+
+
+@dataclass(frozen=True)
+class Attack:
+    document: str
+    #: the code every answer to it must carry
+    code: str
+    user: str | None = None
+
+
+ATTACKS = {
+    "exponential": Attack(exponential(8, 500), "QUERY_TOO_COMPLEX", "elev.ola"),
+    "aliases-public": Attack(aliases(800), "TOO_MANY_ALIASES"),
+    "aliases-public-thousands": Attack(aliases(5000), "TOO_MANY_TOKENS"),
+    "aliases-expensive": Attack(
+        aliases(
+            40,
+            "viewer { courses(first: 500) { edges { node { students(first: 500) { edges { node "
+            "{ courses(first: 500) { totalCount } } } } } } } }",
+        ),
+        "QUERY_TOO_COMPLEX",
+        "larer.hansen",
+    ),
+    "aliases-typename": Attack(aliases(1600, "__typename"), "TOO_MANY_ALIASES", "elev.ola"),
+    "fields-repeated": Attack(repeated(600), "TOO_MANY_FIELDS"),
+    "deep": Attack(nested(150), "QUERY_TOO_DEEP", "elev.ola"),
+    "tokens": Attack(tokens(60_000), "TOO_MANY_TOKENS", "elev.ola"),
+    "mutations": Attack(mutations(50, "flood"), "TOO_MANY_MUTATIONS", "elev.ola"),
+}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
+    with own_gateway(
+        request.param, tmp_path_factory, "responsive", jobs_enabled=False, **NO_RATE_LIMITS
+    ) as live:
+        yield live
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def slow(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
+    """Limits that let a long mutation document through, and a one-second timeout."""
+    with own_gateway(
+        request.param,
+        tmp_path_factory,
+        "responsive-slow",
+        jobs_enabled=False,
+        execution_timeout_seconds=1.0,
+        max_tokens=100_000,
+        max_aliases=10_000,
+        max_fields=10_000,
+        max_root_mutations=SLOW_MUTATIONS,
+        **NO_RATE_LIMITS,
+    ) as live:
+        yield live
+
+
+def under_attack(
+    live: LiveGateway, folder: Path, document: str, user: str | None
+) -> tuple[list[float], list[str]]:
+    """The probe's answer times while ``document`` is sent over and over by the attacker, and
+    the codes the attacker got (both ``attacker.py``, each in a process of its own)."""
+    body = folder / "attack.json"
+    body.write_text(json.dumps({"query": document}), encoding="utf-8")
+    token = live.token(user) if user else ""
+    attack = [sys.executable, str(ATTACKER), "attack", live.url, str(body), str(ATTACK_SECONDS)]
+    attacker = subprocess.Popen([*attack, token], stdout=subprocess.PIPE, text=True)
+    try:
+        assert attacker.stdout is not None
+        assert attacker.stdout.readline().strip() == "started"
+        probe = [sys.executable, str(ATTACKER), "probe", live.url, live.token("larer.dahl")]
+        probed = subprocess.run(
+            [*probe, str(ATTACK_SECONDS)], capture_output=True, text=True, check=True, timeout=120
+        )
+        codes: list[str] = json.loads(attacker.stdout.readline())
+    finally:
+        attacker.kill()
+        attacker.wait()
+    latencies: list[float] = json.loads(probed.stdout)
+    return latencies, codes
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_others_are_answered_within_a_second_during_the_attack(
+    gateway: LiveGateway, tmp_path: Path, name: str
+) -> None:
+    attack = ATTACKS[name]
+    latencies, codes = under_attack(gateway, tmp_path, attack.document, attack.user)
+    assert len(codes) > 1, "the attack must have run during the probes"
+    assert set(codes) == {attack.code}
+    assert len(latencies) >= 10
+    assert max(latencies) < BOUND_SECONDS
+
+
+def test_others_are_answered_within_a_second_during_a_slow_operation(
+    slow: LiveGateway, tmp_path: Path
+) -> None:
+    fields = " ".join(
+        f'd{n}: createDocument(title: "responsive-{n}") {{ id }}' for n in range(SLOW_MUTATIONS)
+    )
+    latencies, codes = under_attack(slow, tmp_path, f"mutation Slow {{ {fields} }}", "larer.hansen")
+    assert len(codes) > 1
+    assert set(codes) == {"TIMEOUT"}
+    assert max(latencies) < BOUND_SECONDS
