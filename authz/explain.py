@@ -1,6 +1,6 @@
 """Why may (or may not) a viewer read a field of an object? (``tavle explain``).
 
-Casbin's ``enforce_ex`` is weak at explaining denials (architecture.md), so this walks the same two
+Casbin's ``enforce_ex`` is weak at explaining denials, so this walks the same two
 steps the gateway takes, with the gateway's own code:
 
 1. Row: is the object visible at all? The type's row scope (``resolvers.scopes``) is run for the

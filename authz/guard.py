@@ -5,7 +5,7 @@ keyed on the schema coordinate ``Type.field`` (never the response path, which al
 It is synchronous and, on the hot path, costs one attribute read and one dict lookup: the object's
 relation set is computed once when the object is built, and the decision for (coordinate,
 relation set) is memoised by ``Policy``. Async checks would turn every field into a coroutine,
-at ten times the cost (architecture.md).
+at ten times the cost (README, "Design").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The viewer: everything about the caller that relation checks need, loaded once per request.
 
-With these sets in hand a relation check is a set lookup (architecture.md), whether it runs in
+With these sets in hand a relation check is a set lookup (README, "Design"), whether it runs in
 Python on a loaded object or is compiled into an SQL ``IN`` list for a row rule.
 """
 

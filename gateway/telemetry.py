@@ -5,7 +5,7 @@ the caller's ``traceparent``), the GraphQL operation under it (:class:`Operation
 after the operation, never the document text), the DataLoader batches (``resolvers.loaders``)
 and a span per SQL statement (:func:`instrument_engine`). A background job run and a roster
 import each get a trace of their own. There is no span per field: that would cost more than the
-query (architecture.md).
+query (README, "Design").
 
 Spans carry operation types and names, route templates, codes, internal ids and SQL text with
 placeholders, never personal data: bound parameters, variables and exception messages (which can

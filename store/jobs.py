@@ -1,6 +1,6 @@
 """Durable background jobs: a job is a ``privacy_requests`` row, claimed through the database.
 
-No broker (architecture.md, "Privacy machinery"): any gateway process may run a worker, and the
+No broker (docs/operations.md): any gateway process may run a worker, and the
 database decides who runs what.
 
 - A worker **claims** the oldest claimable row (``QUEUED``, or ``RUNNING`` with an expired lease:

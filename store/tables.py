@@ -1,8 +1,8 @@
 """The database schema, as SQLAlchemy Core tables.
 
 Core (not ORM entities) because the hot read paths build GraphQL objects straight from rows
-(architecture.md: ORM entities cost ~4x more per row). Migrations in ``store/migrations`` create
-exactly these tables; a test compares the two.
+(ORM entities cost about four times more per row: README, "Design"). Migrations in
+``store/migrations`` create exactly these tables; a test compares the two.
 
 Every personal datum records where it came from (``DataSource``): the roster import, the person
 themself, or a registration by staff. People's name and contact fields carry one source column
@@ -468,8 +468,8 @@ notifications = Table(
 audit_entries = Table(
     "audit_entries",
     metadata,
-    # Entries refer to people by internal id only, never by name (architecture.md), so erasure
-    # needs no rewrite of the log.
+    # Entries refer to people by internal id only, never by name (docs/privacy-actions.md), so
+    # erasure needs no rewrite of the log.
     Column("id", Integer, primary_key=True),
     _ts("at"),
     Column("actor_id", Integer),

@@ -21,11 +21,9 @@ from db_support import BACKENDS, POSTGRES_SERVER, admin_statement, fresh_databas
 from sqlalchemy.engine import make_url
 
 from gateway.demo import ensure_demo
+from gateway.demo_data import DEMO_ROSTER
 from gateway.settings import Settings
 from store.db import is_sqlite
-
-REPO = Path(__file__).resolve().parents[2]
-DEMO_ROSTER = REPO / "demo" / "roster"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
