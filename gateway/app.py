@@ -24,6 +24,7 @@ from gateway.graphql_app import TavleGraphQL
 from gateway.http import edge_middleware
 from gateway.http.errors import EXCEPTION_HANDLERS
 from gateway.jobs import RunningWorker
+from gateway.limits.workers import quick_thread_switches
 from gateway.request_observer import RequestObserver
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
@@ -119,14 +120,19 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         worker = RunningWorker(settings, app_state.job_handlers) if settings.jobs_enabled else None
         try:
             with (
+                # Threads take turns on the interpreter lock every millisecond: a GraphQL thread
+                # validating a heavy document delays the event loop and the database driver's
+                # threads by that at most (gateway/limits/workers.py, docs/security.md).
+                quick_thread_switches(),
                 _on_termination(worker.begin_shutdown)
                 if worker is not None
-                else contextlib.nullcontext()
+                else contextlib.nullcontext(),
             ):
                 yield
         finally:
             if worker is not None:
                 await worker.stop()
+            app_state.graphql_workers.close()
             await app_state.engine.dispose()
             flush()
             gc.unfreeze()

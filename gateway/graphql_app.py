@@ -3,7 +3,6 @@ media type."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -23,8 +22,16 @@ from gateway.http.errors import BAD_REQUEST, error_response, refuse
 from gateway.http.graphql_request import MalformedRequestError, check_content_type, graphql_request
 from gateway.http.headers import graphiql_policy
 from gateway.limits.extension import PARSED_DOCUMENT
+from gateway.limits.refusal import SERVER_BUSY
 from gateway.limits.timeout import timed_out, within_timeout
-from gateway.limits.tokens import parse_within_limit
+from gateway.limits.tokens import ParsedDocument, parse_within_limit
+from gateway.limits.workers import (
+    BUSY_MESSAGE,
+    RETRY_AFTER_SECONDS,
+    ServerBusyError,
+    client_of,
+    record_busy,
+)
 from gateway.request_auth import authenticate_request
 from gateway.request_info import note_graphql_result
 from gateway.state import AppState
@@ -90,9 +97,16 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             return refuse(400, BAD_REQUEST, GET_REFUSED)
         try:
             check_content_type(request.headers.get("content-type"))
-            request.state.graphql_request = graphql_request(await request.body())
+            body = await request.body()
+            # decoding and checking the JSON is CPU work: in one of the GraphQL threads, off the
+            # event loop, the client's share like its documents'
+            request.state.graphql_request = await self.state.graphql_workers.run(
+                client_of(request.scope), graphql_request, body
+            )
         except MalformedRequestError as error:
             return refuse(400, BAD_REQUEST, str(error))
+        except ServerBusyError:
+            return self._server_busy(None)
         refused = await self._parse_document(request)
         if refused is not None:
             return refused
@@ -103,18 +117,35 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             # named, an operation type the method does not allow.
             return refuse(error.status_code, BAD_REQUEST, error.reason)
 
+    @staticmethod
+    def _server_busy(operation_name: str | None) -> Response:
+        """No GraphQL thread free and no room to wait for one: HTTP 503 with ``SERVER_BUSY``."""
+        record_busy(operation_name)
+        return error_response(
+            503,
+            SERVER_BUSY,
+            BUSY_MESSAGE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            retryAfter=RETRY_AFTER_SECONDS,
+        )
+
     async def _parse_document(self, request: Request) -> Response | None:
         """The document parsed with the token limit (``gateway.limits.tokens``), before
-        authentication and in a worker thread: over the limit, HTTP 400 with ``TOO_MANY_TOKENS``
-        whatever the ``Accept`` header. The document is kept for the GraphQL layer, which does
-        not parse it again."""
+        authentication and in one of the GraphQL threads (``gateway.limits.workers``): over the
+        limit, HTTP 400 with ``TOO_MANY_TOKENS`` whatever the ``Accept`` header; no thread free
+        and no room to wait, HTTP 503 with ``SERVER_BUSY``. What the parse gave, the document or
+        its syntax error, is kept for the GraphQL layer, which does not parse the text again."""
         checked: GraphQLRequestData = request.state.graphql_request
-        parsed = await asyncio.to_thread(
-            parse_within_limit,
-            checked.query or "",
-            self.state.limits.max_tokens,
-            checked.operation_name,
-        )
+        try:
+            parsed = await self.state.graphql_workers.run(
+                client_of(request.scope),
+                parse_within_limit,
+                checked.query or "",
+                self.state.limits,
+                checked.operation_name,
+            )
+        except ServerBusyError:
+            return self._server_busy(checked.operation_name)
         if isinstance(parsed, GraphQLError):
             extensions = dict(parsed.extensions or {})
             return error_response(400, str(extensions.pop("code")), parsed.message, **extensions)
@@ -131,7 +162,16 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """Strawberry's execution, cancelled at ``TAVLE_EXECUTION_TIMEOUT_SECONDS``
-        (``gateway.limits.timeout``)."""
+        (``gateway.limits.timeout``). A document that did not parse is answered with the error
+        its parse gave (``GRAPHQL_PARSE_FAILED`` for a syntax error) without Strawberry, which
+        would parse the text again, on the event loop."""
+        parsed = getattr(request.state, PARSED_DOCUMENT, None)
+        if (
+            isinstance(parsed, ParsedDocument)
+            and parsed.error is not None
+            and parsed.query == request_data.query
+        ):
+            return ExecutionResult(data=None, errors=[parsed.error])
         return await within_timeout(
             super().execute_single(
                 request=request,
@@ -189,6 +229,12 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         context: RequestContext | None = getattr(request.state, "tavle_context", None)
+        if context is not None and result.errors and timed_out(result.errors):
+            # Stopped at the timeout: the answer is "data": null, so no national id was
+            # delivered and no answer shown; the reads the resolvers noted did not happen for
+            # the caller, and are neither audited nor marked as opened.
+            context.pending_audit.clear()
+            context.opened_submissions.clear()
         if context is not None and context.pending_audit and context.viewer is not None:
             await self._write_read_audit(context)
         if context is not None and context.opened_submissions and context.viewer is not None:

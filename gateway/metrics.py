@@ -128,18 +128,23 @@ def _code(value: str) -> str:
 
 
 class OperationLabels:
-    """Operation names are chosen by clients: the first ``limit`` distinct names get a label
-    value of their own in this process, later ones share ``other``. Unnamed operations are
-    ``anonymous``; requests without an operation (other routes, unparsable documents) ``""``."""
+    """Operation names are chosen by clients, so only names the gateway has reason to keep get a
+    label value of their own: those of operations that passed validation and came from an
+    authenticated caller (``known``), the first ``limit`` distinct ones in this process. Later
+    names, and every name of an anonymous, refused or invalid operation, share ``other``: an
+    attacker cannot use up the labels by inventing names. Unnamed operations are ``anonymous``;
+    requests without an operation (other routes, unparsable documents) ``""``."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
-    def label(self, name: str | None, *, graphql: bool) -> str:
+    def label(self, name: str | None, *, graphql: bool, known: bool) -> str:
         if name is None:
             return "anonymous" if graphql else ""
+        if not known:
+            return OTHER
         if name in self._seen:
             return name
         with self._lock:

@@ -22,7 +22,8 @@ from graphql import GraphQLError
 #: An incoming ``X-Request-Id`` is used when it is 1-128 characters of this set (UUIDs, ULIDs,
 #: proxies' ids); anything else is replaced by a generated id.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
-#: Operation names longer than this are cut (a GraphQL name has no length limit of its own).
+#: Operation names longer than this are cut wherever they are written: log lines (the request's
+#: and the refusals'), spans and metric labels (a GraphQL name has no length limit of its own).
 MAX_OPERATION_NAME = 100
 
 
@@ -38,6 +39,8 @@ class RequestInfo:
     operation_type: str | None = None
     #: the authenticated caller's internal person id
     person_id: int | None = None
+    #: the document passed the operation limits and validation (``gateway.limits.extension``)
+    validated: bool = False
     #: SQL statements executed for this request (all engines the gateway instruments)
     statements: int = 0
     #: ``ok``, ``partial`` (data and field errors) or ``error`` (errors only) once a GraphQL

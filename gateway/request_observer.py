@@ -27,6 +27,8 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import metrics
+from gateway.http.errors import internal_error_response
+from gateway.http.headers import add_security_headers
 from gateway.logs import FIELDS
 from gateway.request_info import (
     RequestInfo,
@@ -44,16 +46,6 @@ MAX_LOGGED_PATH = 200
 UNMATCHED = "unmatched"
 #: The status logged for a request cancelled before it was answered (nginx's convention).
 CLIENT_CLOSED = 499
-_INTERNAL_ERROR = b"Internal Server Error"
-INTERNAL_ERROR_START: Message = {
-    "type": "http.response.start",
-    "status": 500,
-    "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(_INTERNAL_ERROR)).encode("ascii")),
-    ],
-}
-INTERNAL_ERROR_BODY: Message = {"type": "http.response.body", "body": _INTERNAL_ERROR}
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -125,16 +117,21 @@ class RequestObserver:
                     message["headers"] = [*message.get("headers", ()), *extra_headers]
                 await send(message)
 
+            async def send_secured(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    add_security_headers(message)
+                await send_with_ids(message)
+
             try:
                 await self.app(scope, receive, send_with_ids)
             except Exception as exc:
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
                 if not status:
                     # Answer the 500 here rather than in Starlette's outer error handler, so it
-                    # carries the request id; the exception still goes on to be logged.
-                    status = 500
-                    await send_with_ids(dict(INTERNAL_ERROR_START))
-                    await send_with_ids(dict(INTERNAL_ERROR_BODY))
+                    # carries the request id: the edge's JSON 500, with the security headers
+                    # (the exception came from outside the middleware that adds them); the
+                    # exception still goes on to be logged.
+                    await internal_error_response()(scope, receive, send_secured)
                 raise
             except BaseException:
                 # Cancelled: the client went away or the server is stopping.
@@ -153,7 +150,11 @@ class RequestObserver:
         graphql = info.operation_type is not None
         metrics.observe_request(
             route=route,
-            operation=self.operations.label(info.operation, graphql=graphql),
+            operation=self.operations.label(
+                info.operation,
+                graphql=graphql,
+                known=info.validated and info.person_id is not None,
+            ),
             outcome=result,
             seconds=seconds,
             statements=info.statements,

@@ -165,7 +165,7 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=100, description="Page size when `first` is omitted.")
     # Operation limits (docs/security.md, "Operation limits" and "Schema discovery").
     max_query_cost: int = Field(
-        default=20_000_000,
+        default=10_000_000,
         ge=1,
         description="Most fields an operation's response may hold by the static cost analysis "
         "(lists weighted by `first` or the default page size); above: QUERY_TOO_COMPLEX.",
@@ -203,6 +203,19 @@ class Settings(BaseSettings):
         description="Answer introspection (__schema, __type) and give 'Did you mean' hints; "
         "unset: only while development login is on.",
     )
+    graphql_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Threads per process that decode, parse and validate GraphQL requests, off "
+        "the event loop; a client address uses one of them at a time.",
+    )
+    graphql_queue: int = Field(
+        default=200,
+        ge=0,
+        description="Documents per process that may wait for one of those threads; beyond, "
+        "HTTP 503 SERVER_BUSY (the client with the most waiting gives way first).",
+    )
     # The HTTP edge (docs/security.md, "Requests and bodies", "Rate limits", "Headers and CORS").
     max_body_bytes: int = Field(
         default=1024 * 1024,
@@ -228,8 +241,8 @@ class Settings(BaseSettings):
     rate_limit_address_per_minute: int = Field(
         default=6000,
         ge=0,
-        description="Requests a minute per client address (IPv6: per /64), before "
-        "authentication; 0: no limit.",
+        description="Requests a minute per client address (IPv6: per /64, and 16 times this per "
+        "/48), before authentication; 0: no limit.",
     )
     rate_limit_address_burst: int = Field(
         default=3000, ge=1, description="Requests a client address may send at once."
@@ -303,15 +316,22 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _trusted_proxies_are_addresses(cls, proxies: list[str]) -> list[str]:
+        """Each proxy in the form uvicorn's proxy headers middleware matches: an address, or a
+        network written with its host bits cleared (``10.1.0.5/16`` is ``10.1.0.0/16``; uvicorn
+        would take the former for a name that no peer ever has)."""
+        normalised: list[str] = []
         for proxy in proxies:
             try:
-                ipaddress.ip_network(proxy, strict=False)
+                if "/" in proxy:
+                    normalised.append(str(ipaddress.ip_network(proxy, strict=False)))
+                else:
+                    normalised.append(str(ipaddress.ip_address(proxy)))
             except ValueError:
                 raise ValueError(
                     f"{proxy!r} is not an IP address or network (trusting every peer, *, would "
                     "let any client choose its own address)"
                 ) from None
-        return proxies
+        return normalised
 
     @model_validator(mode="after")
     def _no_credentials_for_every_origin(self) -> Settings:

@@ -17,6 +17,7 @@ from gateway.keyfile import pseudonym_key
 from gateway.limits import OperationLimits
 from gateway.limits.discovery import SuggestionFreeExecutor
 from gateway.limits.extension import OperationLimitsExtension
+from gateway.limits.workers import GraphQLWorkers
 from gateway.settings import Settings
 from gateway.telemetry import OperationSpan
 from resolvers.services import privacy
@@ -40,6 +41,9 @@ class AppState:
     rate_limits: RateLimits
     #: what one operation may ask for (gateway/limits/, docs/security.md)
     limits: OperationLimits
+    #: the threads that parse and validate documents, shared fairly between client addresses
+    #: (gateway/limits/workers.py); stopped when the gateway stops
+    graphql_workers: GraphQLWorkers
     #: background job handlers by action; the privacy services register theirs here and the
     #: worker started in the lifespan (``gateway.jobs``) runs them
     job_handlers: dict[PrivacyAction, Handler] = field(default_factory=dict)
@@ -49,10 +53,11 @@ class AppState:
         policy = Policy(DEFAULT_MODEL, settings.policy_file or DEFAULT_POLICY)
         rate_limits = RateLimits.from_settings(settings)
         limits = OperationLimits.from_settings(settings)
+        workers = GraphQLWorkers(settings.graphql_threads, settings.graphql_queue)
         extensions: list[object] = [
             OperationSpan,
             rate_limits.extension,
-            partial(OperationLimitsExtension, limits),
+            partial(OperationLimitsExtension, limits, workers),
         ]
         executor = None if limits.suggestions else SuggestionFreeExecutor
         return cls(
@@ -65,5 +70,6 @@ class AppState:
             pseudonyms=Pseudonyms(pseudonym_key(settings)),
             rate_limits=rate_limits,
             limits=limits,
+            graphql_workers=workers,
             job_handlers=dict(privacy.job_handlers(settings, pseudonym_key(settings))),
         )

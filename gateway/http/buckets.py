@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 
 
 class _Bucket:
@@ -48,6 +48,14 @@ class TokenBuckets:
     def __len__(self) -> int:
         return len(self._buckets)
 
+    def wait(self, key: Hashable) -> float:
+        """0.0 if ``key`` has a token, else the seconds until it has one; takes nothing."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return 0.0
+        tokens = min(self.burst, bucket.tokens + (self._clock() - bucket.at) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def take(self, key: Hashable) -> float:
         """Take one token for ``key``: 0.0 if there was one, else the seconds until there is."""
         now = self._clock()
@@ -78,3 +86,21 @@ class TokenBuckets:
             if now - oldest.at < self._refill_seconds:
                 return
             del self._buckets[key]
+
+
+def take_all(wanted: Sequence[tuple[TokenBuckets, Hashable]]) -> tuple[int, float]:
+    """One token from each of several buckets (a bucket store and its key), or none at all:
+    ``(-1, 0.0)`` when every bucket had one and each gave it, else ``(index, seconds)`` of the
+    bucket that refills last, and nothing is taken, so a refusal by one limit costs no token of
+    another. Checking and taking run without awaiting anything in between: nothing else on the
+    event loop takes a token meanwhile."""
+    slowest, longest = -1, 0.0
+    for index, (buckets, key) in enumerate(wanted):
+        seconds = buckets.wait(key)
+        if seconds > longest:
+            slowest, longest = index, seconds
+    if slowest >= 0:
+        return slowest, longest
+    for buckets, key in wanted:
+        buckets.take(key)
+    return -1, 0.0

@@ -10,8 +10,10 @@ GraphQL error. The HTTP status says what kind of refusal it is; ``extensions.cod
 - ``PAYLOAD_TOO_LARGE`` (413), ``RATE_LIMITED`` (429), ``METHOD_NOT_ALLOWED`` (405),
   ``NOT_FOUND`` (404), ``INTERNAL_SERVER_ERROR`` (500).
 
-Each refusal is counted (``gateway.metrics``) and logged in one line with its code and kind,
-never with the request's content or the caller's address.
+Each refusal, Starlette's 404 and 405 included, is counted (``gateway.metrics``: refusals by
+code, a 429 as rate limited by scope) and logged in one line with its code and status, never
+with the request's content or the caller's address. A 500 is not a refusal but the server's
+own failure: the request log records it, with the exception.
 """
 
 from __future__ import annotations
@@ -67,11 +69,17 @@ def refuse(
     return error_response(status, code, message, headers=headers, **extensions)
 
 
+def internal_error_response() -> JSONResponse:
+    """The answer to an exception no handler took: HTTP 500 with a fixed message."""
+    return error_response(500, INTERNAL, "Internal server error")
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own refusals (an unknown path, a method a route does not take) as JSON."""
+    """Starlette's own refusals (an unknown path, a method a route does not take) as JSON,
+    counted and logged like every refusal."""
     assert isinstance(exc, HTTPException)
     code = _CODE_BY_STATUS.get(exc.status_code, BAD_REQUEST)
-    return error_response(exc.status_code, code, exc.detail, headers=dict(exc.headers or {}))
+    return refuse(exc.status_code, code, exc.detail, headers=dict(exc.headers or {}))
 
 
 class InternalErrorMiddleware:
@@ -97,7 +105,7 @@ class InternalErrorMiddleware:
             await self.app(scope, receive, watch)
         except Exception:
             if not started:
-                response = error_response(500, INTERNAL, "Internal server error")
+                response = internal_error_response()
                 await response(scope, receive, send)
             raise
 

@@ -9,6 +9,12 @@ surrogate anywhere (``"\\ud800"`` is valid JSON but not Unicode text: no databas
 a body that is not an object (``null``, a number, a string, an array: batches are not accepted),
 ``query`` missing, empty or not a string, and ``variables``, ``operationName`` or
 ``extensions`` of the wrong type.
+
+The work is CPU-bound (a 1 MiB body takes milliseconds to decode and search, far too long for
+one step of the event loop): ``graphql_request`` is called in one of the GraphQL threads
+(``gateway.limits.workers``), never on the event loop.
+Lone surrogates are found by one regular expression over the body's text; only a body that has
+one is walked, once, to say where it is.
 """
 
 from __future__ import annotations
@@ -64,8 +70,25 @@ def _refuse_constant(name: str) -> Any:
     raise MalformedRequestError(f"The request body is not JSON: {name} is not a JSON value")
 
 
-#: a JSON escape of a UTF-16 surrogate; only these can put a surrogate into a decoded string
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+#: Matches the body's JSON text from its start up to its first lone UTF-16 surrogate escape
+#: (group 1: the code point's hex digits), and fails if there is none: one scan in C, whatever
+#: the body's size. JSON has backslashes only in its strings, and each starts an escape, so the
+#: text is read escape by escape: ``\\`` is an escaped backslash (``\\ud800`` is the six
+#: characters ``\ud800``), a high surrogate escape followed by a low one is one character (an
+#: emoji), and a surrogate escape that is not part of such a pair is lone. The loop is
+#: possessive, so a text without a lone surrogate fails at once rather than backtracking.
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"""
+    (?:
+        [^\\]++                                          # text without escapes
+      | \\[^u]                                           # a one-character escape, \\ included
+      | \\u(?![dD][89a-fA-F])                            # \u of a character, not a surrogate
+      | \\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F]     # a surrogate pair
+    )*+
+    \\u([dD][89a-fA-F][0-9a-fA-F]{2})
+    """,
+    re.VERBOSE,
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -79,23 +102,41 @@ def _where(path: list[str | int]) -> str:
 
 
 def _find_surrogate(value: object) -> tuple[list[str | int], str] | None:
-    """The path and code point of the first lone surrogate in ``value``, without recursion."""
-    stack: list[tuple[list[str | int], object]] = [([], value)]
+    """The path and code point of the first lone surrogate in ``value`` (in document order),
+    without recursion; ``None`` if there is none (a duplicate key can drop the string that had
+    it). Each container visited records its parent and its step from it, so a path is built
+    only for the string found: the walk costs one step per value, whatever the nesting."""
+    #: (parent's index, step from the parent) of each container visited; -1: the root
+    links: list[tuple[int, str | int]] = []
+    stack: list[tuple[int, str | int | None, object]] = [(-1, None, value)]
     while stack:
-        path, item = stack.pop()
+        parent, step, item = stack.pop()
         if isinstance(item, str):
             found = _SURROGATE.search(item)
             if found is not None:
-                return path, found.group()
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                found = _SURROGATE.search(key)
-                if found is not None:
-                    return path, found.group()
-                stack.append(([*path, key], child))
-        elif isinstance(item, list):
-            stack.extend(([*path, index], child) for index, child in enumerate(item))
+                return _path(links, parent, step), found.group()
+        elif isinstance(item, dict | list):
+            links.append((parent, -1 if step is None else step))
+            here = len(links) - 1
+            if isinstance(item, dict):
+                for key in item:
+                    found = _SURROGATE.search(key)
+                    if found is not None:
+                        return _path(links, here, None), found.group()
+                stack.extend((here, key, child) for key, child in reversed(item.items()))
+            else:
+                stack.extend((here, index, item[index]) for index in range(len(item) - 1, -1, -1))
     return None
+
+
+def _path(links: list[tuple[int, str | int]], at: int, step: str | int | None) -> list[str | int]:
+    """The steps from the root to container ``at``, then ``step`` (if any)."""
+    path: list[str | int] = [] if step is None else [step]
+    while at > 0:
+        at, step_here = links[at]
+        path.append(step_here)
+    path.reverse()
+    return path
 
 
 def decode_body(body: bytes) -> object:
@@ -118,7 +159,7 @@ def decode_body(body: bytes) -> object:
         raise MalformedRequestError("The request body's JSON is nested too deeply") from None
     except ValueError:  # the only other one: an integer over sys.get_int_max_str_digits()
         raise MalformedRequestError("The request body has a number with too many digits") from None
-    if _SURROGATE_ESCAPE.search(text) is not None:
+    if _LONE_SURROGATE_ESCAPE.match(text) is not None:
         found = _find_surrogate(value)
         if found is not None:
             path, character = found

@@ -35,6 +35,15 @@ DEFAULT_HEADERS = (
 )
 
 
+def add_security_headers(message: Message) -> None:
+    """The security headers into an answer's ``http.response.start`` message."""
+    headers = MutableHeaders(scope=message)
+    for name, value in SECURITY_HEADERS:
+        headers[name] = value
+    for name, value in DEFAULT_HEADERS:
+        headers.setdefault(name, value)
+
+
 class SecurityHeadersMiddleware:
     """Adds the security headers to the start of every HTTP answer."""
 
@@ -48,11 +57,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS:
-                    headers[name] = value
-                for name, value in DEFAULT_HEADERS:
-                    headers.setdefault(name, value)
+                add_security_headers(message)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

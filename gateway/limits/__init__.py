@@ -5,7 +5,8 @@ expanded selection set with fragments memoised), ``counts`` (fields, aliases, ro
 ``depth``, ``cost`` (the static cost analysis), ``tokens`` (the lexer's token limit, checked
 before authentication), ``discovery`` (introspection and "Did you mean" suggestions),
 ``refusal`` (the error, the metric and the log line), ``checks`` (the order the checks run in),
-``extension`` (the Strawberry hook that runs them before validation) and ``timeout`` (the
+``extension`` (the Strawberry hook that runs them before validation), ``workers`` (the threads
+that decode, parse and validate, shared fairly between client addresses) and ``timeout`` (the
 execution timeout).
 """
 

@@ -4,9 +4,14 @@ Every field counts 1 for each object it can appear in. The children of a list fi
 per item: a connection's ``edges`` as many times as its ``first`` argument (a literal, a
 variable's value or default, else ``TAVLE_DEFAULT_PAGE_SIZE``, and never more than
 ``TAVLE_MAX_PAGE_SIZE``, which the connection would refuse), a list without paging by the size
-in :data:`LIST_SIZES`, else the default page size. Nested lists multiply. Inline fragments and
-fragment spreads are expanded, with the children of every type condition counted (an upper
-bound for ``node(id:)``); aliases of the same field count separately.
+in :data:`LIST_SIZES`, else the default page size. A variable's value is coerced the way
+execution coerces it (``500.0`` is the Int 500); one that does not coerce to an Int counts as
+the largest page: execution refuses it, and the analysis must not be the weaker of the two.
+A literal ``first`` that is not an Int (validation refuses it) counts as the largest page too;
+``null`` and a variable left out without a default are no ``first`` at all, as in execution.
+Nested lists multiply. Inline fragments and fragment spreads are expanded, with the children of
+every type condition counted (an upper bound for ``node(id:)``); aliases of the same field
+count separately.
 
 Each fragment is costed once per page size it is spread under, so the analysis takes time in
 proportion to the document's text even when its expansion is exponential; sums saturate at
@@ -27,10 +32,12 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
 )
+from graphql.execution.values import get_variable_values
 
 from gateway.limits.document import (
     INTROSPECTION_ROOTS,
@@ -64,6 +71,13 @@ LIST_SIZES: Mapping[str, int] = {
 PAGE_ARGUMENT = "first"
 
 
+class _Unreadable:
+    """A ``first`` the analysis cannot read as an Int: counted as the largest page."""
+
+
+UNREADABLE = _Unreadable()
+
+
 class _OperationCost:
     def __init__(
         self,
@@ -80,6 +94,7 @@ class _OperationCost:
         self.default_page_size = default_page_size
         self.max_page_size = max_page_size
         self.memo: FragmentMemo[int | None, int] = FragmentMemo(fragment_definitions(document), 0)
+        self.coerced: dict[str, object] = {}
 
     def total(self) -> int:
         return self.selections(
@@ -143,19 +158,32 @@ class _OperationCost:
                 value = int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
                 value = self.variable(argument.value.name.value)
-        if not isinstance(value, int) or isinstance(value, bool):
+            elif not isinstance(argument.value, NullValueNode):
+                value = UNREADABLE
+        if value is None:
             return self.default_page_size
+        if not isinstance(value, int) or isinstance(value, bool):
+            return self.max_page_size
         return max(0, min(value, self.max_page_size))
 
     def variable(self, name: str) -> object:
-        if name in self.variables:
-            return self.variables[name]
+        """The variable's value as execution would have it: coerced to its declared type, its
+        default when it is left out; None when it has neither; :data:`UNREADABLE` when it does
+        not coerce or is not declared."""
+        if name not in self.coerced:
+            self.coerced[name] = self._coerce(name)
+        return self.coerced[name]
+
+    def _coerce(self, name: str) -> object:
         for definition in self.operation.variable_definitions or ():
-            if definition.variable.name.value == name and isinstance(
-                definition.default_value, IntValueNode
-            ):
-                return int(definition.default_value.value)
-        return None
+            if definition.variable.name.value != name:
+                continue
+            given = {name: self.variables[name]} if name in self.variables else {}
+            values = get_variable_values(self.schema, [definition], given, max_errors=1)
+            if isinstance(values, list):
+                return UNREADABLE
+            return values.coerced.get(name)
+        return UNREADABLE
 
 
 def operation_costs(

@@ -11,6 +11,7 @@ import logging
 from graphql import GraphQLError
 
 from gateway.metrics import count_refusal
+from gateway.request_info import operation_name as logged_name
 
 log = logging.getLogger("tavle.limits")
 
@@ -22,16 +23,17 @@ TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 TOO_MANY_MUTATIONS = "TOO_MANY_MUTATIONS"
 TIMEOUT = "TIMEOUT"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
-
-#: operation names are the client's own words: logged, but not at any length
-_NAME_LENGTH = 100
+#: no worker thread free to parse or validate the document, and no room to wait for one
+#: (``gateway.limits.workers``); answered with HTTP 503
+SERVER_BUSY = "SERVER_BUSY"
 
 
 def record(code: str, operation_name: str | None, **figures: int | float) -> None:
     """Count and log a refusal whose error is built elsewhere."""
     count_refusal(code)
     details = " ".join(f"{key}={value}" for key, value in figures.items())
-    name = (operation_name or "")[:_NAME_LENGTH]
+    # the client's own words: logged, but not at any length
+    name = logged_name(operation_name) or ""
     log.warning("refused %s operation=%r %s", code, name, details)
 
 

@@ -1,9 +1,13 @@
 """The token limit, checked on the request body before authentication.
 
-The document is parsed with graphql-core's ``max_tokens`` (comments count as tokens), which stops
-at the first token over the limit, so an oversized document costs no more than a document at the
-limit (graphql-core's parser takes about 10 µs a token). The parsed document is kept for the
-GraphQL layer (``gateway.limits.extension``), which then does not parse it again.
+The document is parsed once, in a worker thread (``gateway.limits.workers``), with graphql-core's
+``max_tokens`` (comments count as tokens), which stops at the first token over the limit, so an
+oversized document costs no more than a document at the limit (graphql-core's parser takes about
+10 µs a token). What the parse gave is kept for the GraphQL layer: the document, which
+``gateway.limits.extension`` hands to Strawberry, or the syntax error (a document nested too
+deeply for the parser is one too), which ``gateway.graphql_app`` answers without handing the text
+to Strawberry. The text is never parsed a second time, and never on the event loop: a megabyte
+string literal with a missing brace takes a fifth of a second to lex.
 """
 
 from __future__ import annotations
@@ -11,17 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError
-from graphql.language.parser import Parser
+from graphql.language.parser import Parser, nested_too_deeply_error
 
+from gateway.limits.config import OperationLimits
 from gateway.limits.refusal import TOO_MANY_TOKENS, refusal
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedDocument:
-    """A document parsed ahead of the GraphQL layer, with the text it was parsed from."""
+    """The outcome of parsing ahead of the GraphQL layer, with the text it was parsed from: the
+    document, or the error that answers the request in its place."""
 
     query: str
-    document: DocumentNode
+    document: DocumentNode | None
+    #: the ``GraphQLSyntaxError`` of a document that does not parse, answered as
+    #: ``GRAPHQL_PARSE_FAILED``
+    error: GraphQLSyntaxError | None = None
 
 
 def exceeds(error: GraphQLSyntaxError, parser: Parser, max_tokens: int) -> bool:
@@ -31,22 +40,27 @@ def exceeds(error: GraphQLSyntaxError, parser: Parser, max_tokens: int) -> bool:
 
 
 def parse_within_limit(
-    query: str, max_tokens: int, operation_name: str | None = None
-) -> ParsedDocument | GraphQLError | None:
-    """The parsed document; the refusal (``TOO_MANY_TOKENS``) for one over the limit; None when
-    it does not parse for another reason (the GraphQL layer then parses it again and reports the
-    syntax error as usual)."""
-    parser = Parser(query, max_tokens=max_tokens)
+    query: str, limits: OperationLimits, operation_name: str | None = None
+) -> ParsedDocument | GraphQLError:
+    """The parse's outcome (:class:`ParsedDocument`), or the refusal ``TOO_MANY_TOKENS`` of a
+    document over the token limit, which is answered at once."""
+    parser = Parser(query, max_tokens=limits.max_tokens)
+    nested_too_deeply = False
     try:
         return ParsedDocument(query, parser.parse_document())
     except GraphQLSyntaxError as error:
-        if not exceeds(error, parser, max_tokens):
-            return None
+        if not exceeds(error, parser, limits.max_tokens):
+            return ParsedDocument(query, None, error)
     except RecursionError:
-        return None
+        # Thousands of nested braces or brackets, within the token limit: the syntax error
+        # graphql-core's ``parse`` gives for them, built outside this block so that it does not
+        # keep the recursion's frames alive.
+        nested_too_deeply = True
+    if nested_too_deeply:
+        return ParsedDocument(query, None, nested_too_deeply_error(parser))
     return refusal(
         TOO_MANY_TOKENS,
-        f"The document has more than {max_tokens} tokens, the most this server accepts",
+        f"The document has more than {limits.max_tokens} tokens, the most this server accepts",
         operation_name,
-        limit=max_tokens,
+        limit=limits.max_tokens,
     )

@@ -30,10 +30,13 @@ THIRTY = "np.larer.tretti"  # teaches thirty
 STUDENTS_PER_COURSE = 2
 MAX_STATEMENTS = 15
 
+#: A teacher's courses, each class's students and each student's latest answers, with the page
+#: sizes a frontend passes: 50 courses, a class of up to 35, 20 answers (the test's teacher has 30
+#: courses of 2 students with one answer each, so every page is complete).
 NESTED = """
-{ courses(first: 100) { edges { node { name
-    students { edges { node { displayName
-      submissions { edges { node { body assessments { grade } } } }
+{ courses(first: 50) { edges { node { name
+    students(first: 35) { edges { node { displayName
+      submissions(first: 20) { edges { node { body assessments { grade } } } }
     } } }
 } } } }
 """

@@ -10,6 +10,7 @@ the problem, and no ``data``; it happens before the token is looked at (no SQL a
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -142,6 +143,26 @@ MALFORMED: dict[str, tuple[bytes, str | None, str]] = {
         "application/json",
         "`variables.a[0].b[1]` contains a lone UTF-16 surrogate (\\ud834)",
     ),
+    "a lone surrogate after an escaped backslash": (
+        b'{"query": "{ __typename }", "variables": {"x": "\\\\\\ud800"}}',
+        "application/json",
+        "`variables.x` contains a lone UTF-16 surrogate (\\ud800)",
+    ),
+    "a high surrogate before an escaped backslash": (
+        b'{"query": "{ __typename }", "variables": {"x": "\\ud83d\\\\ude00"}}',
+        "application/json",
+        "`variables.x` contains a lone UTF-16 surrogate (\\ud83d)",
+    ),
+    "a low surrogate after an escaped high one": (
+        b'{"query": "{ __typename }", "variables": {"x": "\\\\ud83d\\ude00"}}',
+        "application/json",
+        "`variables.x` contains a lone UTF-16 surrogate (\\ude00)",
+    ),
+    "a pair the wrong way round": (
+        b'{"query": "{ __typename }", "variables": {"x": ["ok", "\\ude00\\ud83d"]}}',
+        "application/json",
+        "`variables.x[1]` contains a lone UTF-16 surrogate (\\ude00)",
+    ),
     "a surrogate in a variable's name": (
         b'{"query": "{ __typename }", "variables": {"\\ud800": 1}}',
         "application/json",
@@ -217,6 +238,23 @@ def test_unknown_paths_answer_json(live: LiveGateway) -> None:
     response = live.client.post(f"{live.url}/graphq1", content=TYPENAME)
     assert response.status_code == 404
     assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_unknown_paths_and_methods_are_counted_and_logged(
+    live: LiveGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = metrics.refusals()
+    caplog.set_level(logging.INFO, logger="tavle.http")
+    assert live.client.get(f"{live.url}/graphq1?secret=x").status_code == 404
+    assert live.client.delete(f"{live.url}/graphql").status_code == 405
+    after = metrics.refusals()
+    assert after.get("NOT_FOUND", 0) == before.get("NOT_FOUND", 0) + 1
+    assert after.get("METHOD_NOT_ALLOWED", 0) == before.get("METHOD_NOT_ALLOWED", 0) + 1
+    lines = [r.getMessage() for r in caplog.records if r.name == "tavle.http"]
+    assert lines == [
+        "refused a request: NOT_FOUND (HTTP 404)",
+        "refused a request: METHOD_NOT_ALLOWED (HTTP 405)",
+    ]
 
 
 def test_a_graphql_response_client_gets_the_same_refusal(live: LiveGateway) -> None:

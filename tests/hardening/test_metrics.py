@@ -35,6 +35,10 @@ query DeniedProbe {
 }
 """
 BAD_ID = 'query BadId { user(id: "no such id!") { id } }'
+#: Named operations that get no label of their own, however few names were seen: one from an
+#: anonymous caller, one that fails validation.
+ANONYMOUS = "query AnonymousProbe { __typename }"
+INVALID = "query InvalidProbe { viewer { noSuchField } }"
 #: Operation names with a label of their own per process in the one-worker server.
 CAP = 3
 
@@ -141,8 +145,14 @@ def scraped(
         poster = Poster(server, workers)
         try:
             # The last worker: one probe; the first: two probes and the named operations, so
-            # its cap of CAP names is reached in a known order.
+            # its cap of CAP names is reached in a known order. Before them all, the two names
+            # that must not take a label (and would, first come, if they could).
             last = workers - 1
+            assert poster.post(0, ANONYMOUS)["data"] == {"__typename": "Query"}
+            invalid = poster.post(0, INVALID, token)
+            assert {e["extensions"]["code"] for e in invalid["errors"]} == {
+                "GRAPHQL_VALIDATION_FAILED"
+            }
             assert poster.post(last, PROBE, token)["data"]["viewer"]
             for _ in range(2):
                 assert poster.post(0, PROBE, token)["data"]["viewer"]
@@ -151,7 +161,7 @@ def scraped(
             bad = poster.post(0, BAD_ID, token)
             assert {e["extensions"]["code"] for e in bad["errors"]} == {"BAD_USER_INPUT"}
             for name in ("Overflow1", "Overflow2"):
-                assert poster.post(0, f"query {name} {{ __typename }}")["data"]
+                assert poster.post(0, f"query {name} {{ __typename }}", token)["data"]
         finally:
             poster.close()
         graphql = f"{server.url}/graphql"
@@ -198,16 +208,30 @@ def test_denials_and_refusals_by_code(scraped: Scrape) -> None:
 
 
 def test_operation_names_beyond_the_cap_are_counted_as_other(scraped: Scrape) -> None:
-    """The first worker saw MetricsProbe, DeniedProbe and BadId first (CAP = 3), then two more
-    names; the other worker saw only MetricsProbe."""
+    """The first worker labelled MetricsProbe, DeniedProbe and BadId (CAP = 3), then saw two
+    more names; the other worker saw only MetricsProbe. The anonymous caller's operation is
+    ``other`` too."""
     other = {"route": "/graphql", "operation": "other", "outcome": "ok"}
-    assert scraped.value("tavle_requests_total", **other) == 2
+    assert scraped.value("tavle_requests_total", **other) == 3
     named = {
         dict(labels)["operation"]
         for name, labels in scraped.samples
         if name == "tavle_requests_total" and dict(labels)["operation"] not in ("", "other")
     }
     assert named == {"MetricsProbe", "DeniedProbe", "BadId"}
+
+
+def test_only_valid_operations_of_authenticated_callers_get_a_label(scraped: Scrape) -> None:
+    """An attacker cannot use up the labels: the names of anonymous callers' operations and of
+    operations that fail validation were seen first, and took none."""
+    labels = {
+        dict(labels)["operation"]
+        for name, labels in scraped.samples
+        if name == "tavle_requests_total"
+    }
+    assert not labels & {"AnonymousProbe", "InvalidProbe"}
+    invalid = {"route": "/graphql", "operation": "other", "outcome": "error"}
+    assert scraped.value("tavle_requests_total", **invalid) == 1
 
 
 def test_job_queue_and_roster_imports_from_the_database(scraped: Scrape) -> None:

@@ -3,8 +3,10 @@
 
 The buckets live in the gateway process and do not depend on the database, so these tests run on
 SQLite only, on gateways of their own with small buckets. The main one trusts 127.0.0.1 as a
-reverse proxy, so each test picks its own client address with ``X-Forwarded-For``; a second one
-trusts no proxy (the default) and shows that the header is then ignored.
+reverse proxy, so each test picks its own client address with ``X-Forwarded-For``, and allows one
+CORS origin; a second one trusts no proxy (the default) and shows that the header is then
+ignored; a third trusts a network written with host bits (``127.0.0.9/8``) and has a person
+limit that refills within a second and a mutation limit that does not.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import pytest
 from gateway_support import LiveGateway, own_gateway
 
 from gateway import metrics
-from gateway.http.buckets import TokenBuckets
+from gateway.http.buckets import TokenBuckets, take_all
+from gateway.http.rate_limit import NETWORK_48_FACTOR
 
 ADDRESS_BURST = 20
 PERSON_BURST = 5
@@ -28,6 +31,7 @@ MUTATION_BURST = 2
 MUTATION_PER_MINUTE = 20
 MAX_BUCKETS = 50
 TYPENAME = {"query": "{ __typename }"}
+APP = "https://app.example.no"
 PREFERENCE = 'mutation { setPreference(key: "theme", value: "dark") { key value } }'
 
 
@@ -38,6 +42,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
         tmp_path_factory,
         "rate-limits",
         trusted_proxies=["127.0.0.1"],
+        cors_origins=[APP],
         rate_limit_address_per_minute=1,
         rate_limit_address_burst=ADDRESS_BURST,
         rate_limit_person_per_minute=1,
@@ -58,6 +63,25 @@ def direct(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
         "rate-limits-direct",
         rate_limit_address_per_minute=1,
         rate_limit_address_burst=3,
+    ) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def proxy_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
+    """The proxy as a network with host bits set; a person limit of one a second, burst 1; a
+    mutation limit of one a minute, burst 1."""
+    with own_gateway(
+        "sqlite",
+        tmp_path_factory,
+        "rate-limits-network",
+        trusted_proxies=["127.0.0.9/8"],
+        rate_limit_address_per_minute=1,
+        rate_limit_address_burst=3,
+        rate_limit_person_per_minute=60,
+        rate_limit_person_burst=1,
+        rate_limit_mutation_per_minute=1,
+        rate_limit_mutation_burst=1,
     ) as live:
         yield live
 
@@ -143,6 +167,46 @@ def test_ipv6_clients_are_counted_by_their_64_network(limited: LiveGateway) -> N
     assert send(limited, client="2001:db8:1:3::1").status_code == 200
 
 
+def test_ipv6_clients_are_also_counted_by_their_48_network(limited: LiveGateway) -> None:
+    """A /48 holds 65,536 /64 networks; its bucket holds 16 of their buckets' worth."""
+    networks = [f"2001:db8:5:{n:x}::1" for n in range(NETWORK_48_FACTOR)]
+    for client in networks:
+        for _ in range(ADDRESS_BURST):
+            assert send(limited, client=client).status_code == 200
+    # One more /64 of the /48, with a full bucket of its own: refused (a few tries, as the /48
+    # refills a token every 60 / 16 seconds while the test runs).
+    answers = [send(limited, client=f"2001:db8:5:{NETWORK_48_FACTOR:x}::1") for _ in range(3)]
+    refused = next(answer for answer in answers if answer.status_code == 429)
+    assert_rate_limited(refused, "address", 60)
+    assert refused.json()["errors"][0]["message"].startswith(
+        "Too many requests from your network address"
+    )
+    assert send(limited, client="2001:db8:6::1").status_code == 200
+
+
+def test_preflights_take_a_token_too(limited: LiveGateway) -> None:
+    """CORS answers preflights itself, so the address limit comes before it: a flood of
+    ``OPTIONS`` is refused like any other. A refused request that is not a preflight still
+    carries the CORS headers, so the page can read the 429 and its ``Retry-After``."""
+    preflight = {
+        "Origin": APP,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+        "X-Forwarded-For": "203.0.113.90",
+    }
+    for _ in range(ADDRESS_BURST):
+        answer = limited.client.options(f"{limited.url}/graphql", headers=preflight)
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == APP
+    refused = limited.client.options(f"{limited.url}/graphql", headers=preflight)
+    assert_rate_limited(refused, "address", 60)
+    assert "access-control-allow-origin" not in refused.headers
+    page = send(limited, client="203.0.113.90", Origin=APP)
+    assert_rate_limited(page, "address", 60)
+    assert page.headers["access-control-allow-origin"] == APP
+    assert "Retry-After" in page.headers["access-control-expose-headers"]
+
+
 def test_a_person_gets_their_burst_then_429(limited: LiveGateway) -> None:
     before = metrics.rate_limited().get("person", 0)
     query = {"query": "{ viewer { id } }"}
@@ -225,6 +289,32 @@ def test_rotating_addresses_does_not_grow_memory(limited: LiveGateway) -> None:
         assert len(buckets) <= MAX_BUCKETS
 
 
+def test_a_trusted_network_written_with_host_bits_is_trusted(proxy_network: LiveGateway) -> None:
+    """``127.0.0.9/8`` is the network 127.0.0.0/8, which holds the test's 127.0.0.1: each
+    ``X-Forwarded-For`` address has a bucket of its own."""
+    assert proxy_network.state.settings.trusted_proxies == ["127.0.0.0/8"]
+    for _ in range(3):
+        assert send(proxy_network, client="203.0.113.1").status_code == 200
+    assert_rate_limited(send(proxy_network, client="203.0.113.1"), "address", 60)
+    assert send(proxy_network, client="203.0.113.2").status_code == 200
+
+
+def test_a_mutation_the_person_limit_refuses_keeps_its_mutation_token(
+    proxy_network: LiveGateway,
+) -> None:
+    """Both limits must have a token, or neither is taken: the refused mutation does not empty
+    the mutation bucket (which would refill only after a minute)."""
+    mutation = {"query": PREFERENCE}
+    query = send(proxy_network, {"query": "{ viewer { id } }"}, client="203.0.113.3", user="admin")
+    assert query.json()["data"]["viewer"]["id"]  # the person's one token
+    refused = send(proxy_network, mutation, client="203.0.113.3", user="admin")
+    seconds = assert_rate_limited(refused, "person", 1)
+    time.sleep(seconds)
+    again = send(proxy_network, mutation, client="203.0.113.3", user="admin")
+    assert again.status_code == 200, again.text
+    assert again.json()["data"]["setPreference"]["value"] == "dark"
+
+
 def test_forwarded_for_is_ignored_without_trusted_proxies(direct: LiveGateway) -> None:
     for n in range(3):
         assert send(direct, client=f"203.0.113.{n + 1}").status_code == 200
@@ -275,3 +365,19 @@ def test_the_least_recently_used_bucket_goes_first_when_full() -> None:
     assert len(buckets) == 2
     assert buckets.take("old") > 0  # still remembered, still empty
     assert buckets.take("kept") == 0.0  # forgotten: a fresh bucket
+
+
+def test_two_buckets_give_both_tokens_or_neither() -> None:
+    clock = Clock()
+    person = TokenBuckets(per_minute=60, burst=1, max_keys=10, clock=clock)
+    mutation = TokenBuckets(per_minute=6, burst=2, max_keys=10, clock=clock)
+    assert take_all([(mutation, 1), (person, 1)]) == (-1, 0.0)
+    # the person is empty: nothing taken, and the answer names it
+    assert take_all([(mutation, 1), (person, 1)]) == (1, pytest.approx(1.0))
+    assert mutation.wait(1) == 0.0
+    clock.now += 1.0
+    assert take_all([(mutation, 1), (person, 1)]) == (-1, 0.0)
+    # both empty: the one that refills last (the mutation, 10 s a token)
+    index, seconds = take_all([(mutation, 1), (person, 1)])
+    assert index == 0
+    assert seconds == pytest.approx(9.0)

@@ -307,7 +307,15 @@ def test_an_unexpected_exception_is_a_500_with_the_request_id(
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-    assert (response.status_code, response.text) == (500, "Internal Server Error")
+    # the edge's JSON 500, with the security headers, though no edge middleware is around it
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": [
+            {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
+    }
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-request-id"] == "r-500"
     (record,) = [r for r in caplog.records if r.name == "tavle.request"]
     fields = record.__dict__["fields"]
