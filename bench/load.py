@@ -82,6 +82,7 @@ from load_clients import (
     AttackerSpec,
     AttackRecord,
     SampleRow,
+    WorkerChannels,
     WorkerResult,
     WorkerSpec,
     worker_main,
@@ -98,8 +99,6 @@ from load_server import Sample as MemorySample
 from load_workload import (
     CREATE_ASSIGNMENT,
     ROLES,
-    STUDENT,
-    TEACHER,
     TEACHER_COURSES,
     WRITE_OPERATIONS,
     ClientSpec,
@@ -110,6 +109,7 @@ from pydantic import SecretStr
 
 from gateway.auth import Authenticator
 from gateway.settings import Settings
+from store.tables import Role
 
 REPO = Path(__file__).resolve().parent.parent
 DEV_SECRET = "tavle-load-benchmark-development-secret-0123456789"
@@ -412,7 +412,7 @@ def run_once(args: argparse.Namespace, label: str, attack: bool) -> RunResult:
     server = ServerProcess(workdir, DEV_SECRET, database_url, args.workers, extra_env)
     tokens = mint_tokens(workdir)
     # the attacker is a pupil none of the normal clients plays (the last one in the roster)
-    attacker_name = people[STUDENT][-1]
+    attacker_name = people[Role.STUDENT][-1]
     reserved = frozenset({attacker_name}) if attack else frozenset()
     plan = plan_clients(
         args.clients,
@@ -448,7 +448,7 @@ def run_once(args: argparse.Namespace, label: str, attack: bool) -> RunResult:
     try:
         print(f"[{label}] starting the server (demo school on a fresh database) ...", flush=True)
         server.start()
-        assignments = create_bench_assignments(server.url, tokens, people[TEACHER])
+        assignments = create_bench_assignments(server.url, tokens, people[Role.TEACHER])
         print(
             f"[{label}] server ready on {server.url}; {len(assignments)} benchmark assignments; "
             f"starting {len(plan)} clients",
@@ -490,6 +490,7 @@ def drive(
     go = context.Event()
     abort = context.Event()
     start_at: Any = context.Value("d", 0.0)
+    channels = WorkerChannels(ready, go, abort, start_at, results)
     specs = [
         WorkerSpec(
             index=n,
@@ -524,7 +525,7 @@ def drive(
     processes = [
         context.Process(
             target=worker_main,
-            args=(spec, ready, go, abort, start_at, args.duration, results),
+            args=(spec, channels, args.duration),
             name=f"load-{spec.index}",
         )
         for spec in specs

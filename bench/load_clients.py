@@ -51,6 +51,23 @@ class WorkerSpec:
     total_clients: int = 1
 
 
+@dataclass(frozen=True)
+class WorkerChannels:
+    """How ``bench/load.py`` and its load-generator processes talk (multiprocessing objects,
+    handed to each process as it starts)."""
+
+    #: (worker index, the problem or None) once a worker's clients have discovered their context
+    ready: Queue[tuple[int, str | None]]
+    #: set when every worker is ready
+    go: Event
+    #: set to stop the workers early
+    abort: Event
+    #: the common start time (wall-clock seconds): a shared double, set before ``go``
+    start_at: Any
+    #: each worker's result
+    results: Queue[WorkerResult]
+
+
 @dataclass
 class AttackRecord:
     """What the attacker saw for one attack: outcomes and answer times."""
@@ -154,14 +171,7 @@ async def _attacker(
                 await _attack_once(http, attack, attacker.token, record)
 
 
-async def _work(
-    spec: WorkerSpec,
-    ready: Queue[tuple[int, str | None]],
-    go: Event,
-    abort: Event,
-    start_at: Any,
-    duration: float,
-) -> WorkerResult:
+async def _work(spec: WorkerSpec, channels: WorkerChannels, duration: float) -> WorkerResult:
     result = WorkerResult(spec.index)
     shared = Shared(dict(spec.assignments))
     outcomes = Outcomes()
@@ -182,11 +192,11 @@ async def _work(
             await asyncio.gather(*(client.discover() for client in clients))
         except RequestFailedError as failure:
             result.fatal = f"discovery failed: {failure}"
-            ready.put((spec.index, result.fatal))
+            channels.ready.put((spec.index, result.fatal))
             return result
-        ready.put((spec.index, None))
-        await asyncio.to_thread(go.wait)
-        started_at = float(start_at.value)
+        channels.ready.put((spec.index, None))
+        await asyncio.to_thread(channels.go.wait)
+        started_at = float(channels.start_at.value)
         until = started_at + duration
         await asyncio.sleep(max(0.0, started_at - time.time()))
         stop = asyncio.Event()
@@ -197,12 +207,12 @@ async def _work(
         async def client_run(client: Client) -> None:
             delay = client.spec.number / max(1, spec.total_clients) * spec.ramp_up
             await asyncio.sleep(max(0.0, started_at + delay - time.time()))
-            while time.time() < until and not abort.is_set():
+            while time.time() < until and not channels.abort.is_set():
                 await client.run(started_at, min(until, time.time() + 1.0))
 
         tasks = [client_run(client) for client in clients]
         if spec.attacker is not None:
-            tasks.append(_attacker(spec, spec.attacker, until, abort, result))
+            tasks.append(_attacker(spec, spec.attacker, until, channels.abort, result))
         await asyncio.gather(*tasks)
         result.cpu_seconds = time.process_time() - cpu_before
         result.wall_seconds = time.perf_counter() - wall_before
@@ -221,19 +231,11 @@ async def _work(
             await http.aclose()
 
 
-def worker_main(
-    spec: WorkerSpec,
-    ready: Queue[tuple[int, str | None]],
-    go: Event,
-    abort: Event,
-    start_at: Any,
-    duration: float,
-    results: Queue[WorkerResult],
-) -> None:
+def worker_main(spec: WorkerSpec, channels: WorkerChannels, duration: float) -> None:
     """The process entry point (``multiprocessing.Process(target=worker_main, ...)``)."""
     try:
-        result = asyncio.run(_work(spec, ready, go, abort, start_at, duration))
+        result = asyncio.run(_work(spec, channels, duration))
     except Exception as error:  # the parent must hear about any failure, not wait forever
         result = WorkerResult(spec.index, fatal=f"{type(error).__name__}: {error}")
-        ready.put((spec.index, result.fatal))
-    results.put(result)
+        channels.ready.put((spec.index, result.fatal))
+    channels.results.put(result)

@@ -30,33 +30,19 @@ from typing import Any
 import httpx
 
 from roster import DEMO_ROSTER_DIR
+from roster.vocab import ROLE_MAP
+from store.tables import Role
 
-SYSTEM_ADMINISTRATOR = "SYSTEM_ADMINISTRATOR"
-SUPERUSER = "SUPERUSER"
-SCHOOL_LEADER = "SCHOOL_LEADER"
-TEACHER = "TEACHER"
-STUDENT = "STUDENT"
-GUARDIAN = "GUARDIAN"
-ROLES = (SYSTEM_ADMINISTRATOR, SUPERUSER, SCHOOL_LEADER, TEACHER, STUDENT, GUARDIAN)
-
-#: OneRoster ``roles.csv`` role -> the gateway's role
-_ONEROSTER_ROLES = {
-    "systemAdministrator": SYSTEM_ADMINISTRATOR,
-    "siteAdministrator": SUPERUSER,
-    "principal": SCHOOL_LEADER,
-    "teacher": TEACHER,
-    "student": STUDENT,
-    "guardian": GUARDIAN,
-    "parent": GUARDIAN,
-}
+#: every role, in the order of ``store.tables.Role``
+ROLES = tuple(Role)
 
 #: share of the clients per role (the rest are students); every role gets at least one client
 ROLE_SHARES = {
-    SYSTEM_ADMINISTRATOR: 0.02,
-    SUPERUSER: 0.02,
-    SCHOOL_LEADER: 0.04,
-    TEACHER: 0.14,
-    GUARDIAN: 0.20,
+    Role.SYSTEM_ADMINISTRATOR: 0.02,
+    Role.SUPERUSER: 0.02,
+    Role.SCHOOL_LEADER: 0.04,
+    Role.TEACHER: 0.14,
+    Role.GUARDIAN: 0.20,
 }
 
 
@@ -67,7 +53,7 @@ def demo_people(roster: Path = DEMO_ROSTER_DIR) -> dict[str, list[str]]:
     people: dict[str, list[str]] = {role: [] for role in ROLES}
     with (roster / "roles.csv").open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
-            role = _ONEROSTER_ROLES.get(row["role"])
+            role = ROLE_MAP.get(row["role"])
             username = usernames[row["userSourcedId"]]
             if row["roleType"] == "primary" and role is not None and username not in people[role]:
                 people[role].append(username)
@@ -79,7 +65,7 @@ def role_counts(clients: int) -> dict[str, int]:
     if clients < len(ROLES):
         raise ValueError(f"at least {len(ROLES)} clients are needed, one per role")
     counts = {role: max(1, round(share * clients)) for role, share in ROLE_SHARES.items()}
-    counts[STUDENT] = clients - sum(counts.values())
+    counts[Role.STUDENT] = clients - sum(counts.values())
     return {role: counts[role] for role in ROLES}
 
 
@@ -639,7 +625,7 @@ class Client:
         self.ctx.me = viewer["id"]
         enrolled = [edge["node"] for edge in viewer["courses"]["edges"]]
         self.ctx.courses = [course["id"] for course in enrolled]
-        if role == TEACHER:
+        if role == Role.TEACHER:
             found = await self.call(("TeacherCourses", TEACHER_COURSES, {}))
             for edge in found["viewer"]["courses"]["edges"]:
                 course = edge["node"]
@@ -650,13 +636,13 @@ class Client:
                 self.ctx.recipients.extend(s for s in students if s not in self.ctx.recipients)
                 if not course["isHomeroom"] and students:
                     self.ctx.taught[course["id"]] = students
-        elif role == STUDENT:
+        elif role == Role.STUDENT:
             self.ctx.member_courses = list(self.ctx.courses)
             for course in enrolled:
                 for teacher in course["teachers"]:
                     if teacher["id"] not in self.ctx.recipients:
                         self.ctx.recipients.append(teacher["id"])
-        elif role == GUARDIAN:
+        elif role == Role.GUARDIAN:
             overview = await self.call(("ChildrenOverview", CHILDREN_OVERVIEW, {}))
             for child in overview["viewer"]["children"] or []:
                 for edge in child["courses"]["edges"]:
@@ -665,14 +651,14 @@ class Client:
                     for teacher in course["teachers"]:
                         if teacher["id"] not in self.ctx.recipients:
                             self.ctx.recipients.append(teacher["id"])
-        elif role in (SCHOOL_LEADER, SUPERUSER):
+        elif role in (Role.SCHOOL_LEADER, Role.SUPERUSER):
             listed = await self.call(("Courses", COURSES, {}))
             self.ctx.courses = [edge["node"]["id"] for edge in listed["courses"]["edges"]]
             for edge in listed["courses"]["edges"]:
                 for teacher in edge["node"]["teachers"]:
                     if teacher["id"] not in self.ctx.recipients:
                         self.ctx.recipients.append(teacher["id"])
-        elif role == SYSTEM_ADMINISTRATOR:
+        elif role == Role.SYSTEM_ADMINISTRATOR:
             found = await self.call(("AdminPeople", ADMIN_PEOPLE, {}))
             self.ctx.courses = [edge["node"]["id"] for edge in found["courses"]["edges"]]
             for edge in found["courses"]["edges"]:
@@ -697,31 +683,22 @@ class Client:
         calendar = fixed(4, "Calendar", CALENDAR)
         documents = fixed(3, "Documents", DOCUMENTS)
         course_page: Screen = (20, self._course_page)
-        message: Screen = (4, self._message)
+        # what teachers and students both look at all day
+        everyday = [home, notifications, inbox, calendar, documents, course_page]
         role = self.spec.role
-        if role == TEACHER:
+        if role == Role.TEACHER:
             return [
-                home,
-                notifications,
-                inbox,
-                calendar,
-                documents,
-                course_page,
+                *everyday,
                 (10, self._gradebook),
                 (8, self._assignment_submissions),
                 (4, self._post),
                 (6, self._comment),
-                message,
+                (4, self._message),
                 (2, self._assess),
             ]
-        if role == STUDENT:
+        if role == Role.STUDENT:
             return [
-                home,
-                notifications,
-                inbox,
-                calendar,
-                documents,
-                course_page,
+                *everyday,
                 fixed(15, "MyWork", MY_WORK),
                 (8, self._assignment_page),
                 (6, self._submit),
@@ -729,7 +706,7 @@ class Client:
                 (1, self._post),
                 (2, self._message),
             ]
-        if role == GUARDIAN:
+        if role == Role.GUARDIAN:
             return [
                 home,
                 fixed(10, "Notifications", NOTIFICATIONS),
@@ -740,7 +717,7 @@ class Client:
                 (5, self._message),
                 (2, self._preference),
             ]
-        if role == SCHOOL_LEADER:
+        if role == Role.SCHOOL_LEADER:
             return [
                 home,
                 fixed(5, "Notifications", NOTIFICATIONS),
@@ -752,7 +729,7 @@ class Client:
                 (3, self._message),
                 (1, self._publish),
             ]
-        if role == SUPERUSER:
+        if role == Role.SUPERUSER:
             return [
                 home,
                 fixed(5, "Notifications", NOTIFICATIONS),
@@ -763,7 +740,7 @@ class Client:
                 (3, self._document),
                 (2, self._preference),
             ]
-        return [  # SYSTEM_ADMINISTRATOR
+        return [  # a system administrator
             fixed(5, "ViewerHome", VIEWER_HOME),
             fixed(5, "Notifications", NOTIFICATIONS),
             fixed(25, "PrivacyQueue", PRIVACY_QUEUE),
@@ -777,42 +754,41 @@ class Client:
     def _text(self, what: str) -> str:
         return f"{what} {self.spec.number}-{self.shared.next_number()} fra lasttesten"
 
-    def _course_page(self) -> Request | None:
-        if not self.ctx.courses:
+    def _one_of(self, operation: str, document: str, ids: list[str]) -> Request | None:
+        """``operation`` on one of ``ids`` (``{"id": ...}``, picked at random); None when there
+        is none to pick."""
+        if not ids:
             return None
-        return ("CoursePage", COURSE_PAGE, {"id": self.rng.choice(self.ctx.courses)})
+        return (operation, document, {"id": self.rng.choice(ids)})
+
+    def _course_page(self) -> Request | None:
+        return self._one_of("CoursePage", COURSE_PAGE, self.ctx.courses)
 
     def _child_course(self) -> Request | None:
-        if not self.ctx.child_courses:
-            return None
-        return ("ChildCourse", CHILD_COURSE, {"id": self.rng.choice(self.ctx.child_courses)})
+        return self._one_of("ChildCourse", CHILD_COURSE, self.ctx.child_courses)
 
     def _gradebook(self) -> Request | None:
-        courses = list(self.ctx.taught) if self.spec.role == TEACHER else self.ctx.courses
-        if not courses:
-            return None
-        return ("Gradebook", GRADEBOOK, {"id": self.rng.choice(courses)})
+        courses = list(self.ctx.taught) if self.spec.role == Role.TEACHER else self.ctx.courses
+        return self._one_of("Gradebook", GRADEBOOK, courses)
 
-    def _bench_assignment(self, courses: list[str]) -> str | None:
-        mine = [self.shared.assignments[c] for c in courses if c in self.shared.assignments]
-        return self.rng.choice(mine) if mine else None
+    def _bench_assignments(self) -> list[str]:
+        """The benchmark's assignments in the courses the person teaches or attends."""
+        courses = self.ctx.member_courses
+        return [self.shared.assignments[c] for c in courses if c in self.shared.assignments]
 
     def _assignment_submissions(self) -> Request | None:
-        assignment = self._bench_assignment(self.ctx.member_courses)
-        if assignment is None:
-            return None
-        return ("AssignmentSubmissions", ASSIGNMENT_SUBMISSIONS, {"id": assignment})
+        return self._one_of(
+            "AssignmentSubmissions", ASSIGNMENT_SUBMISSIONS, self._bench_assignments()
+        )
 
     def _assignment_page(self) -> Request | None:
-        assignment = self._bench_assignment(self.ctx.member_courses)
-        if assignment is None:
-            return None
-        return ("AssignmentPage", ASSIGNMENT_PAGE, {"id": assignment})
+        return self._one_of("AssignmentPage", ASSIGNMENT_PAGE, self._bench_assignments())
 
     def _submit(self) -> Request | None:
-        assignment = self._bench_assignment(self.ctx.member_courses)
-        if assignment is None:
+        assignments = self._bench_assignments()
+        if not assignments:
             return None
+        assignment = self.rng.choice(assignments)
         answer: dict[str, Any] = {"assignmentId": assignment, "body": self._text("Svar")}
         if self.rng.random() < 0.3:
             answer["attachments"] = [
@@ -883,9 +859,7 @@ class Client:
         )
 
     def _user_lookup(self) -> Request | None:
-        if not self.ctx.people:
-            return None
-        return ("UserLookup", USER_LOOKUP, {"id": self.rng.choice(self.ctx.people)})
+        return self._one_of("UserLookup", USER_LOOKUP, self.ctx.people)
 
     def _export(self) -> Request | None:
         if not self.ctx.people:

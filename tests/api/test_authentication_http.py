@@ -24,12 +24,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from db_support import fresh_database
 from gateway_support import TEST_DEV_SECRET, GraphQLResult, LiveGateway, run_gateway
 from jwt.algorithms import RSAAlgorithm
+from oidc_support import AUDIENCE, ISSUER, claims
 
 from gateway.auth import AuthenticationError, Authenticator
 from gateway.settings import Settings
 
-ISSUER = "https://idp.example.test"
-AUDIENCE = "tavle-gateway"
 KID = "provider-key-1"
 VIEWER = "{ viewer { id displayName } }"
 NOTICE = "{ privacyNotice { controller rights } }"
@@ -58,19 +57,6 @@ class Provider:
             algorithm="RS256",
             headers={"kid": kid},
         )
-
-
-def claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    values: dict[str, Any] = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "larer.hansen",
-        "iat": now,
-        "exp": now + 300,
-    }
-    values.update(overrides)
-    return {name: value for name, value in values.items() if value is not None}
 
 
 def b64url(data: bytes) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-ISSUER = "https://idp.example.test"
-AUDIENCE = "tavle-gateway"
 KID = "provider-key-1"
 EC_KID = "provider-ec-key"
 
@@ -27,9 +25,3 @@ def public_jwk(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, kid: str, al
     else:
         jwk = ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
     return {**jwk, "kid": kid, "alg": alg, "use": "sig"}
-
-
-@dataclass
-class JwksServer:
-    url: str
-    requests: list[str] = field(default_factory=list)

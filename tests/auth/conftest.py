@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from auth_support import AUDIENCE, EC_KID, ISSUER, KID, JwksServer, Keys, public_jwk
+from auth_support import EC_KID, KID, Keys, public_jwk
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from oidc_support import AUDIENCE, ISSUER, JwksServer
 
 from gateway.settings import Settings
 
@@ -83,31 +82,8 @@ def dev_settings(tmp_path: Path) -> Callable[..., Settings]:
 @pytest.fixture
 def jwks_server(jwks_document: dict[str, Any]) -> Iterator[JwksServer]:
     """A real HTTP server on 127.0.0.1 serving the JWKS at /jwks, recording each request."""
-    body = json.dumps(jwks_document).encode("utf-8")
-    requests: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            if self.path != "/jwks":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = JwksServer(jwks_document)
     try:
-        host, port = server.server_address[:2]
-        yield JwksServer(url=f"http://{host!s}:{port}/jwks", requests=requests)
+        yield server
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.stop()

@@ -15,8 +15,9 @@ from typing import Any
 
 import jwt
 import pytest
-from auth_support import AUDIENCE, EC_KID, ISSUER, KID, JwksServer, Keys, public_jwk
+from auth_support import EC_KID, KID, Keys, public_jwk
 from cryptography.hazmat.primitives import serialization
+from oidc_support import AUDIENCE, ISSUER, JwksServer
 
 from gateway.auth import (
     DEVELOPMENT_AUDIENCE,

@@ -1,6 +1,7 @@
-"""The hardening tests reuse the API tests' helpers (``tests/api``: the mutations as documents)
-and the privacy tool's (``tests/privacy_api``: gateways of their own, the privacy mutations);
-both folders are made importable here (appended, so nothing already on the path is shadowed)."""
+"""The hardening tests reuse the API tests' helpers (``tests/api``: the mutations as documents),
+the privacy tool's (``tests/privacy_api``: gateways of their own, the privacy mutations) and the
+benchmarks' own code (``bench``: the load benchmark's clients, the attacker's documents); these
+folders are made importable here (appended, so nothing already on the path is shadowed)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ import sys
 from pathlib import Path
 
 _TESTS = Path(__file__).resolve().parent.parent
-for _folder in ("api", "privacy_api", "privacy"):
-    if str(_TESTS / _folder) not in sys.path:
-        sys.path.append(str(_TESTS / _folder))
+for _folder in (
+    _TESTS / "api",
+    _TESTS / "privacy_api",
+    _TESTS / "privacy",
+    _TESTS.parent / "bench",
+):
+    if str(_folder) not in sys.path:
+        sys.path.append(str(_folder))

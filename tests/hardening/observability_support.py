@@ -14,22 +14,20 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import grpc
-import httpx
 from gateway_support import TEST_DEV_SECRET
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, Span
-from serve_support import REPO, TAVLE, free_port
+from serve_support import REPO, TAVLE, free_port, wait_until_ready
 
 from gateway.auth import Authenticator
 from gateway.settings import Settings
@@ -64,14 +62,7 @@ class ObservedServer:
         return lines
 
     def wait_ready(self, timeout: float = 180.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.process.poll() is None, f"tavle serve exited:\n{self.stderr()}"
-            with suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return
-            assert time.monotonic() < deadline, f"tavle serve never got ready:\n{self.stderr()}"
-            time.sleep(0.1)
+        wait_until_ready(self.process, self.url, self.stderr, timeout)
 
     def stop(self, timeout: float = 60.0) -> int:
         """SIGTERM, as a process manager stops it; its exit status. Everything it had to write

@@ -2,15 +2,17 @@
 
 Each builder returns a document that one of the limits in ``gateway/limits/`` (docs/security.md,
 "Operation limits") must refuse; ``send`` posts it and returns the raw HTTP response, because a
-refusal may be a 400 that ``LiveGateway.gql`` would not accept.
+refusal may be a 400 that ``LiveGateway.gql`` would not accept. The exponential document is the
+load benchmark's attacker's own (``exponential_document`` in ``bench/attack_documents.py``).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
-from gateway_support import LiveGateway
+from gateway_support import LiveGateway, own_gateway
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 TYPENAME = "{ __typename }"
@@ -40,18 +42,6 @@ def only_error(response: httpx.Response) -> dict[str, Any]:
     assert "data" not in body, body
     [error] = body["errors"]
     return dict(error)
-
-
-def exponential(levels: int = 8, first: int = 500) -> str:
-    """Two aliased ``assignments(first:)`` lists per fragment, each fragment spreading the next:
-    ``2**levels`` branches of ``first**levels`` items, in about 1.5 KB of text."""
-    fragments = []
-    for level in range(levels):
-        inner = f"...L{level + 1}" if level + 1 < levels else "id name"
-        branch = f"assignments(first: {first}) {{ edges {{ node {{ course {{ {inner} }} }} }} }}"
-        fragments.append(f"fragment L{level} on Course {{ a: {branch} b: {branch} }}")
-    root = f"courses(first: {first}) {{ edges {{ node {{ ...L0 }} }} }}"
-    return f"query Exponential {{ viewer {{ {root} }} }}\n" + "\n".join(fragments)
 
 
 def aliases(count: int, selection: str = "privacyNotice { controller }") -> str:
@@ -85,3 +75,30 @@ def mutations(count: int, prefix: str = "limits") -> str:
 def tokens(count: int) -> str:
     """A valid document of more than ``count`` lexical tokens."""
     return "query Tokens { " + "__typename " * count + "}"
+
+
+def slow_gateway(
+    backend: str, tmp_path_factory: Any, name: str, timeout_seconds: float, **settings: Any
+) -> AbstractContextManager[LiveGateway]:
+    """A gateway of its own (``own_gateway``, no job worker) whose limits let a document of up
+    to 500 root mutations through (``slow_mutations``), so that the execution timeout of
+    ``timeout_seconds`` is what meets it; ``settings`` add to that."""
+    return own_gateway(
+        backend,
+        tmp_path_factory,
+        name,
+        jobs_enabled=False,
+        execution_timeout_seconds=timeout_seconds,
+        max_tokens=100_000,
+        max_aliases=10_000,
+        max_fields=10_000,
+        max_root_mutations=500,
+        **settings,
+    )
+
+
+def slow_mutations(count: int, prefix: str, first: str = "") -> str:
+    """``count`` documents created (titled ``{prefix}-{n}``) by mutations that run one after the
+    other, after ``first`` (root fields that run before them)."""
+    fields = " ".join(f'd{n}: createDocument(title: "{prefix}-{n}") {{ id }}' for n in range(count))
+    return f"mutation Slow {{ {first} {fields} }}"

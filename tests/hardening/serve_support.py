@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,21 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def wait_until_ready(
+    process: subprocess.Popen[bytes], url: str, output: Callable[[], str], timeout: float
+) -> None:
+    """Until ``url``/readyz answers 200; fails with the server's ``output`` if ``process``
+    exits first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"tavle serve exited:\n{output()}"
+        with suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                return
+        assert time.monotonic() < deadline, f"tavle serve never got ready:\n{output()}"
+        time.sleep(0.1)
 
 
 @dataclass
@@ -53,14 +68,7 @@ class ServedGateway:
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         """Until ``/readyz`` answers 200; fails with the server's output if it exits first."""
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.process.poll() is None, f"tavle serve exited:\n{self.output()}"
-            with suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return
-            assert time.monotonic() < deadline, f"tavle serve never got ready:\n{self.output()}"
-            time.sleep(0.1)
+        wait_until_ready(self.process, self.url, self.output, timeout)
 
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)

@@ -21,10 +21,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from db_support import fresh_database
 from gateway_support import TEST_DEV_SECRET, LiveGateway, run_gateway
 from jwt.algorithms import RSAAlgorithm
+from oidc_support import AUDIENCE, ISSUER, JwksServer, claims
 
 from gateway.metrics import refusals
 
-ISSUER = "https://idp.example.test"
-AUDIENCE = "tavle-gateway"
 VIEWER = "{ viewer { displayName } }"
 DAY = 24 * 3600
 #: what "within seconds" means for a JWKS file: one look per second, plus a request's latency
@@ -72,17 +70,9 @@ class Provider:
         }
 
     def token(self, kid: str, *, signer: str | None = None, **overrides: Any) -> str:
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": "larer.hansen",
-            "iat": now,
-            "exp": now + 300,
-            **overrides,
-        }
-        claims = {name: value for name, value in claims.items() if value is not None}
-        return jwt.encode(claims, self.keys[signer or kid], algorithm="RS256", headers={"kid": kid})
+        return jwt.encode(
+            claims(**overrides), self.keys[signer or kid], algorithm="RS256", headers={"kid": kid}
+        )
 
 
 def outcome(gateway: LiveGateway, token: str) -> str:
@@ -130,6 +120,16 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         yield url, folder
 
 
+def provider_gateway(
+    demo_database: tuple[str, Path], **keys: Any
+) -> AbstractContextManager[LiveGateway]:
+    """A gateway on the demo database that takes the provider's tokens (``ISSUER``,
+    ``AUDIENCE``), with its signing keys from the ``keys`` settings (``jwks_file`` or
+    ``jwks_url`` and how long fetched keys are kept)."""
+    url, folder = demo_database
+    return run_gateway("sqlite", url, folder, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, **keys)
+
+
 # --- a JWKS file ----------------------------------------------------------------------------------
 
 
@@ -142,15 +142,7 @@ def jwks_file(demo_database: tuple[str, Path], provider: Provider) -> Path:
 
 @pytest.fixture(scope="module")
 def file_gateway(demo_database: tuple[str, Path], jwks_file: Path) -> Iterator[LiveGateway]:
-    url, folder = demo_database
-    with run_gateway(
-        "sqlite",
-        url,
-        folder,
-        jwks_file=jwks_file,
-        oidc_issuer=ISSUER,
-        oidc_audience=AUDIENCE,
-    ) as gateway:
+    with provider_gateway(demo_database, jwks_file=jwks_file) as gateway:
         yield gateway
 
 
@@ -279,59 +271,12 @@ def test_development_tokens_obey_the_maximum_lifetime(live: LiveGateway) -> None
 # --- a JWKS URL -----------------------------------------------------------------------------------
 
 
-class JwksServer:
-    """A real HTTP server on 127.0.0.1 serving a JWKS that tests change, counting fetches.
-
-    ``stop`` closes its port (the provider is unreachable); ``start`` opens the same port again.
-    """
-
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
-        self.fetches = 0
-        self.port = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/jwks"
-
-    def start(self) -> None:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.fetches += 1
-                body = json.dumps(owner.document).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = None
-
-
 @pytest.fixture(scope="module")
 def provider_server(provider: Provider) -> Iterator[JwksServer]:
+    """The provider's key set at a URL (``oidc_support.JwksServer``), which tests change."""
     server = JwksServer(provider.jwks("old"))
     yield server
-    if server._server is not None:
-        server.stop()
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -339,16 +284,11 @@ def cached_gateway(
     demo_database: tuple[str, Path], provider_server: JwksServer
 ) -> Iterator[LiveGateway]:
     """A gateway that keeps fetched keys for an hour: every fetch it makes is an early one."""
-    url, folder = demo_database
-    with run_gateway(
-        "sqlite",
-        url,
-        folder,
+    with provider_gateway(
+        demo_database,
         jwks_url=provider_server.url,
         jwks_cache_seconds=3600,
         jwks_refresh_seconds=URL_REFRESH_SECONDS,
-        oidc_issuer=ISSUER,
-        oidc_audience=AUDIENCE,
     ) as gateway:
         yield gateway
 
@@ -395,16 +335,11 @@ def expiring_gateway(
     demo_database: tuple[str, Path], provider_server: JwksServer
 ) -> Iterator[LiveGateway]:
     """A gateway whose fetched keys expire after two seconds."""
-    url, folder = demo_database
-    with run_gateway(
-        "sqlite",
-        url,
-        folder,
+    with provider_gateway(
+        demo_database,
         jwks_url=provider_server.url,
         jwks_cache_seconds=URL_CACHE_SECONDS,
         jwks_refresh_seconds=URL_REFRESH_SECONDS,
-        oidc_issuer=ISSUER,
-        oidc_audience=AUDIENCE,
     ) as gateway:
         yield gateway
 
@@ -453,15 +388,7 @@ def test_readyz_fails_when_the_url_was_never_reachable(
 ) -> None:
     server = JwksServer(provider.jwks("old"))
     server.stop()  # a port nobody listens on
-    url, folder = demo_database
-    with run_gateway(
-        "sqlite",
-        url,
-        folder,
-        jwks_url=server.url,
-        oidc_issuer=ISSUER,
-        oidc_audience=AUDIENCE,
-    ) as gateway:
+    with provider_gateway(demo_database, jwks_url=server.url) as gateway:
         assert readiness(gateway) == (503, {"status": "unavailable", "signingKeys": "unavailable"})
         assert outcome(gateway, provider.token("old")) == "signing keys unavailable"
         # The server itself is alive: only readiness reflects the missing keys.

@@ -10,29 +10,23 @@ second time a comment has a post to go to, an answer is a resubmission), with no
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
-
-REPO = Path(__file__).resolve().parent.parent.parent
-if str(REPO / "bench") not in sys.path:
-    sys.path.append(str(REPO / "bench"))
-
-from load import create_bench_assignments  # noqa: E402
-from load_workload import (  # noqa: E402
+from load import create_bench_assignments
+from load_workload import (
     ROLES,
-    TEACHER,
     Client,
     ClientSpec,
     Outcomes,
     Shared,
     demo_people,
 )
+
+from store.tables import Role
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -42,7 +36,9 @@ def played(
     """Each role played on a gateway of its own: role -> (operations sent, errors seen)."""
     with own_gateway(request.param, tmp_path_factory, "load-screens") as live:
         people = demo_people()
-        assignments = create_bench_assignments(live.url, live.state.authenticator, people[TEACHER])
+        assignments = create_bench_assignments(
+            live.url, live.state.authenticator, people[Role.TEACHER]
+        )
         yield {role: play(live, role, people[role][0], assignments) for role in ROLES}
 
 

@@ -14,14 +14,15 @@ queries, the tests' and the benchmarks', pass the defaults.
 from __future__ import annotations
 
 import ast
-import importlib
 import logging
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import authz_overhead
+import load_workload
 import pytest
+from attack_documents import DOCUMENT_LIMIT_CODES, exponential_document
 from db_support import BACKENDS
 from gateway_support import REPO, LiveGateway, own_gateway
 from graphql import GraphQLSyntaxError, parse
@@ -31,12 +32,13 @@ from operation_limits_support import (
     GRAPHQL_RESPONSE,
     TYPENAME,
     aliases,
-    exponential,
     mutations,
     nested,
     only_error,
     repeated,
     send,
+    slow_gateway,
+    slow_mutations,
     tokens,
 )
 from sqlalchemy import select
@@ -54,17 +56,8 @@ from schema.build import build_schema
 from schema.ids import to_global_id
 from store import tables as t
 
-LIMIT_CODES = frozenset(
-    {
-        "QUERY_TOO_COMPLEX",
-        "QUERY_TOO_DEEP",
-        "TOO_MANY_ALIASES",
-        "TOO_MANY_FIELDS",
-        "TOO_MANY_TOKENS",
-        "TOO_MANY_MUTATIONS",
-        "TIMEOUT",
-    }
-)
+#: what the operation limits answer when they refuse an operation, before or during execution
+LIMIT_CODES = DOCUMENT_LIMIT_CODES | {"TIMEOUT"}
 
 
 def default_settings() -> Settings:
@@ -106,7 +99,7 @@ def refusals_of(code: str) -> int:
 def test_an_exponential_document_is_refused_by_its_cost_before_execution(
     gateway: LiveGateway,
 ) -> None:
-    document = exponential(levels=8, first=500)
+    document = exponential_document(levels=8, first=500)
     assert 1000 < len(document.encode()) < 2000  # the spec's 1-2 KB
     before = refusals_of("QUERY_TOO_COMPLEX")
     _, baseline = statements_of(gateway, TYPENAME, user="elev.ola")
@@ -138,7 +131,7 @@ def test_the_cost_analysis_takes_milliseconds_however_the_document_explodes(
     """Fragments are costed once each: 40 levels (``2**40`` branches of ``500**40`` items)
     take no longer to analyse than their text takes to read."""
     schema = gateway.state.schema._schema
-    document = parse(exponential(levels=40, first=500))
+    document = parse(exponential_document(levels=40, first=500))
     started = time.perf_counter()
     refusal = check_document(schema, document, {}, DEFAULTS)
     elapsed = time.perf_counter() - started
@@ -432,7 +425,7 @@ def test_each_refusal_is_counted_and_logged_without_personal_data(
     gateway: LiveGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
     attacks = {
-        "QUERY_TOO_COMPLEX": exponential(),
+        "QUERY_TOO_COMPLEX": exponential_document(),
         "TOO_MANY_ALIASES": aliases(150, "displayName"),
         "TOO_MANY_FIELDS": repeated(300, "viewer { displayName }"),
         "QUERY_TOO_DEEP": nested(20),
@@ -463,36 +456,15 @@ def slow(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveGateway]:
     """A gateway whose limits let a long document through, with a half-second timeout."""
-    with own_gateway(
-        request.param,
-        tmp_path_factory,
-        "limits-slow",
-        jobs_enabled=False,
-        execution_timeout_seconds=0.5,
-        max_tokens=100_000,
-        max_aliases=10_000,
-        max_fields=10_000,
-        max_root_mutations=500,
-    ) as live:
+    with slow_gateway(request.param, tmp_path_factory, "limits-slow", 0.5) as live:
         yield live
-
-
-def slow_fields(prefix: str) -> str:
-    return " ".join(
-        f'd{n}: createDocument(title: "{prefix}-{n}") {{ id }}' for n in range(SLOW_MUTATIONS)
-    )
-
-
-def slow_document(prefix: str, first: str = "") -> str:
-    """The slow mutations, after ``first`` (root fields that run before them)."""
-    return f"mutation Slow {{ {first} {slow_fields(prefix)} }}"
 
 
 def test_a_slow_operation_is_stopped_at_the_timeout(slow: LiveGateway) -> None:
     owner = slow.person_pk("larer.hansen")
     written = (t.documents.c.owner_id == owner, t.documents.c.title.like("slow-%"))
     with slow.count_sql() as statements:
-        response = send(slow, slow_document("slow"), user="larer.hansen")
+        response = send(slow, slow_mutations(SLOW_MUTATIONS, "slow"), user="larer.hansen")
         answered = len(statements)
         time.sleep(1.5)
         later = len(statements)
@@ -538,7 +510,7 @@ def test_a_timed_out_operation_audits_no_national_id_read(slow: LiveGateway) -> 
         "{ id subject { nationalId } }"
     )
     before = national_id_reads(slow, "admin", "elev.ola")
-    response = send(slow, slow_document("audit", export), user="admin")
+    response = send(slow, slow_mutations(SLOW_MUTATIONS, "audit", export), user="admin")
     assert response.json()["data"] is None
     assert codes_of(response) == {"TIMEOUT"}
     requests = t.privacy_requests.c
@@ -573,7 +545,7 @@ def test_a_timed_out_operation_marks_no_answer_opened(slow: LiveGateway) -> None
         f'courseId: "{to_global_id("Course", course)}", kind: FEEDBACK, comment: "Seen"}}) '
         "{ id submission { body } }"
     )
-    response = send(slow, slow_document("opened", assess), user="larer.hansen")
+    response = send(slow, slow_mutations(SLOW_MUTATIONS, "opened", assess), user="larer.hansen")
     assert response.json()["data"] is None
     assert codes_of(response) == {"TIMEOUT"}
     feedback = t.assessments.c
@@ -609,26 +581,17 @@ query GuardianOverview {
 }"""
 
 
-def bench_module(name: str) -> Any:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-
-
 def gradebook_of_courses(course_pks: list[int]) -> str:
     """``bench/authz_overhead.py``'s teacher gradebook: one aliased course per pk (it measures
     six), each with ``students(first: 100)`` and their ``submissions(first: 100)`` with
     assessments."""
-    return str(bench_module("authz_overhead").gradebook_query(course_pks))
+    return str(authz_overhead.gradebook_query(course_pks))
 
 
 def load_benchmark_screens() -> dict[str, str]:
     """The documents of the load benchmark's screens and writes (``bench/load_workload.py``)."""
-    workload = bench_module("load_workload")
     screens = {}
-    for name, value in vars(workload).items():
+    for name, value in vars(load_workload).items():
         if name.isupper() and isinstance(value, str) and "{" in value:
             try:
                 parse(value)

@@ -11,47 +11,39 @@ and a megabyte string literal with a syntax error. The probe is still answered w
 parsing and validation run in the gateway's GraphQL threads, of which one client address gets
 one at a time, and never on the event loop.
 
-Attacker and probe run in processes of their own (``attacker.py``), as a real attacker's and a
-real user's machines would, so that their CPU work does not compete with the gateway, which runs
-in this process; the probe connects from another loopback address (127.0.0.2), as another client
-would. The rate limits are off in these gateways: it is the operation limits that are measured,
-not the attacker's throttling.
+Attacker and probe run in processes of their own (``attacker.py``, through
+``responsiveness_support.under_attack``), and the probe connects from another loopback address
+than the attacker. The rate limits are off in these gateways: it is the operation limits that are
+measured, not the attacker's throttling.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from attack_documents import exponential_document
 from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
 from operation_limits_support import (
     aliases,
-    exponential,
     mutations,
     nested,
     repeated,
+    slow_gateway,
+    slow_mutations,
     tokens,
 )
+from responsiveness_support import BOUND_SECONDS, under_attack
 
-#: the spec's bound for other callers' answers during an attack
-BOUND_SECONDS = 1.0
-#: how long each attack goes on while the probes run
-ATTACK_SECONDS = 1.5
 NO_RATE_LIMITS = {
     "rate_limit_address_per_minute": 0,
     "rate_limit_person_per_minute": 0,
     "rate_limit_mutation_per_minute": 0,
 }
 SLOW_MUTATIONS = 500
-ATTACKER = Path(__file__).with_name("attacker.py")
-#: the probe's address: another client than the attacker's 127.0.0.1
-PROBE_ADDRESS = "127.0.0.2"
 #: connections the attacker sends on at once in the parallel attacks
 CONNECTIONS = 20
 
@@ -65,7 +57,7 @@ class Attack:
 
 
 ATTACKS = {
-    "exponential": Attack(exponential(8, 500), "QUERY_TOO_COMPLEX", "elev.ola"),
+    "exponential": Attack(exponential_document(8, 500), "QUERY_TOO_COMPLEX", "elev.ola"),
     "aliases-public": Attack(aliases(800), "TOO_MANY_ALIASES"),
     "aliases-public-thousands": Attack(aliases(5000), "TOO_MANY_TOKENS"),
     "aliases-expensive": Attack(
@@ -111,51 +103,10 @@ def slow(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveGateway]:
     """Limits that let a long mutation document through, and a one-second timeout."""
-    with own_gateway(
-        request.param,
-        tmp_path_factory,
-        "responsive-slow",
-        jobs_enabled=False,
-        execution_timeout_seconds=1.0,
-        max_tokens=100_000,
-        max_aliases=10_000,
-        max_fields=10_000,
-        max_root_mutations=SLOW_MUTATIONS,
-        **NO_RATE_LIMITS,
+    with slow_gateway(
+        request.param, tmp_path_factory, "responsive-slow", 1.0, **NO_RATE_LIMITS
     ) as live:
         yield live
-
-
-def under_attack(
-    live: LiveGateway, folder: Path, document: str, user: str | None, connections: int = 1
-) -> tuple[list[float], list[str]]:
-    """The probe's answer times while ``document`` is sent over and over by the attacker, on
-    ``connections`` connections at once, and the codes the attacker got (both ``attacker.py``,
-    each in a process of its own)."""
-    body = folder / "attack.json"
-    body.write_text(json.dumps({"query": document}), encoding="utf-8")
-    token = live.token(user) if user else ""
-    attack = [sys.executable, str(ATTACKER), "attack", live.url, str(body), str(ATTACK_SECONDS)]
-    attacker = subprocess.Popen(
-        [*attack, token, str(connections)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert attacker.stdout is not None
-        assert attacker.stdout.readline().strip() == "started"
-        probe = [sys.executable, str(ATTACKER), "probe", live.url, live.token("larer.dahl")]
-        probed = subprocess.run(
-            [*probe, str(ATTACK_SECONDS), PROBE_ADDRESS],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-        codes: list[str] = json.loads(attacker.stdout.readline())
-    finally:
-        attacker.kill()
-        attacker.wait()
-    latencies: list[float] = json.loads(probed.stdout)
-    return latencies, codes
 
 
 @pytest.mark.parametrize("name", list(ATTACKS))
@@ -187,10 +138,8 @@ def test_others_are_answered_within_a_second_during_a_parallel_attack(
 def test_others_are_answered_within_a_second_during_a_slow_operation(
     slow: LiveGateway, tmp_path: Path
 ) -> None:
-    fields = " ".join(
-        f'd{n}: createDocument(title: "responsive-{n}") {{ id }}' for n in range(SLOW_MUTATIONS)
-    )
-    latencies, codes = under_attack(slow, tmp_path, f"mutation Slow {{ {fields} }}", "larer.hansen")
+    document = slow_mutations(SLOW_MUTATIONS, "responsive")
+    latencies, codes = under_attack(slow, tmp_path, document, "larer.hansen")
     assert len(codes) > 1
     assert set(codes) == {"TIMEOUT"}
     assert max(latencies) < BOUND_SECONDS

@@ -14,29 +14,21 @@ the threads' sharing is what is measured.
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
 from operation_limits_support import GRAPHQL_RESPONSE, repeated
+from responsiveness_support import BOUND_SECONDS, under_attack
 
 from gateway import metrics
 from gateway.limits.workers import BUSY_MESSAGE
 
-#: the spec's bound for other callers' answers during an attack
-BOUND_SECONDS = 1.0
-ATTACK_SECONDS = 1.5
-ATTACKER = Path(__file__).with_name("attacker.py")
-PROBE_ADDRESS = "127.0.0.2"
 #: documents sent at once from one address
 AT_ONCE = 12
 HEAVY = repeated(249, "viewer { id }")
@@ -120,36 +112,8 @@ def test_another_client_is_never_refused_and_answered_within_a_second(
 ) -> None:
     """The attacker sends the heavy document on twelve connections for a second and a half; the
     probe, from another address, asks ``GET /healthz`` and ``{ __typename }`` meanwhile."""
-    body = tmp_path / "attack.json"
-    body.write_text(json.dumps({"query": HEAVY}), encoding="utf-8")
-    attack = [
-        sys.executable,
-        str(ATTACKER),
-        "attack",
-        gateway.url,
-        str(body),
-        str(ATTACK_SECONDS),
-        gateway.token("elev.ola"),
-        str(AT_ONCE),
-    ]
-    attacker = subprocess.Popen(attack, stdout=subprocess.PIPE, text=True)
-    try:
-        assert attacker.stdout is not None
-        assert attacker.stdout.readline().strip() == "started"
-        probe = [sys.executable, str(ATTACKER), "probe", gateway.url, gateway.token("larer.dahl")]
-        probed = subprocess.run(
-            [*probe, str(ATTACK_SECONDS), PROBE_ADDRESS],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-        codes: list[Any] = json.loads(attacker.stdout.readline())
-    finally:
-        attacker.kill()
-        attacker.wait()
-    # A refused probe would have stopped it with an error (check=True above).
-    latencies: list[float] = json.loads(probed.stdout)
+    # A refused probe stops with an error, which fails under_attack.
+    latencies, codes = under_attack(gateway, tmp_path, HEAVY, "elev.ola", connections=AT_ONCE)
     assert set(codes) == {"ok", "SERVER_BUSY"}
     assert len(latencies) >= 10
     assert max(latencies) < BOUND_SECONDS
