@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from authz.relations import Facts
 from resolvers import scopes as s
@@ -80,23 +81,27 @@ async def create_calendar_event(
     return event_id
 
 
+def _upsert_preference(dialect: str, person_id: int, key: str, value: str | None) -> Insert:
+    """One statement, so two saves of the same preference at the same moment (two tabs, a
+    double click) cannot both insert: the later one updates. Both backends speak
+    ``INSERT ... ON CONFLICT DO UPDATE``."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    at = now()
+    statement = insert(t.preferences).values(
+        person_id=person_id, key=key, value=value, updated_at=at
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[t.preferences.c.person_id, t.preferences.c.key],
+        set_={"value": value, "updated_at": at},
+    )
+
+
 async def set_preference(actor: Actor, key: str, value: str | None) -> tuple[str, str | None]:
     key = require_text(key, "key", limits.PREFERENCE_KEY)
     value = optional_text(value, "value", limits.PREFERENCE_VALUE)
     me = actor.viewer.person_id
     actor.require(Facts(owner=me), "Mutation.setPreference", "preferences are your own")
-    p = t.preferences.c
     async with actor.engine.begin() as conn:
-        exists = (await conn.execute(select(p.key).where(p.person_id == me, p.key == key))).first()
-        if exists is None:
-            await conn.execute(
-                t.preferences.insert().values(person_id=me, key=key, value=value, updated_at=now())
-            )
-        else:
-            await conn.execute(
-                update(t.preferences)
-                .where(p.person_id == me, p.key == key)
-                .values(value=value, updated_at=now())
-            )
+        await conn.execute(_upsert_preference(conn.dialect.name, me, key, value))
         await actor.audit(conn, "SET_PREFERENCE", "User", me, subject_id=me)
     return key, value
