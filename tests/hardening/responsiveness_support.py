@@ -19,6 +19,9 @@ from gateway_support import LiveGateway
 BOUND_SECONDS = 1.0
 #: how long each attack goes on while the probes run
 ATTACK_SECONDS = 1.5
+#: the probe must have asked at least twice each (``/healthz`` and ``{ __typename }``) while the
+#: attack ran; how many more times depends on the machine's speed, not on the gateway
+MIN_PROBES = 4
 ATTACKER = Path(__file__).with_name("attacker.py")
 #: the probe's address: another client than the attacker's 127.0.0.1
 PROBE_ADDRESS = "127.0.0.2"
