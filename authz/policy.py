@@ -1,6 +1,7 @@
 """The Casbin policy, compiled into cheap decisions.
 
-Casbin (``authz/casbin_model.conf`` + ``authz/policy.csv``) is the single source of truth, but one
+Casbin (``casbin_model.conf`` at the repository root, linked as ``authz/casbin_model.conf`` so
+the wheel carries it, and ``authz/policy.csv``) is the single source of truth, but one
 ``enforce()`` costs 100-200 µs, far too much per field per row (README, "Design"). The answer for
 (relation set, coordinate, action) never changes until the policy does, so it is memoised here:
 the first request for a key calls ``enforce()`` once per relation, every later one is a dict
