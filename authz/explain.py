@@ -31,8 +31,8 @@ from authz.problems import ProblemLog
 from authz.pseudonyms import Pseudonyms
 from authz.relations import BASE_RELATIONS
 from authz.viewer import Viewer
+from config.settings import Settings
 from gateway.keyfile import pseudonym_key
-from gateway.settings import Settings
 
 # schema before resolvers: importing resolvers.context first is circular (it imports schema's
 # modules, which import resolvers.context back), the order the gateway itself happens to avoid.

@@ -107,8 +107,8 @@ from load_workload import (
 )
 from pydantic import SecretStr
 
+from config.settings import Settings
 from gateway.auth import Authenticator
-from gateway.settings import Settings
 from store.tables import Role
 
 REPO = Path(__file__).resolve().parent.parent

@@ -69,8 +69,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
+from config.settings import Settings
 from gateway.demo import ensure_demo
-from gateway.settings import Settings
 from resolvers.services.actor import Actor
 from resolvers.services.privacy import confirm_erasure, request_erasure
 from resolvers.viewer import find_person_id, load_viewer

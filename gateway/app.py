@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from config.settings import Settings, get_settings
 from gateway.exports import download_export
 from gateway.graphql_app import TavleGraphQL
 from gateway.http import edge_middleware
@@ -26,7 +27,6 @@ from gateway.http.errors import EXCEPTION_HANDLERS
 from gateway.jobs import RunningWorker
 from gateway.limits.workers import quick_thread_switches
 from gateway.request_observer import RequestObserver
-from gateway.settings import Settings, get_settings
 from gateway.state import AppState
 from gateway.telemetry import configure_tracing, flush, instrument_engine
 from store.db import migrate

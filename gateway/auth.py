@@ -1,6 +1,6 @@
 """Authentication of ``Authorization: Bearer <JWT>`` headers.
 
-Exactly one of two token issuers is active, chosen from :class:`~gateway.settings.Settings`:
+Exactly one of two token issuers is active, chosen from :class:`~config.settings.Settings`:
 
 * **OIDC** (production) when a JWKS is configured (``jwks_file`` or ``jwks_url``): tokens are
   verified against the provider's public keys, selected by the token header's ``kid``, with a
@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 import jwt
 from jwt.types import Options
 
+from config.settings import Settings
 from gateway.keyfile import KeyFileError, load_or_create_key
-from gateway.settings import Settings
 
 __all__ = [
     "DEVELOPMENT_AUDIENCE",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from config.settings import Settings
 from gateway.demo_calendar import shifted_copy, years_to_today
 from gateway.keyfile import pseudonym_key
-from gateway.settings import Settings
 from store import tables as t
 from store.db import make_engine, migrate
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from opentelemetry.trace import Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from config.settings import Settings
 from gateway.metrics import observe_job
-from gateway.settings import Settings
 from gateway.telemetry import instrument_engine, job_span
 from roster.maintenance import archive_ended
 from store import jobs

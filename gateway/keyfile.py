@@ -9,7 +9,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from gateway.settings import Settings
+from config.settings import Settings
 from store.files import create_private_file, private_folder
 
 logger = logging.getLogger(__name__)

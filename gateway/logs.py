@@ -21,8 +21,8 @@ from typing import Any
 
 from opentelemetry import trace
 
+from config.settings import Settings
 from gateway.request_info import current_request
-from gateway.settings import Settings
 
 #: The key of ``extra`` whose dictionary becomes fields of the line.
 FIELDS = "fields"

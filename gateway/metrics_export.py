@@ -35,8 +35,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from config.settings import Settings
 from gateway import metrics
-from gateway.settings import Settings
 from store import tables as t
 from store.db import is_sqlite, make_engine
 from store.tables import PrivacyAction, PrivacyRequestStatus

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from config.settings import Settings
 from gateway.logs import configure_logging, uvicorn_log_options
-from gateway.settings import Settings
 from gateway.telemetry import TracingConfigError, configure_tracing
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.settings import Settings
+from config.settings import Settings
 from schema.privacy_notice import PrivacyNotice
 
 

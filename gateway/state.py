@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
 from authz.pseudonyms import Pseudonyms
+from config.settings import Settings
 from gateway.auth import Authenticator
 from gateway.http.rate_limit import RateLimits
 from gateway.jobs import Handler
@@ -18,7 +19,6 @@ from gateway.limits import OperationLimits
 from gateway.limits.discovery import SuggestionFreeExecutor
 from gateway.limits.extension import OperationLimitsExtension
 from gateway.limits.workers import GraphQLWorkers
-from gateway.settings import Settings
 from gateway.telemetry import OperationSpan
 from resolvers.services import privacy
 from schema.build import build_schema

@@ -14,7 +14,7 @@ from authz.problems import ProblemLog
 from authz.pseudonyms import Pseudonyms
 from authz.relations import ROOT_ANONYMOUS, ROOT_AUTHENTICATED
 from authz.viewer import Viewer
-from gateway.settings import Settings
+from config.settings import Settings
 from resolvers.services.actor import Actor
 from schema.connection import PageArgs
 from schema.ids import expect_id

@@ -19,9 +19,9 @@ import httpx
 import uvicorn
 from sqlalchemy import event, select
 
+from config.settings import Settings
 from gateway.app import create_app
 from gateway.demo import ensure_demo
-from gateway.settings import Settings
 from gateway.state import AppState
 from schema.ids import to_global_id
 from store import tables as t

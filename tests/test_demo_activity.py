@@ -17,9 +17,9 @@ from sqlalchemy import Select, func, select
 
 import schema  # noqa: F401  (initialises the schema <-> resolvers import cycle in working order)
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
+from config.settings import Settings
 from gateway.cli import DEMO_ROSTER
 from gateway.demo import ensure_demo
-from gateway.settings import Settings
 from resolvers import scopes as s
 from resolvers.services.actor import Actor
 from resolvers.viewer import find_person_id, load_viewer

@@ -15,7 +15,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-from gateway.settings import Settings
+from config.settings import Settings
 
 ALLOWED_METHODS = ("GET", "POST")
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "Accept")

@@ -39,10 +39,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from config.settings import Settings
 from gateway.http.buckets import TokenBuckets, take_all
 from gateway.http.errors import RATE_LIMITED, error_response
 from gateway.metrics import count_rate_limited
-from gateway.settings import Settings
 
 log = logging.getLogger("tavle.http")
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from config.settings import Settings
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.cors import cors_middleware
 from gateway.http.errors import InternalErrorMiddleware
 from gateway.http.headers import SecurityHeadersMiddleware
 from gateway.http.rate_limit import AddressRateLimitMiddleware, RateLimits
-from gateway.settings import Settings
 
 
 def edge_middleware(settings: Settings, rate_limits: RateLimits) -> list[Middleware]:

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Select, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authz.relations import Facts
-from gateway.settings import Settings
+from config.settings import Settings
 from resolvers import scopes as s
 from resolvers.errors import conflict, not_found
 from resolvers.services import privacy

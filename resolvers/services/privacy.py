@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
-from gateway.settings import Settings
+from config.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now

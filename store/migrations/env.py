@@ -31,7 +31,7 @@ def _database_url() -> str:
     configured = config.get_main_option("sqlalchemy.url")
     if configured:
         return configured
-    from gateway.settings import Settings
+    from config.settings import Settings
 
     return Settings().resolved_database_url()
 

@@ -38,7 +38,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.settings import PrivacyNoticeSettings
+from config.settings import PrivacyNoticeSettings
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome, PrivacyProvider
 from store.privacy.providers import PROVIDERS, Sourced, UnknownSubjectError

@@ -26,8 +26,8 @@ from gateway_support import TEST_DEV_SECRET, GraphQLResult, LiveGateway, run_gat
 from jwt.algorithms import RSAAlgorithm
 from oidc_support import AUDIENCE, ISSUER, claims
 
+from config.settings import Settings
 from gateway.auth import AuthenticationError, Authenticator
-from gateway.settings import Settings
 
 KID = "provider-key-1"
 VIEWER = "{ viewer { id displayName } }"

@@ -12,7 +12,7 @@ from auth_support import EC_KID, KID, Keys, public_jwk
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from oidc_support import AUDIENCE, ISSUER, JwksServer
 
-from gateway.settings import Settings
+from config.settings import Settings
 
 
 @pytest.fixture(scope="session")

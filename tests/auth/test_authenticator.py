@@ -19,6 +19,7 @@ from auth_support import EC_KID, KID, Keys, public_jwk
 from cryptography.hazmat.primitives import serialization
 from oidc_support import AUDIENCE, ISSUER, JwksServer
 
+from config.settings import Settings
 from gateway.auth import (
     DEVELOPMENT_AUDIENCE,
     DEVELOPMENT_ISSUER,
@@ -28,7 +29,6 @@ from gateway.auth import (
     Principal,
     SigningKeysUnavailableError,
 )
-from gateway.settings import Settings
 
 SettingsFactory = Callable[..., Settings]
 

@@ -29,8 +29,8 @@ from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, Span
 from serve_support import REPO, TAVLE, free_port, wait_until_ready
 
+from config.settings import Settings
 from gateway.auth import Authenticator
-from gateway.settings import Settings
 
 
 @dataclass

@@ -34,8 +34,8 @@ from mutation_support import (
 from race_support import Call, at_once
 from sqlalchemy import func, select, update
 
+from config.settings import Settings
 from gateway.demo import ensure_demo
-from gateway.settings import Settings
 from schema.ids import to_global_id
 from store import tables as t
 from store.db import alembic_config, make_engine

@@ -15,7 +15,7 @@ import pytest
 from gateway_support import LiveGateway, own_gateway
 from pydantic import ValidationError
 
-from gateway.settings import Settings
+from config.settings import Settings
 
 APP = "https://app.example.no"
 ADMIN = "https://admin.example.no:8443"

@@ -19,8 +19,8 @@ from db_support import BACKENDS, fresh_database
 from gateway_support import LiveGateway, run_gateway
 from privacy_api_support import export, pk_of
 
+from config.settings import Settings
 from gateway.auth import DEV_SECRET_FILENAME, Authenticator
-from gateway.settings import Settings
 
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700

@@ -44,6 +44,7 @@ from operation_limits_support import (
 from sqlalchemy import select
 from test_n_plus_one import NESTED
 
+from config.settings import Settings
 from gateway import metrics
 from gateway.limits import OperationLimits
 from gateway.limits.checks import check_document
@@ -51,7 +52,6 @@ from gateway.limits.cost import operation_costs
 from gateway.limits.counts import document_counts, root_mutation_fields
 from gateway.limits.depth import document_depth
 from gateway.limits.document import CEILING
-from gateway.settings import Settings
 from schema.build import build_schema
 from schema.ids import to_global_id
 from store import tables as t

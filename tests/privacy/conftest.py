@@ -20,9 +20,9 @@ import pytest
 from db_support import BACKENDS, POSTGRES_SERVER, admin_statement, fresh_database
 from sqlalchemy.engine import make_url
 
+from config.settings import Settings
 from gateway.demo import ensure_demo
 from gateway.demo_data import DEMO_ROSTER
-from gateway.settings import Settings
 from store.db import is_sqlite
 
 

@@ -32,8 +32,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.policy import Policy
+from config.settings import Settings
 from gateway.jobs import JobWorker
-from gateway.settings import Settings
 from resolvers.services.actor import Actor
 from resolvers.services.privacy import (
     confirm_erasure,

@@ -22,7 +22,7 @@ from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.settings import PrivacyNoticeSettings
+from config.settings import PrivacyNoticeSettings
 from store import tables as t
 from store.db import make_engine
 from store.privacy.base import DataCategory, Effect, Outcome

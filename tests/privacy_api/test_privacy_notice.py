@@ -17,7 +17,7 @@ from db_support import BACKENDS
 from gateway_support import LiveGateway
 from privacy_api_support import ROLE_VIEWERS, privacy_gateway
 
-from gateway.settings import PrivacyNoticeSettings
+from config.settings import PrivacyNoticeSettings
 
 NOTICE = """
 { privacyNotice {

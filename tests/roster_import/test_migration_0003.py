@@ -21,8 +21,8 @@ from roster_support import run_with_engine
 from sqlalchemy import MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from config.settings import Settings
 from gateway.demo import ensure_demo
-from gateway.settings import Settings
 from roster import DEMO_ROSTER_DIR, import_roster
 from store import audit
 from store.audit_verify import verify_chain

@@ -20,9 +20,9 @@ from roster_support import RosterFolder, run_with_engine
 from sqlalchemy import Table, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from config.settings import Settings
 from gateway.demo import ensure_demo
 from gateway.demo_calendar import shifted_copy, years_to_today
-from gateway.settings import Settings
 from roster import DEMO_ROSTER_DIR, import_roster
 from store.tables import metadata
 
