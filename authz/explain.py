@@ -39,12 +39,12 @@ from gateway.keyfile import pseudonym_key
 from schema.build import build_schema
 
 # isort: split
+from config.ids import from_global_id
 from resolvers import scopes
 from resolvers.context import RequestContext
 from resolvers.fetch import Row, by_ids
 from resolvers.loaders import MATERIALIZE
 from resolvers.viewer import find_person_id, load_viewer
-from schema.ids import from_global_id
 from store.db import make_engine, migrate
 
 #: Relations every visible object carries; not interesting as "the viewer's relations".

@@ -65,13 +65,13 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 
+from config.ids import to_global_id
 from config.settings import Settings
 from gateway.app import create_app
 from gateway.demo import ensure_demo
 from gateway.graphql_app import TavleGraphQL
 from gateway.state import AppState
 from roster import DEMO_ROSTER_DIR, import_roster
-from schema.ids import to_global_id
 from store import tables as t
 from store.db import make_engine
 from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatus

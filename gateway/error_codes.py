@@ -12,6 +12,9 @@ import logging
 
 from graphql import GraphQLError
 
+from config.errors import BadUserInputError
+from gateway.metrics import count_refusal
+
 log = logging.getLogger("tavle.errors")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -35,6 +38,16 @@ def _request_error_code(error: GraphQLError) -> str:
     if error.message.startswith("Variable '$"):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
+
+
+def count_refused_input(errors: list[GraphQLError]) -> None:
+    """Count each ``BAD_USER_INPUT`` refusal raised as a ``BadUserInputError`` (ids, cursors,
+    page sizes, input limits): the error type says it, wherever it was raised."""
+    for error in errors:
+        if isinstance(error, BadUserInputError) or isinstance(
+            error.original_error, BadUserInputError
+        ):
+            count_refusal(BadUserInputError.code)
 
 
 def with_codes(errors: list[GraphQLError]) -> list[GraphQLError]:

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from config.ids import expect_id, to_global_id
 from gateway.request_auth import authenticate_request
 from gateway.state import AppState
 from resolvers.viewer import load_viewer
-from schema.ids import expect_id, to_global_id
 from store import audit, jobs
 from store import tables as t
 from store.tables import ExportFormat, PrivacyAction, PrivacyRequestStatus

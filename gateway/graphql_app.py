@@ -17,7 +17,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types.execution import ExecutionResult
 
 from authz.problems import ProblemLog
-from gateway.error_codes import with_codes
+from gateway.error_codes import count_refused_input, with_codes
 from gateway.http.errors import BAD_REQUEST, error_response, refuse
 from gateway.http.graphql_request import MalformedRequestError, check_content_type, graphql_request
 from gateway.http.headers import graphiql_policy
@@ -242,6 +242,7 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
                 context.engine, context.viewer.person_id, context.opened_submissions
             )
         if result.errors:
+            count_refused_input(result.errors)
             result.errors = with_codes(result.errors)
         note_graphql_result(result.data is not None, result.errors)
         response = await super().process_result(request, result)

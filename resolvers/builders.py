@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from authz.relations import ROW_ONLY, Facts, relations_of
+from config.ids import to_global_id
 from resolvers.context import RequestContext
 from schema.assessment import Assessment
 from schema.communication import Comment, Conversation, Message, Post
 from schema.course import Course
 from schema.coursework import Assignment, Submission
-from schema.ids import to_global_id
 from schema.material import CalendarEvent, Document
 from schema.privacy import AuditEntry, PrivacyRequest
 from schema.school_year import AcademicSession, RosterImport

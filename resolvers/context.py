@@ -14,10 +14,10 @@ from authz.problems import ProblemLog
 from authz.pseudonyms import Pseudonyms
 from authz.relations import ROOT_ANONYMOUS, ROOT_AUTHENTICATED
 from authz.viewer import Viewer
+from config.ids import expect_id
+from config.paging import PageArgs
 from config.settings import Settings
 from resolvers.services.actor import Actor
-from schema.connection import PageArgs
-from schema.ids import expect_id
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders

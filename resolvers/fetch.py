@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from schema.connection import PageArgs
+from config.paging import PageArgs
 
 Row = Mapping[str, Any]
 PARENT = "tavle_parent"

@@ -15,6 +15,7 @@ from opentelemetry import trace
 from sqlalchemy import ColumnElement, FromClause, and_, select, union
 from strawberry.dataloader import DataLoader
 
+from config.ids import to_global_id
 from gateway import telemetry
 from resolvers import builders as b
 from resolvers import scopes as s
@@ -22,7 +23,6 @@ from resolvers.context import RequestContext
 from resolvers.fetch import Page, Row, by_ids, lists_by_parent, pages_by_parent, run
 from schema.connection import Connection, PageArgs, make_connection
 from schema.coursework import Attachment
-from schema.ids import to_global_id
 from schema.user import Notification, Preference, RoleAssignment, User
 from store import tables as t
 from store.tables import CourseRole, CourseState, ProcessingState

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 
-from gateway.metrics import count_refusal
+from config.paging import PageArgs, encode_cursor
 
 NodeT = TypeVar("NodeT")
 
@@ -33,49 +30,6 @@ class Connection(Generic[NodeT]):
     total_count: int
 
 
-def encode_cursor(sort_key: int) -> str:
-    return base64.urlsafe_b64encode(f"cursor:{sort_key}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        prefix, _, key = raw.partition(":")
-        if prefix != "cursor":
-            raise ValueError(prefix)
-        sort_key = int(key)
-        # Sort keys are 32-bit ids; a larger number would make the database driver fail. Only
-        # the canonical spelling counts, as for ids (schema/ids.py).
-        if not 0 <= sort_key <= 2**31 - 1 or encode_cursor(sort_key) != cursor:
-            raise ValueError(key)
-        return sort_key
-    except ValueError as exc:
-        count_refusal("BAD_USER_INPUT")
-        raise GraphQLError(
-            f"'{cursor[:64]}' is not a valid cursor", extensions={"code": "BAD_USER_INPUT"}
-        ) from exc
-
-
-@dataclass(frozen=True, slots=True)
-class PageArgs:
-    """Validated ``first``/``after`` of one connection field."""
-
-    first: int
-    after: int | None
-
-    @classmethod
-    def parse(cls, first: int | None, after: str | None, default: int, maximum: int) -> PageArgs:
-        if first is None:
-            first = default
-        if first < 0 or first > maximum:
-            raise GraphQLError(
-                f"'first' must be between 0 and {maximum}", extensions={"code": "BAD_USER_INPUT"}
-            )
-        return cls(first=first, after=decode_cursor(after))
-
-
 def make_connection(
     nodes: list[NodeT], sort_keys: list[int], total: int, has_next: bool
 ) -> Connection[NodeT]:
@@ -84,3 +38,6 @@ def make_connection(
     return Connection(
         edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end), total_count=total
     )
+
+
+__all__ = ["Connection", "Edge", "PageArgs", "PageInfo", "make_connection"]

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from config.ids import expect_id
 from resolvers.context import Info
 from schema.connection import Connection
 from schema.enums import AssessmentKind, CourseState
-from schema.ids import expect_id
 from schema.node import Node
 from schema.school_year import AcademicSession
 from schema.user import School, User

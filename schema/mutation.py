@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from config.ids import expect_id, not_found
 from resolvers.context import Info
 from resolvers.services import communication, coursework, personal
 from resolvers.services.coursework import AttachmentData
@@ -14,7 +15,6 @@ from schema.assessment import Assessment
 from schema.communication import Comment, Message, Post
 from schema.coursework import Assignment, Submission
 from schema.enums import AssessmentKind
-from schema.ids import expect_id, not_found
 from schema.material import CalendarEvent, Document
 from schema.user import Preference
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
+from config.ids import expect_id
 from resolvers.context import Info
 from resolvers.errors import not_found
 from resolvers.services import course_deletion, privacy
@@ -20,7 +21,6 @@ from schema.enums import (
     PrivacyRequestStatus,
     RequestOrigin,
 )
-from schema.ids import expect_id
 from schema.node import Node
 from schema.school_year import RosterImport
 from schema.user import User

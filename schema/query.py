@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from config.ids import expect_id, from_global_id, not_found
 from gateway.privacy_notice import notice_from_settings
 from resolvers import roots
 from resolvers.context import Info
@@ -15,7 +16,6 @@ from schema.connection import Connection
 from schema.course import Course
 from schema.coursework import Submission
 from schema.enums import CourseState
-from schema.ids import expect_id, from_global_id, not_found
 from schema.material import CalendarEvent, Document
 from schema.node import Node
 from schema.privacy_notice import PrivacyNotice

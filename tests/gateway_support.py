@@ -19,11 +19,11 @@ import httpx
 import uvicorn
 from sqlalchemy import event, select
 
+from config.ids import to_global_id
 from config.settings import Settings
 from gateway.app import create_app
 from gateway.demo import ensure_demo
 from gateway.state import AppState
-from schema.ids import to_global_id
 from store import tables as t
 from store.db import make_engine
 

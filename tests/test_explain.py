@@ -14,9 +14,9 @@ import pytest
 from gateway_support import DEMO_ROSTER, REPO, TEST_DEV_SECRET
 from sqlalchemy import select
 
+from config.ids import to_global_id
 from config.settings import Settings
 from gateway.demo import ensure_demo
-from schema.ids import to_global_id
 from store import tables as t
 from store.db import make_engine
 

@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import (
-    GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
@@ -36,7 +35,7 @@ from graphql import (
     default_field_resolver,
 )
 
-from gateway.metrics import count_refusal
+from config.errors import BadUserInputError
 
 log = logging.getLogger("tavle.input")
 
@@ -129,17 +128,17 @@ def text_problem(value: str, limit: int) -> str | None:
     return None
 
 
-def refused(field: str, problem: str, limit: int | None = None) -> GraphQLError:
-    """A ``BAD_USER_INPUT`` error naming the field (and the limit it broke), counted and logged.
+def refused(field: str, problem: str, limit: int | None = None) -> BadUserInputError:
+    """A ``BAD_USER_INPUT`` error naming the field (and the limit it broke), logged; the gateway
+    counts it with the other refusals.
 
     The log line names the field and the limit only, never the value.
     """
-    count_refusal("BAD_USER_INPUT")
     log.info("refused input: '%s' %s", field, problem)
-    extensions: dict[str, Any] = {"code": "BAD_USER_INPUT", "field": field}
+    extensions: dict[str, Any] = {"field": field}
     if limit is not None:
         extensions["limit"] = limit
-    return GraphQLError(f"'{field}' {problem}", extensions=extensions)
+    return BadUserInputError(f"'{field}' {problem}", **extensions)
 
 
 def check_text(value: str, field: str, limit: int) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from gateway_support import GraphQLResult, LiveGateway
 from sqlalchemy import func, select
 
-from schema.ids import from_global_id
+from config.ids import from_global_id
 
 CREATE_ASSIGNMENT = """
 mutation($input: CreateAssignmentInput!) {

@@ -36,7 +36,7 @@ import pytest
 from gateway_support import GraphQLResult, LiveGateway
 from sqlalchemy import select, update
 
-from schema.ids import from_global_id, to_global_id
+from config.ids import from_global_id, to_global_id
 from store import tables as t
 from store.db import make_engine
 

@@ -33,7 +33,7 @@ from mutation_support import (
 )
 from sqlalchemy import select, update
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import tables as t
 
 MAT8 = "c-bjs-mat8"  # larer.hansen teaches it; elev.ola is a student

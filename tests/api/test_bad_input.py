@@ -35,7 +35,7 @@ from mutation_support import (
 )
 from sqlalchemy import select
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import tables as t
 
 MAT8 = "c-bjs-mat8"

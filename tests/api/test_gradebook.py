@@ -23,7 +23,7 @@ from gateway_support import LiveGateway
 from read_support import NOT_FOUND, mutate, node_ids, pk_of
 from sqlalchemy import select
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import tables as t
 from store.tables import ProcessingState
 

@@ -28,7 +28,7 @@ from read_support import (
 )
 from sqlalchemy import select
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import tables as t
 
 

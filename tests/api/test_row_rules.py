@@ -27,7 +27,7 @@ from read_support import (
     outcome,
 )
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from gateway_support import LiveGateway, own_gateway
 from read_support import NOT_FOUND, mutate, node_ids, pk_of
 from sqlalchemy import update
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import audit
 from store import tables as t
 from store.db import make_engine

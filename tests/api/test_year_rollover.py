@@ -25,10 +25,10 @@ from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
 from sqlalchemy import func, select
 
+from config.ids import from_global_id, to_global_id
 from gateway.demo_calendar import shifted_copy, years_to_today
 from gateway.keyfile import pseudonym_key
 from roster import DEMO_ROSTER_DIR, ImportReport, import_roster
-from schema.ids import from_global_id, to_global_id
 from store import tables as t
 from store.db import make_engine
 from store.tables import CourseState, ProcessingState

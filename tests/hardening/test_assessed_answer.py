@@ -34,9 +34,9 @@ from mutation_support import (
 from race_support import Call, at_once
 from sqlalchemy import func, select, update
 
+from config.ids import to_global_id
 from config.settings import Settings
 from gateway.demo import ensure_demo
-from schema.ids import to_global_id
 from store import tables as t
 from store.db import alembic_config, make_engine
 from store.tables import SubmissionStatus

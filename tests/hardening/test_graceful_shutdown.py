@@ -33,10 +33,10 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from config.ids import to_global_id
 from config.settings import Settings
 from gateway.auth import Authenticator
 from gateway.demo import ensure_demo
-from schema.ids import to_global_id
 from store import tables as t
 from store.db import make_engine
 from store.tables import PrivacyRequestStatus

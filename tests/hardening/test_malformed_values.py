@@ -35,8 +35,8 @@ from mutation_support import (
     refused,
 )
 
+from config.ids import to_global_id
 from resolvers.services import input_limits as limits
-from schema.ids import to_global_id
 from store import tables as t
 
 MAT8 = "c-bjs-mat8"

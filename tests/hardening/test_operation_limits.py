@@ -44,6 +44,7 @@ from operation_limits_support import (
 from sqlalchemy import select
 from test_n_plus_one import NESTED
 
+from config.ids import to_global_id
 from config.settings import Settings
 from gateway import metrics
 from gateway.limits import OperationLimits
@@ -53,7 +54,6 @@ from gateway.limits.counts import document_counts, root_mutation_fields
 from gateway.limits.depth import document_depth
 from gateway.limits.document import CEILING
 from schema.build import build_schema
-from schema.ids import to_global_id
 from store import tables as t
 
 #: what the operation limits answer when they refuse an operation, before or during execution

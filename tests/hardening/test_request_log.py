@@ -31,9 +31,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from config.ids import from_global_id
 from gateway.logs import JsonFormatter, TextFormatter
 from gateway.request_observer import RequestObserver
-from schema.ids import from_global_id
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 MESSAGE_BODY = "Hemmelig beskjed om karakteren din 7f3a"

@@ -19,7 +19,7 @@ import pytest
 from gateway_support import LiveGateway, own_gateway
 from sqlalchemy import text
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import tables as t
 from store.tables import ExportFormat, PrivacyAction, PrivacyRequestStatus
 

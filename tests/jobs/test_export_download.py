@@ -22,7 +22,7 @@ from jobs_support import hours
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import jobs
 from store import tables as t
 from store.db import make_engine

@@ -18,7 +18,7 @@ import pytest
 from gateway_support import GraphQLResult, LiveGateway, own_gateway
 from sqlalchemy import func, select
 
-from schema.ids import from_global_id
+from config.ids import from_global_id
 from store import tables as t
 
 ADMIN = "admin"

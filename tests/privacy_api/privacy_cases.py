@@ -59,7 +59,7 @@ from typing import Any
 from gateway_support import GraphQLResult, LiveGateway
 from sqlalchemy import and_, literal, select
 
-from schema.ids import from_global_id, to_global_id
+from config.ids import from_global_id, to_global_id
 from store import tables as t
 
 STUDENT = "elev.ola"

@@ -31,7 +31,7 @@ from privacy_api_support import (
 )
 from sqlalchemy import func, select, text, update
 
-from schema.ids import to_global_id
+from config.ids import to_global_id
 from store import tables as t
 
 MAT8, MAT9, NOR8 = "c-bjs-mat8", "c-bjs-mat9", "c-bjs-nor8"

@@ -10,9 +10,8 @@ import base64
 import binascii
 
 import strawberry
-from graphql import GraphQLError
 
-from gateway.metrics import count_refusal
+from config.errors import BadUserInputError, NotFoundError
 
 #: Internal ids are positive 32-bit integers (``Integer`` primary keys). Anything outside that
 #: range is not one of ours, and would make the database driver fail (an internal error).
@@ -40,10 +39,8 @@ def from_global_id(global_id: str) -> tuple[str, int]:
             raise ValueError(local)
         return type_name, pk
     except (binascii.Error, ValueError) as exc:  # UnicodeError is a ValueError
-        count_refusal("BAD_USER_INPUT")
-        raise GraphQLError(
-            f"'{global_id[:64]}' is not a valid id: send ids exactly as the API gave them",
-            extensions={"code": "BAD_USER_INPUT"},
+        raise BadUserInputError(
+            f"'{global_id[:64]}' is not a valid id: send ids exactly as the API gave them"
         ) from exc
 
 
@@ -55,8 +52,5 @@ def expect_id(global_id: str, type_name: str) -> int:
     return local
 
 
-def not_found(type_name: str, global_id: str) -> GraphQLError:
-    return GraphQLError(
-        f"No {type_name} with id '{global_id[:64]}' is visible to you",
-        extensions={"code": "NOT_FOUND"},
-    )
+def not_found(type_name: str, global_id: str) -> NotFoundError:
+    return NotFoundError(f"No {type_name} with id '{global_id[:64]}' is visible to you")
