@@ -233,13 +233,16 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             # Stopped at the timeout: the answer is "data": null, so no national id was
             # delivered and no answer shown; the reads the resolvers noted did not happen for
             # the caller, and are neither audited nor marked as opened.
-            context.pending_audit.clear()
-            context.opened_submissions.clear()
-        if context is not None and context.pending_audit and context.viewer is not None:
+            context.effects.drop()
+        if context is not None and context.effects.audits and context.viewer is not None:
             await self._write_read_audit(context)
-        if context is not None and context.opened_submissions and context.viewer is not None:
+        if (
+            context is not None
+            and context.effects.opened_submissions
+            and context.viewer is not None
+        ):
             await record_opened(
-                context.engine, context.viewer.person_id, context.opened_submissions
+                context.engine, context.viewer.person_id, context.effects.opened_submissions
             )
         if result.errors:
             count_refused_input(result.errors)
@@ -261,13 +264,8 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
 
     async def _write_read_audit(self, context: RequestContext) -> None:
         assert context.viewer is not None
-        seen: set[tuple[str, str, int]] = set()
         async with context.engine.begin() as conn:
-            for record in context.pending_audit:
-                key = (record.action, record.target_type, record.target_id)
-                if key in seen:
-                    continue
-                seen.add(key)
+            for record in context.effects.audits:
                 await audit.append(
                     conn,
                     audit.AuditEvent(
@@ -279,7 +277,7 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
                         trace_id=context.trace_id,
                     ),
                 )
-        context.pending_audit.clear()
+        context.effects.audits.clear()
 
     def create_response(
         self,

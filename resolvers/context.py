@@ -17,20 +17,12 @@ from authz.viewer import Viewer
 from config.ids import expect_id
 from config.paging import PageArgs
 from config.settings import Settings
+from resolvers.effects import RequestEffects
 from resolvers.services.actor import Actor
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
     from schema.user import User
-
-
-@dataclass
-class AuditRecord:
-    """An audit entry to write when the request completes (reads of someone's national id)."""
-
-    action: str
-    target_type: str
-    target_id: int
 
 
 @dataclass
@@ -45,9 +37,8 @@ class RequestContext:
     trace_id: str | None = None
     #: True only in the benchmark's unguarded run: no row rules, no field guards.
     bypass: bool = False
-    pending_audit: list[AuditRecord] = field(default_factory=list)
-    #: submissions whose answer a teacher of the course read in this request
-    opened_submissions: set[int] = field(default_factory=set)
+    #: what this request's reads leave behind (audited reads, opened answers), written after it
+    effects: RequestEffects = field(default_factory=RequestEffects)
     request: Any = None
     response: Any = None
 

@@ -80,7 +80,7 @@ class Submission(Node):
         # A teacher of the course opening the answer is the activity the student sees in
         # lastOpenedAt/lastOpenedBy (docs/access-policy.md); written once per request, afterwards.
         if "course_teacher" in self.tavle_rels and "self" not in self.tavle_rels:
-            info.context.opened_submissions.add(self.pk)
+            info.context.effects.submission_opened(self.pk)
         return self.body_value
 
     @strawberry.field

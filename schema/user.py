@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import strawberry
 
-from resolvers.context import AuditRecord, Info
+from resolvers.context import Info
 from schema.connection import Connection, PageArgs
 from schema.enums import AssessmentKind, CourseState, ProcessingState, Role
 from schema.node import Node
@@ -84,7 +84,7 @@ class User(Node):
             and viewer.person_id != self.pk
         ):
             # docs/access-policy.md: every read by someone other than the person is audited.
-            info.context.pending_audit.append(AuditRecord("READ_NATIONAL_ID", "User", self.pk))
+            info.context.effects.national_id_read(self.pk)
         return self.national_id_value
 
     @strawberry.field
