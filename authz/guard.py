@@ -6,6 +6,11 @@ It is synchronous and, on the hot path, costs one attribute read and one dict lo
 relation set is computed once when the object is built, and the decision for (coordinate,
 relation set) is memoised by ``Policy``. Async checks would turn every field into a coroutine,
 at ten times the cost (README, "Design").
+
+Fail closed: an object without relations (``tavle_rels``) holds none, so every field of it is
+FORBIDDEN. Only the plumbing types the schema declares (connections, edges, ``PageInfo``, and
+types that only appear under an authorised parent field) are read with ``ROW_ONLY``: the
+decision on the parent field stands for them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo, default_field_resolver
 
 from authz.policy import Policy, Relations
-from authz.relations import ROW_ONLY
+from authz.relations import NO_RELATIONS, ROW_ONLY
 
 Resolver = Callable[..., Any]
 ROOT_TYPES = frozenset({"Query", "Mutation"})
@@ -27,10 +32,25 @@ def _object_guard(
     coordinate: str, inner: Resolver, memo: dict[Relations, bool], policy: Policy
 ) -> Resolver:
     def guard(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
-        rels: Relations = getattr(source, "tavle_rels", ROW_ONLY)
+        rels: Relations = getattr(source, "tavle_rels", NO_RELATIONS)
         allowed = memo.get(rels)
         if allowed is None:
             allowed = policy.allows(rels, coordinate, "read")
+        if allowed:
+            return inner(source, info, **kwargs)
+        info.context.problems.report("FORBIDDEN", coordinate, info)
+        return None
+
+    return guard
+
+
+def _plumbing_guard(
+    coordinate: str, inner: Resolver, memo: dict[Relations, bool], policy: Policy
+) -> Resolver:
+    def guard(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
+        allowed = memo.get(ROW_ONLY)
+        if allowed is None:
+            allowed = policy.allows(ROW_ONLY, coordinate, "read")
         if allowed:
             return inner(source, info, **kwargs)
         info.context.problems.report("FORBIDDEN", coordinate, info)
@@ -65,12 +85,22 @@ def schema_coordinates(schema: strawberry.Schema) -> list[str]:
     return sorted(found)
 
 
-def install_field_guards(schema: strawberry.Schema, policy: Policy) -> None:
-    """Wrap every object-type field of ``schema`` in a policy guard (deny by default)."""
+def install_field_guards(
+    schema: strawberry.Schema, policy: Policy, plumbing: frozenset[str] = frozenset()
+) -> None:
+    """Wrap every object-type field of ``schema`` in a policy guard (deny by default).
+
+    ``plumbing`` names the object types read with ``ROW_ONLY``; every other object type's
+    objects must carry their relations, or get no field."""
     for type_name, gtype in schema._schema.type_map.items():
         if not isinstance(gtype, GraphQLObjectType) or type_name.startswith("__"):
             continue
-        make = _root_guard if type_name in ROOT_TYPES else _object_guard
+        if type_name in ROOT_TYPES:
+            make = _root_guard
+        elif type_name in plumbing:
+            make = _plumbing_guard
+        else:
+            make = _object_guard
         for field_name, gfield in gtype.fields.items():
             coordinate = f"{type_name}.{field_name}"
             inner = gfield.resolve or default_field_resolver

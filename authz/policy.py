@@ -46,9 +46,12 @@ class Policy:
         # coordinate/action -> {relation set -> allowed}; the inner dicts are handed to the field
         # guards, so reload() clears them in place rather than replacing them.
         self._memo: dict[tuple[str, str], dict[Relations, bool]] = {}
-        self._granting: dict[tuple[str, str], frozenset[str]] = {}
+        self._granting: dict[tuple[str, str, frozenset[str]], frozenset[str]] = {}
         self._loaded_mtime = self._mtime()
         self._next_check = 0.0
+        #: Raised by every ``reload()``: what is compiled from the decisions outside this class
+        #: (the compiled execution's plans, ``gateway.compiled``) is keyed on it.
+        self.version = 0
 
     def _mtime(self) -> float:
         try:
@@ -81,6 +84,7 @@ class Policy:
             for table in self._memo.values():
                 table.clear()
             self._granting.clear()
+            self.version += 1
 
     def memo_for(self, obj: str, act: Action) -> dict[Relations, bool]:
         """The memo table for one coordinate: the field guard's fast path reads it directly."""
@@ -107,12 +111,13 @@ class Policy:
         self, obj: str, act: Action, candidates: Iterable[str]
     ) -> frozenset[str]:
         """Which of ``candidates`` grant ``act`` on ``obj`` (used to compile row rules into SQL)."""
-        key = (obj, act)
+        asked = frozenset(candidates)
+        key = (obj, act, asked)
         cached = self._granting.get(key)
         if cached is None:
             with self._lock:
                 cached = frozenset(
-                    rel for rel in candidates if self._enforcer.enforce(rel, obj, act)
+                    rel for rel in asked if self._enforcer.enforce(rel, obj, act)
                 )
             self._granting[key] = cached
         return cached

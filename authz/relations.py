@@ -1,18 +1,26 @@
 """Relations between the viewer and an object, in Python and as SQL.
 
 Each object carries ``Facts``: the ids that relations are about (its owner, course, school,
-student concerned, ...). The same definitions are written twice, side by side, on purpose:
-``relations_of`` evaluates them on a loaded object (for field decisions), ``relation_clause``
-compiles them into a WHERE clause (for row rules, so invisible rows never leave the database and
-``totalCount`` stays right). The authorisation tests exercise both paths for every relation.
+student concerned, conversation, ...). The same definitions are written twice, side by side, on
+purpose: ``relations_of`` evaluates them on a loaded object (for field decisions),
+``relation_clause`` compiles them into a WHERE clause (for row rules, so invisible rows never
+leave the database and ``totalCount`` stays right). The authorisation tests exercise both paths
+for every relation.
+
+Both forms read the same facts: a type's ``FactColumns`` are selected with every row under the
+labels ``tavle_fact_<fact>`` (``FactColumns.labelled``), and ``FactColumns.facts_of`` builds the
+row's ``Facts`` from exactly those labels, so the Python form cannot read a different column than
+the SQL form. The one fact not in the row, a person's schools, is defined once
+(``school_memberships``) and used by both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, Label, false, select, true, union
 
 from authz.viewer import Viewer
 from store import tables as t
@@ -38,6 +46,9 @@ BASE_RELATIONS: tuple[str, ...] = (
     "school_teacher",
     "school_member",
     "participant",
+    #: the person takes part in a conversation with the viewer; granted only where the policy
+    #: says so for a path (``see`` on ``Message.author``, ``Conversation.participants``)
+    "conversation_fellow",
     "self_if_published",
     "guardian_if_published",
     "sysadmin",
@@ -48,6 +59,8 @@ ROOT_ANONYMOUS: frozenset[str] = frozenset({"anyone", "row"})
 ROOT_AUTHENTICATED: frozenset[str] = frozenset({"anyone", "authenticated", "row"})
 #: Objects that only ever appear under an authorised parent field (connections, attachments...).
 ROW_ONLY: frozenset[str] = frozenset({"row", "anyone"})
+#: An object without relations to the viewer: every field denied.
+NO_RELATIONS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +72,10 @@ class Facts:
     school: int | None = None
     student: int | None = None
     published: bool = True
-    conversation_participants: frozenset[int] | None = None
+    #: the conversation a conversation is, or a message belongs to
+    conversation: int | None = None
     #: for a User: the person, and the schools where they hold a role or an enrolment
+    #: (``school_memberships``)
     person: int | None = None
     schools: frozenset[int] | None = None
 
@@ -109,6 +124,8 @@ def relations_of(viewer: Viewer, facts: Facts) -> frozenset[str]:
             rels.add("teaches_child")
         if person in viewer.guardians_of_taught:
             rels.add("guardian_of_taught")
+        if person in viewer.conversation_fellows:
+            rels.add("conversation_fellow")
     schools = (
         facts.schools
         if facts.schools is not None
@@ -123,15 +140,20 @@ def relations_of(viewer: Viewer, facts: Facts) -> frozenset[str]:
             rels.add("school_teacher")
         if not schools.isdisjoint(viewer.member_schools):
             rels.add("school_member")
-    participants = facts.conversation_participants
-    if participants is not None and me in participants:
+    conversation = facts.conversation
+    if conversation is not None and conversation in viewer.conversations:
         rels.add("participant")
     return frozenset(rels)
 
 
+#: The label a fact column is selected under: ``tavle_fact_owner``, ``tavle_fact_course`` ...
+FACT_LABEL = "tavle_fact_{}"
+
+
 @dataclass(frozen=True, slots=True)
 class FactColumns:
-    """The SQL expressions behind an object's ``Facts``, for compiling row rules."""
+    """The SQL expressions behind an object's ``Facts``: compiled into row rules, and selected
+    (labelled) with every row so the Python form reads the very same values."""
 
     owner: ColumnElement[int] | None = None
     course: ColumnElement[int] | None = None
@@ -140,22 +162,60 @@ class FactColumns:
     published: ColumnElement[bool] | None = None
     conversation: ColumnElement[int] | None = None
     person: ColumnElement[int] | None = None
+    #: (fact, label) of every fact declared here, worked out once
+    declared: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        declared = tuple(
+            (f.name, FACT_LABEL.format(f.name))
+            for f in fields(self)
+            if f.name != "declared" and getattr(self, f.name) is not None
+        )
+        object.__setattr__(self, "declared", declared)
+
+    def labelled(self) -> tuple[Label[Any], ...]:
+        """The declared fact columns, labelled for selecting with a row."""
+        return tuple(getattr(self, name).label(label) for name, label in self.declared)
+
+    def facts_of(self, row: Mapping[str, Any], schools: frozenset[int] | None = None) -> Facts:
+        """The row's ``Facts``, read from the labelled fact columns (``labelled``) and nothing
+        else; ``schools`` is a person's ``school_memberships`` (None for other types)."""
+        values = {name: row[label] for name, label in self.declared}
+        if "published" in values:
+            values["published"] = bool(values["published"])
+        return Facts(**values, schools=schools)
+
+
+def school_memberships(
+    *, people: Iterable[int] | None = None, schools: Iterable[int] | None = None
+) -> CompoundSelect[int, int]:
+    """``(person_id, school_id)``: a role at the school, or a current enrolment in one of its
+    ACTIVE courses. A person's "schools" fact in both forms: the Python form loads it for the
+    people at hand (``people``), the SQL form asks who is at the viewer's schools (``schools``).
+    A person who left a school is not its member through old classes."""
+    ra, e, c = t.role_assignments.c, t.enrolments.c, t.courses.c
+    roles = select(ra.person_id.label("person_id"), ra.school_id.label("school_id")).where(
+        ra.school_id.is_not(None)
+    )
+    enrolled = (
+        select(e.person_id.label("person_id"), c.school_id.label("school_id"))
+        .join(t.courses, c.id == e.course_id)
+        .where(e.ended_at.is_(None), c.state == CourseState.ACTIVE)
+    )
+    if people is not None:
+        wanted = sorted(set(people))
+        roles = roles.where(ra.person_id.in_(wanted))
+        enrolled = enrolled.where(e.person_id.in_(wanted))
+    if schools is not None:
+        at = sorted(set(schools))
+        roles = roles.where(ra.school_id.in_(at))
+        enrolled = enrolled.where(c.school_id.in_(at))
+    return union(roles, enrolled)
 
 
 def _people_at_schools(schools: frozenset[int]) -> object:
-    roles = select(t.role_assignments.c.person_id).where(
-        t.role_assignments.c.school_id.in_(schools)
-    )
-    enrolled = (
-        select(t.enrolments.c.person_id)
-        .join(t.courses, t.courses.c.id == t.enrolments.c.course_id)
-        .where(
-            t.courses.c.school_id.in_(schools),
-            t.courses.c.state == CourseState.ACTIVE,
-            t.enrolments.c.ended_at.is_(None),
-        )
-    )
-    return roles.union(enrolled)
+    members = school_memberships(schools=schools).subquery()
+    return select(members.c.person_id)
 
 
 ClauseBuilder = Callable[[Viewer, FactColumns], "ColumnElement[bool] | None"]
@@ -202,15 +262,6 @@ def _published_and(
     return clause & cols.published
 
 
-def _participant(viewer: Viewer, cols: FactColumns) -> ColumnElement[bool] | None:
-    if cols.conversation is None:
-        return None
-    mine = select(t.conversation_participants.c.conversation_id).where(
-        t.conversation_participants.c.person_id == viewer.person_id
-    )
-    return cols.conversation.in_(mine)
-
-
 def _on_person(ids_of: Callable[[Viewer], frozenset[int]]) -> ClauseBuilder:
     return lambda viewer, cols: _in(cols.person, ids_of(viewer))
 
@@ -235,7 +286,8 @@ CLAUSES: dict[str, ClauseBuilder] = {
     "superuser": _school_clause(lambda v: v.superuser_schools),
     "school_teacher": _school_clause(lambda v: v.teacher_schools),
     "school_member": _school_clause(lambda v: v.member_schools),
-    "participant": _participant,
+    "participant": lambda v, c: _in(c.conversation, v.conversations),
+    "conversation_fellow": _on_person(lambda v: v.conversation_fellows),
     "self_if_published": lambda v, c: _published_and(
         None if c.student is None else c.student == v.person_id, c
     ),

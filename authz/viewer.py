@@ -44,5 +44,9 @@ class Viewer:
     #: people met only in archived courses: the viewer's own, and teachers of the children's
     #: archived courses ("former_course_member": their names, not their profiles)
     former_course_people: frozenset[int] = EMPTY
+    #: conversations the viewer takes part in ("participant"), and everyone taking part in them,
+    #: the viewer included ("conversation_fellow")
+    conversations: frozenset[int] = EMPTY
+    conversation_fellows: frozenset[int] = EMPTY
     #: the viewer's role names, for display and explain only
     role_names: frozenset[str] = field(default=frozenset())

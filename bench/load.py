@@ -39,7 +39,11 @@ What is reported
     seconds; errors by operation; the server's resident memory (all its processes, from /proc)
     every ``--sample-every`` seconds and whether it stays flat after the warm-up (the median of
     the last minute against the median of the first minute after warm-up, within
-    ``--memory-tolerance``); the server's and the load generator's CPU, and how late the load
+    ``--memory-tolerance``); the server's CPU milliseconds per request (the median, over the
+    sampling intervals after warm-up, of the CPU time the server's processes used in the
+    interval divided by the requests completed in it; and the mean over the whole window; the
+    probes' requests are not counted, PostgreSQL's own CPU is not included) and the throughput
+    per server process; the server's and the load generator's CPU share, and how late the load
     generator's event loop ran (if it is busy, latencies are inflated: add
     ``--client-processes``). A probe sends ``/healthz`` and ``{ __typename }`` every second.
     The server's own request log gives the time spent inside the gateway, its outcomes, and
@@ -60,7 +64,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -285,6 +291,12 @@ class RunResult:
     memory_final: float
     memory_slope_mib_per_min: float
     server_cpu_percent: float
+    #: the server's CPU ms per request: median over the sampling intervals after warm-up, and
+    #: the mean over the whole window (see ``cpu_per_request``)
+    cpu_ms_per_request: float
+    cpu_ms_per_request_mean: float
+    #: requests/s divided by the server processes
+    throughput_per_process: float
     machine_busy_percent: float
     generator: list[tuple[int, float, tuple[float, float, float]]]
     probes: dict[str, Latency]
@@ -433,6 +445,7 @@ def run_once(args: argparse.Namespace, label: str, attack: bool) -> RunResult:
         "warm-up s": args.warmup,
         "ramp-up s": args.ramp_up,
         "think time s": args.think,
+        "sample every s": args.sample_every,
         "seed": args.seed,
         "client processes": args.client_processes,
         "source addresses": "127.0.0.1" if args.same_address else f"{args.clients} (127.0.1.x)",
@@ -575,6 +588,34 @@ def drive(
     return result
 
 
+def cpu_per_request(
+    memory: list[MemorySample], rows: list[SampleRow], warmup: float
+) -> tuple[float, float]:
+    """The server's CPU milliseconds per request: (median over the sampling intervals that
+    start after ``warmup``, mean over all of them together).
+
+    Each interval's figure is the CPU time the server's processes used between two samples
+    divided by the clients' requests that completed between them (a request's end is its start
+    plus its duration); intervals in which none completed are left out. The probes' requests
+    are not counted: they are cheap, and would only lower the figure. PostgreSQL's processes
+    are not the server's: their CPU is not included.
+    """
+    ends = sorted(row[2] + row[3] for row in rows)
+    per_interval: list[float] = []
+    cpu_total, done_total = 0.0, 0
+    for before, after in itertools.pairwise(memory):
+        if before.at < warmup:
+            continue
+        done = bisect.bisect_left(ends, after.at) - bisect.bisect_left(ends, before.at)
+        used = after.cpu_seconds - before.cpu_seconds
+        if done:
+            per_interval.append(used / done * 1000)
+            cpu_total, done_total = cpu_total + used, done_total + done
+    if not per_interval:
+        return float("nan"), float("nan")
+    return statistics.median(per_interval), cpu_total / done_total * 1000
+
+
 def summarise(
     args: argparse.Namespace,
     label: str,
@@ -618,6 +659,7 @@ def summarise(
         if var > 0:
             slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var * 60
 
+    cpu_median, cpu_mean = cpu_per_request(memory, rows, args.warmup)
     result = RunResult(
         label=label,
         config=config,
@@ -635,6 +677,9 @@ def summarise(
         memory_final=final,
         memory_slope_mib_per_min=slope,
         server_cpu_percent=server_cpu,
+        cpu_ms_per_request=cpu_median,
+        cpu_ms_per_request_mean=cpu_mean,
+        throughput_per_process=len(measured) / window / args.workers,
         machine_busy_percent=busy,
         generator=[
             (w.index, w.cpu_seconds / w.wall_seconds * 100 if w.wall_seconds else 0.0, w.loop_lag)
@@ -720,7 +765,14 @@ def print_result(result: RunResult) -> None:
     o = result.overall
     print(
         f"throughput   {result.throughput:.1f} requests/s "
-        f"({result.requests} requests in the {result.measured_seconds:.0f} s after warm-up)"
+        f"({result.requests} requests in the {result.measured_seconds:.0f} s after warm-up); "
+        f"{result.throughput_per_process:.1f} requests/s per server process "
+        f"({result.config['server processes']})"
+    )
+    print(
+        f"CPU/request  server {result.cpu_ms_per_request:.1f} ms (median over the "
+        f"{result.config['sample every s']:g} s samples after warm-up; mean "
+        f"{result.cpu_ms_per_request_mean:.1f} ms; PostgreSQL's CPU not included)"
     )
     print(f"latency      p50 {ms(o.p50)}   p95 {ms(o.p95)}   p99 {ms(o.p99)}   max {ms(o.maximum)}")
     print("by role      " + ", ".join(f"{r} {v:.1f}/s" for r, v in result.by_role.items()))
@@ -805,6 +857,7 @@ def compare(quiet: RunResult, attacked: RunResult) -> tuple[str, bool, str]:
     print(f"  {'':<14}{'quiet':>12}{'attack':>12}{'ratio':>8}")
     for name, q, a in (
         ("requests/s", quiet.throughput, attacked.throughput),
+        ("CPU ms/request", quiet.cpu_ms_per_request, attacked.cpu_ms_per_request),
         ("p50 ms", quiet.overall.p50 * 1000, attacked.overall.p50 * 1000),
         ("p95 ms", quiet.overall.p95 * 1000, attacked.overall.p95 * 1000),
         ("p99 ms", quiet.overall.p99 * 1000, attacked.overall.p99 * 1000),
@@ -842,6 +895,9 @@ def as_json(result: RunResult) -> dict[str, Any]:
         ],
         "memory": [{"at": s.at, "rss": s.rss} for s in result.memory],
         "server_cpu_percent": result.server_cpu_percent,
+        "server_cpu_ms_per_request": result.cpu_ms_per_request,
+        "server_cpu_ms_per_request_mean": result.cpu_ms_per_request_mean,
+        "throughput_per_process": result.throughput_per_process,
         "generator_cpu_percent": [cpu for _, cpu, _ in result.generator],
         "attacks": {
             name: {"sent": r.sent, "outcomes": dict(r.outcomes), "answers": dict(r.answers)}

@@ -20,8 +20,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config.settings import Settings, get_settings
+from gateway.authentication import AuthenticationMiddleware
 from gateway.exports import download_export
-from gateway.graphql_app import TavleGraphQL
+from gateway.graphql_app import TavleGraphQL, graphql_route
 from gateway.http import edge_middleware
 from gateway.http.errors import EXCEPTION_HANDLERS
 from gateway.jobs import RunningWorker
@@ -138,12 +139,13 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             gc.unfreeze()
 
     routes = [
+        graphql_route(TavleGraphQL(app_state, graphql_ide=graphiql, allow_queries_via_get=False)),
         Route(
-            "/graphql",
-            TavleGraphQL(app_state, graphql_ide=graphiql, allow_queries_via_get=False),
-            methods=["GET", "POST"],
+            "/privacy/exports/{requestId}",
+            download_export,
+            methods=["GET"],
+            middleware=[Middleware(AuthenticationMiddleware, state=app_state)],
         ),
-        Route("/privacy/exports/{requestId}", download_export, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

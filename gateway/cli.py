@@ -251,7 +251,7 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from authz.explain import explain
+    from gateway.explain import explain
 
     settings = _settings(args)
     try:

@@ -90,9 +90,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-# ``schema`` first: importing ``resolvers.services`` before it trips the import cycle
-# resolvers.services.actor -> resolvers.fetch -> schema -> resolvers.context -> actor.
-import schema  # noqa: F401
 from authz.policy import Policy
 from resolvers.services import communication, coursework, personal
 from resolvers.services.actor import Actor
@@ -216,6 +213,10 @@ class _Demo:
         message_id = await communication.send_message(
             await self.actor(starter), first_body, recipients, None
         )
+        # The viewers were loaded before the conversation existed: load them again, so their
+        # replies are a participant's (``Viewer.conversations``).
+        for username in (starter, *to):
+            self.actors.pop(username, None)
         m = t.messages.c
         async with self.engine.connect() as conn:
             conversation_id = int(

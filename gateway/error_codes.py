@@ -9,44 +9,44 @@ conventional Apollo codes so clients can tell them apart.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 
-from config.errors import BadUserInputError
+from config.errors import BadUserInputError, ScalarValueError
 from gateway.metrics import count_refusal
 
 log = logging.getLogger("tavle.errors")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
-
-
-def _missing_justification(message: str) -> bool:
-    """graphql-core's "required argument not provided" error, for ``justification``: 3.3 writes
-    "Argument 'Mutation.restrictProcessing(justification:)' of type 'String!' is required, but it
-    was not provided.", 3.2 "Field 'restrictProcessing' argument 'justification' of type ..."."""
-    return "was not provided" in message and (
-        "(justification:)'" in message or "argument 'justification'" in message
-    )
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
 
 def _request_error_code(error: GraphQLError) -> str:
-    if _missing_justification(error.message):
-        # docs/privacy-actions.md: a missing justification is refused like a blank one.
-        return "JUSTIFICATION_REQUIRED"
-    if error.message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
-    if error.message.startswith("Variable '$"):
-        return "BAD_USER_INPUT"
-    return "GRAPHQL_VALIDATION_FAILED"
+    """The code of a request error that carries none: the phases type their own (validation,
+    ``gateway.validation``; variable coercion, ``schema.executor``), so what is left is a
+    syntax error or one of graphql-core's few errors about the request as a whole (no
+    operation, too many variable errors), answered like a document that does not validate."""
+    if isinstance(error, GraphQLSyntaxError):
+        return PARSE_FAILED
+    return VALIDATION_FAILED
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and the errors it wraps (graphql-core wraps a refused variable's cause twice)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        yield seen
+        seen = seen.original_error if isinstance(seen, GraphQLError) else None
 
 
 def count_refused_input(errors: list[GraphQLError]) -> None:
     """Count each ``BAD_USER_INPUT`` refusal raised as a ``BadUserInputError`` (ids, cursors,
-    page sizes, input limits): the error type says it, wherever it was raised."""
+    page sizes, input limits), and each value a custom scalar refused (``ScalarValueError``,
+    whichever phase found it): the error type says it, wherever it was raised."""
     for error in errors:
-        if isinstance(error, BadUserInputError) or isinstance(
-            error.original_error, BadUserInputError
-        ):
+        if any(isinstance(e, BadUserInputError | ScalarValueError) for e in _chain(error)):
             count_refusal(BadUserInputError.code)
 
 
@@ -72,8 +72,7 @@ def with_codes(errors: list[GraphQLError]) -> list[GraphQLError]:
             coded.append(error)
             continue
         if isinstance(original, GraphQLError) and error.path is None:
-            # A variable of the wrong type: graphql-core wraps its own coercion error. A request
-            # error, not an internal one.
+            # A request error that wraps graphql-core's own error: not an internal one.
             coded.append(
                 GraphQLError(
                     error.message,

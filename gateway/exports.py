@@ -1,7 +1,9 @@
 """``GET /privacy/exports/{requestId}``: download a finished export (docs/interfaces.md, HTTP).
 
-Only system administrators may download. The caller is checked *before* the request is looked
-up, so an anonymous caller or a non-administrator learns nothing about which exports exist.
+Only system administrators may download (the ``call`` line of ``Http.downloadExport`` in
+``authz/policy.csv``); the caller comes from ``gateway.authentication``'s middleware on the
+route. The caller is checked *before* the request is looked up, so an anonymous caller or a
+non-administrator learns nothing about which exports exist.
 Then: unknown id → 404, not finished → 409, past ``expires_at`` → 410 (and the file is deleted
 on the spot rather than at the next sweep), otherwise the file, streamed, and a
 ``DOWNLOAD_EXPORT`` audit entry.
@@ -21,8 +23,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from authz.relations import Facts, relations_of
 from config.ids import expect_id, to_global_id
-from gateway.request_auth import authenticate_request
+from gateway.authentication import caller_of
 from gateway.state import AppState
 from resolvers.viewer import load_viewer
 from store import audit, jobs
@@ -35,6 +38,10 @@ CHUNK_BYTES = 64 * 1024
 MEDIA_TYPES = {ExportFormat.XML: "application/xml", ExportFormat.JSON: "application/json"}
 #: exports are personal data: no cache, proxy or browser history may keep a copy
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+#: the policy's line for this endpoint (``authz/policy.csv``, "HTTP endpoints")
+DOWNLOAD_EXPORT = "Http.downloadExport"
+NO_TARGET = Facts()
 
 _r = t.privacy_requests.c
 
@@ -57,16 +64,18 @@ async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
 
 async def download_export(request: Request) -> Response:
     state: AppState = request.app.state.tavle
-    person_id, reason = await authenticate_request(state, request)
+    caller = caller_of(request)
+    person_id = caller.person_id
     if person_id is None:
         return _error(
             401,
             "UNAUTHENTICATED",
-            reason or "a system administrator's bearer token is required",
+            caller.refusal or "a system administrator's bearer token is required",
             **{"WWW-Authenticate": "Bearer"},
         )
     viewer = await load_viewer(state.engine, person_id)
-    if not viewer.is_sysadmin:
+    # Before the export is looked up, so the relations are the caller's own (no target's facts).
+    if not state.policy.allows(relations_of(viewer, NO_TARGET), DOWNLOAD_EXPORT, "call"):
         return _error(403, "FORBIDDEN", "only system administrators may download exports")
 
     try:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import strawberry
+from graphql.execution import Executor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
 from authz.pseudonyms import Pseudonyms
 from config.settings import Settings
 from gateway.auth import Authenticator
+from gateway.compiled.executor import CompiledExecution
 from gateway.http.rate_limit import RateLimits
 from gateway.jobs import Handler
 from gateway.keyfile import pseudonym_key
@@ -19,9 +22,11 @@ from gateway.limits import OperationLimits
 from gateway.limits.discovery import SuggestionFreeExecutor
 from gateway.limits.extension import OperationLimitsExtension
 from gateway.limits.workers import GraphQLWorkers
+from gateway.read_effects import ReadEffectsExtension
 from gateway.telemetry import OperationSpan
 from resolvers.services import privacy
 from schema.build import build_schema
+from schema.executor import TavleExecutor
 from store.db import make_engine
 from store.tables import PrivacyAction
 
@@ -32,8 +37,6 @@ class AppState:
     engine: AsyncEngine
     policy: Policy
     schema: strawberry.Schema
-    #: the same schema without field guards, for the benchmark's unguarded run only
-    unguarded_schema: strawberry.Schema
     authenticator: Authenticator
     pseudonyms: Pseudonyms
     #: the process's rate-limit buckets (gateway/http/rate_limit.py): the address limit's
@@ -47,6 +50,9 @@ class AppState:
     #: background job handlers by action; the privacy services register theirs here and the
     #: worker started in the lifespan (``gateway.jobs``) runs them
     job_handlers: dict[PrivacyAction, Handler] = field(default_factory=dict)
+    #: the compiled execution of read queries (``TAVLE_COMPILED_EXECUTION``): its plans and
+    #: counts; None when it is off
+    compiled: CompiledExecution | None = None
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:
@@ -58,18 +64,25 @@ class AppState:
             OperationSpan,
             rate_limits.extension,
             partial(OperationLimitsExtension, limits, workers),
+            ReadEffectsExtension,
         ]
-        executor = None if limits.suggestions else SuggestionFreeExecutor
+        # Tavle's executor (it types variable-coercion errors, schema/executor.py) in every case.
+        executor: type[Executor[Any]] = (
+            TavleExecutor if limits.suggestions else SuggestionFreeExecutor
+        )
+        compiled = CompiledExecution() if settings.compiled_execution else None
+        if compiled is not None:
+            executor = compiled.executor_class(executor)
         return cls(
             settings=settings,
             engine=engine or make_engine(settings.resolved_database_url()),
             policy=policy,
             schema=build_schema(policy, extensions, executor),
-            unguarded_schema=build_schema(None, extensions, executor),
             authenticator=Authenticator.from_settings(settings),
             pseudonyms=Pseudonyms(pseudonym_key(settings)),
             rate_limits=rate_limits,
             limits=limits,
             graphql_workers=workers,
             job_handlers=dict(privacy.job_handlers(settings, pseudonym_key(settings))),
+            compiled=compiled,
         )

@@ -24,7 +24,6 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 from typing import Any
 
 from graphql import OperationDefinitionNode
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import (
     SERVICE_NAME,
@@ -40,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext
 
+from config.tracing import span
 from gateway.request_info import count_statement, current_request, operation_name
 
 DEFAULT_SERVICE_NAME = "tavle"
@@ -302,33 +302,7 @@ class OperationSpan(SchemaExtension):
             span.set_attribute("graphql.error.codes", codes)
 
 
-# --- spans that keep exception messages out --------------------------------------------------
-
-
-@contextlib.contextmanager
-def span(
-    tracer: trace.Tracer,
-    name: str,
-    attributes: Mapping[str, str | int | bool] | None = None,
-    *,
-    new_trace: bool = False,
-) -> Iterator[Span]:
-    """``tracer.start_as_current_span`` for Tavle's spans: an exception ends the span with status
-    ERROR and the exception's *type*; the SDK's defaults would record its message, which can
-    quote a value (a database error's detail, a bad roster field). ``new_trace`` starts a trace
-    of its own whatever is current (a background job run)."""
-    with tracer.start_as_current_span(
-        name,
-        context=otel_context.Context() if new_trace else None,
-        attributes=dict(attributes or {}),
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as current:
-        try:
-            yield current
-        except BaseException as exc:
-            current.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-            raise
+# --- spans that keep exception messages out (``config.tracing.span``) -------------------------
 
 
 def job_span(

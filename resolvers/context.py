@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 from graphql import GraphQLResolveInfo
@@ -14,15 +14,14 @@ from authz.problems import ProblemLog
 from authz.pseudonyms import Pseudonyms
 from authz.relations import ROOT_ANONYMOUS, ROOT_AUTHENTICATED
 from authz.viewer import Viewer
-from config.ids import expect_id
 from config.paging import PageArgs
 from config.settings import Settings
 from resolvers.effects import RequestEffects
+from resolvers.loaders import Loaders
+from resolvers.materialize import pseudonym
+from resolvers.records import PseudonymRecord
 from resolvers.services.actor import Actor
-
-if TYPE_CHECKING:
-    from resolvers.loaders import Loaders
-    from schema.user import User
+from resolvers.viewer import load_viewer
 
 
 @dataclass
@@ -32,15 +31,17 @@ class RequestContext:
     settings: Settings
     viewer: Viewer | None
     problems: ProblemLog
-    loaders: Loaders
     pseudonyms: Pseudonyms
     trace_id: str | None = None
-    #: True only in the benchmark's unguarded run: no row rules, no field guards.
-    bypass: bool = False
     #: what this request's reads leave behind (audited reads, opened answers), written after it
     effects: RequestEffects = field(default_factory=RequestEffects)
     request: Any = None
     response: Any = None
+    #: the request's loaders, each made on first use
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self)
 
     @property
     def root_relations(self) -> frozenset[str]:
@@ -61,18 +62,21 @@ class RequestContext:
             trace_id=self.trace_id,
         )
 
-    def pseudonym_user(self, person_id: int) -> User:
-        from resolvers.builders import build_pseudonym
+    async def reload_viewer(self) -> None:
+        """Load the viewer again after a write changed what they take part in (a conversation
+        they started), and forget what the loaders hold, which was read as the viewer was."""
+        viewer = self.require_viewer()
+        self.viewer = await load_viewer(self.engine, viewer.person_id)
+        self.loaders = Loaders(self)
 
-        return build_pseudonym(self, person_id)
+    def pseudonym(self, person_id: int) -> PseudonymRecord:
+        """The stand-in record for a restricted or erased person."""
+        return pseudonym(self.pseudonyms, person_id)
 
     def page_args(self, first: int | None, after: str | None) -> PageArgs:
         return PageArgs.parse(
             first, after, self.settings.default_page_size, self.settings.max_page_size
         )
-
-    def course_pk(self, global_id: str) -> int:
-        return expect_id(global_id, "Course")
 
     def missing(
         self, info: GraphQLResolveInfo[Any] | strawberry.Info[Any, Any], coordinate: str

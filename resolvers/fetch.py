@@ -56,7 +56,9 @@ async def lists_by_parent(
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class PageRows:
+    """One parent's page of rows (``resolvers.loaders`` makes a ``records.Page`` of it)."""
+
     rows: Sequence[Row]
     total: int
     has_next: bool
@@ -71,7 +73,7 @@ async def pages_by_parent(
     args: PageArgs,
     *,
     descending: bool = False,
-) -> dict[int, Page]:
+) -> dict[int, PageRows]:
     """One page per parent in one statement: window functions number and count each partition.
 
     ``totalCount`` counts every visible row of the parent, before the cursor; ordering is by the
@@ -123,10 +125,10 @@ async def pages_by_parent(
         async with engine.connect() as conn:
             for parent_id, total in (await conn.execute(count_stmt)).all():
                 totals[parent_id] = total
-    pages: dict[int, Page] = {}
+    pages: dict[int, PageRows] = {}
     for parent_id in wanted:
         got = grouped.get(parent_id, [])
-        pages[parent_id] = Page(
+        pages[parent_id] = PageRows(
             rows=got[: args.first], total=totals.get(parent_id, 0), has_next=len(got) > args.first
         )
     return pages

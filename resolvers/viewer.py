@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import CompoundSelect, Integer, Label, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.viewer import Viewer
@@ -37,6 +37,39 @@ async def _ids(conn: AsyncConnection, stmt: object) -> frozenset[int]:
     return frozenset((await conn.execute(stmt)).scalars().all())  # type: ignore[call-overload]
 
 
+#: What each row of ``_links`` is: a link kind, then the id it links the viewer to.
+_CHILD, _GUARDIAN, _CONVERSATION, _FELLOW = _LINK_KINDS = (1, 2, 3, 4)
+
+
+def _links(person_id: int) -> CompoundSelect[int, int]:
+    """The viewer's family and conversation links, one statement: ``(kind, id)`` rows.
+
+    A restricted (or erased) child's guardianship and enrolments are out of use
+    (docs/privacy-actions.md §2): they give the guardian no access to the child's courses,
+    teachers or registrations until the restriction is lifted. Conversation fellows are everyone
+    taking part in a conversation the viewer takes part in, the viewer included.
+    """
+
+    def kind(number: int) -> Label[int]:
+        return literal_column(str(number), Integer).label("kind")
+
+    active = select(_p.id).where(_p.processing_state == ProcessingState.ACTIVE)
+    mine = t.conversation_participants.alias("mine")
+    fellow = t.conversation_participants.alias("fellow")
+    return union_all(
+        select(kind(_CHILD), _g.student_id.label("id")).where(
+            _g.guardian_id == person_id, _g.student_id.in_(active)
+        ),
+        select(kind(_GUARDIAN), _g.guardian_id.label("id")).where(_g.student_id == person_id),
+        select(kind(_CONVERSATION), mine.c.conversation_id.label("id")).where(
+            mine.c.person_id == person_id
+        ),
+        select(kind(_FELLOW), fellow.c.person_id.label("id"))
+        .select_from(mine.join(fellow, fellow.c.conversation_id == mine.c.conversation_id))
+        .where(mine.c.person_id == person_id),
+    )
+
+
 async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
     async with engine.connect() as conn:
         roles = (
@@ -49,15 +82,12 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
                 .where(_e.person_id == person_id, _current)
             )
         ).all()
-        # A restricted (or erased) child's guardianship and enrolments are out of use
-        # (docs/privacy-actions.md §2): they give the guardian no access to the child's courses,
-        # teachers or registrations until the restriction is lifted.
-        active = select(_p.id).where(_p.processing_state == ProcessingState.ACTIVE)
-        children = await _ids(
-            conn,
-            select(_g.student_id).where(_g.guardian_id == person_id, _g.student_id.in_(active)),
-        )
-        guardians = await _ids(conn, select(_g.guardian_id).where(_g.student_id == person_id))
+        linked: dict[int, set[int]] = {
+            k: set() for k in (_CHILD, _GUARDIAN, _CONVERSATION, _FELLOW)
+        }
+        for link, linked_id in (await conn.execute(_links(person_id))).all():
+            linked[link].add(linked_id)
+        children, guardians = frozenset(linked[_CHILD]), frozenset(linked[_GUARDIAN])
 
         taught = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.TEACHER)
         studied = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.STUDENT)
@@ -137,4 +167,6 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
         course_peers=course_peers,
         former_course_people=former - {person_id},
         role_names=frozenset(str(r) for r, _s in roles),
+        conversations=frozenset(linked[_CONVERSATION]),
+        conversation_fellows=frozenset(linked[_FELLOW]),
     )

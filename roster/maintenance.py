@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from resolvers.services import input_limits as limits
+from config import text_limits as limits
 from roster.changes import ChangeLog
 from roster.dbutil import inserted_id
 from roster.errors import RosterError

@@ -232,11 +232,12 @@ async def sync_people(
                 )
             elif options.erased.blocks(user):
                 blocked.add(user.sourced_id)
-                report.erased_identities.append((vocab.USERS, user.line))
-                report.conflicts.append(
+                report.erased_identity(
+                    vocab.USERS,
+                    user.line,
                     f"{ERASED_IDENTITY}: {vocab.USERS}:{user.line}: user '{user.sourced_id}' "
                     "matches an erased person and was not created (delete them in the school "
-                    "system too, or lift the block with `tavle roster allow-recreate`)"
+                    "system too, or lift the block with `tavle roster allow-recreate`)",
                 )
             else:
                 inserts.append(_new_person(user, now))

@@ -88,11 +88,20 @@ class ImportReport:
     refusals: list[str] = field(default_factory=list)
     #: (file, line) of rows not created because they match an erased person
     erased_identities: list[tuple[str, int]] = field(default_factory=list)
+    #: the conflicts (their text) about those rows, which name the row's sourcedId
+    erased_conflicts: set[str] = field(default_factory=set)
+
+    def erased_identity(self, file: str, line: int, conflict: str) -> None:
+        """A row not created because it matches an erased person: ``conflict`` is reported for
+        this run; the import record names the row by its place in the file only."""
+        self.erased_identities.append((file, line))
+        self.erased_conflicts.add(conflict)
+        self.conflicts.append(conflict)
 
     def recorded_conflicts(self) -> list[str]:
         """The conflicts as the import record keeps them: an erased person's row is named by
         its place in the file only, never by sourcedId (the record outlives the run)."""
-        kept = [c for c in self.conflicts if not c.startswith(ERASED_IDENTITY)]
+        kept = [c for c in self.conflicts if c not in self.erased_conflicts]
         return kept + [
             f"{ERASED_IDENTITY}: {file}:{line}: a user matching an erased person was not created"
             for file, line in self.erased_identities

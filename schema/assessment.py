@@ -6,14 +6,19 @@ from datetime import datetime
 
 import strawberry
 
+from config.ids import to_global_id
 from resolvers.context import Info
+from resolvers.records import AssessmentRecord
+from schema import sources
 from schema.course import Course
-from schema.coursework import Submission, _course
-from schema.enums import AssessmentKind, CourseState
+from schema.coursework import Submission
+from schema.enums import AssessmentKind
 from schema.node import Node
-from schema.user import User, person
+from schema.registry import kind_type
+from schema.user import User
 
 
+@kind_type("Assessment")
 @strawberry.type
 class Assessment(Node):
     id: strawberry.ID
@@ -26,35 +31,43 @@ class Assessment(Node):
     #: snapshots of the course's code and name: they survive the course's deletion
     course_code: str | None
     course_name: str | None
-    pk: strawberry.Private[int]
-    student_pk: strawberry.Private[int]
-    #: None once the course has been deleted (docs/school-year.md rule 10)
-    course_pk: strawberry.Private[int | None]
-    #: the course's state (None without a course), for the write paths' archived checks
-    course_state: strawberry.Private[CourseState | None]
-    submission_pk: strawberry.Private[int | None]
-    assessor_pk: strawberry.Private[int | None]
+    record: strawberry.Private[AssessmentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: AssessmentRecord) -> Assessment:
+        return cls(
+            id=strawberry.ID(to_global_id("Assessment", record.pk)),
+            kind=record.kind,
+            grade=record.grade,
+            comment=record.comment,
+            assessor_name=record.assessor_name,
+            published=record.published,
+            created_at=record.created_at,
+            course_code=record.course_code,
+            course_name=record.course_name,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def student(self, info: Info) -> User | None:
-        return await person(info, self.student_pk, "Assessment.student", when_inactive="hidden")
+        found: User | None = await sources.reference(info, self.record, "Assessment.student")
+        return found
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
-        if self.course_pk is None:  # the course was deleted: not an invisible reference
-            return None
-        return await _course(info, self.course_pk, "Assessment.course")
+        found: Course | None = await sources.reference(info, self.record, "Assessment.course")
+        return found
 
     @strawberry.field
     async def assessor(self, info: Info) -> User | None:
-        return await person(info, self.assessor_pk, "Assessment.assessor", when_inactive="hidden")
+        found: User | None = await sources.reference(info, self.record, "Assessment.assessor")
+        return found
 
     @strawberry.field
     async def submission(self, info: Info) -> Submission | None:
-        if self.submission_pk is None:
-            return None
-        found: Submission | None = await info.context.loaders.submissions.load(self.submission_pk)
-        if found is None:
-            info.context.missing(info, "Assessment.submission")
+        found: Submission | None = await sources.reference(
+            info, self.record, "Assessment.submission"
+        )
         return found

@@ -5,44 +5,87 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from graphql.execution import Executor
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from authz.guard import install_field_guards
+from authz.call_checks import install_call_check_assertions
+from authz.guard import ROOT_TYPES, install_field_guards
 from authz.policy import Policy
+from resolvers.kinds import KINDS, NODE_KINDS
 from resolvers.services.input_limits import install_input_limits
-from schema.assessment import Assessment
-from schema.communication import Comment, Conversation, Message, Post
-from schema.course import Course
-from schema.coursework import Assignment, Submission
-from schema.material import CalendarEvent, Document
+from schema.connection import Connection, Edge, PageInfo
+from schema.coursework import Attachment
+from schema.executor import TavleExecutor
 from schema.mutation import Mutation
-from schema.privacy import AuditEntry, PrivacyMutation, PrivacyQuery, PrivacyRequest
+from schema.privacy import CategoryEffect, PrivacyMutation, PrivacyQuery
+from schema.privacy_notice import PrivacyNotice
 from schema.query import Query
+from schema.registry import KIND_TYPES
 from schema.scalars import SCALAR_MAP
-from schema.school_year import AcademicSession, RosterImport
-from schema.user import School, User
+from schema.school_year import RosterChangeCount, RosterFileDigest
+from schema.user import Notification, Preference, RoleAssignment
 
-ALL_NODE_TYPES = [
-    User,
-    School,
-    Course,
-    Assignment,
-    Submission,
-    Assessment,
-    Post,
-    Comment,
-    Conversation,
-    Message,
-    Document,
-    CalendarEvent,
-    PrivacyRequest,
-    AuditEntry,
-    AcademicSession,
-    RosterImport,
-]
+#: Plumbing: object types whose objects carry no relations of their own, because they only
+#: appear under a field of an object the viewer may read (connections and their edges and page
+#: info, a person's roles, notifications and preferences, an answer's attachments, a privacy
+#: request's effects, an import run's counts and digests) or are public (the privacy notice).
+#: Their fields are read with ``ROW_ONLY`` (``authz.guard``); every other object type is a
+#: kind's type (``schema.registry``), whose objects carry their relations or get no field.
+PLUMBING_TYPES: tuple[type[Any], ...] = (
+    Connection,
+    Edge,
+    PageInfo,
+    RoleAssignment,
+    Notification,
+    Preference,
+    Attachment,
+    CategoryEffect,
+    RosterChangeCount,
+    RosterFileDigest,
+    PrivacyNotice,
+)
+
+
+class SchemaDeclarationError(RuntimeError):
+    """The schema and the declarations of kinds and plumbing types disagree."""
+
+
+def node_types() -> list[type[Any]]:
+    """The Strawberry types of the kinds a global id names, in the order of ``KINDS``."""
+    missing = sorted(name for name in KINDS if name not in KIND_TYPES)
+    if missing:
+        raise SchemaDeclarationError(f"kinds without a Strawberry type (kind_type): {missing}")
+    return list(dict.fromkeys(KIND_TYPES[name] for name in NODE_KINDS))
+
+
+def plumbing_type_names(schema: strawberry.Schema) -> frozenset[str]:
+    """The names of ``schema``'s plumbing object types.
+
+    Raises ``SchemaDeclarationError`` for an object type that is neither a root, a kind's type
+    nor plumbing, and for a ``Node`` type that is not a kind's: such a type would otherwise be
+    guarded without relations (every field FORBIDDEN) or without a row rule.
+    """
+    kind_classes = set(KIND_TYPES.values())
+    plumbing: set[str] = set()
+    undeclared: list[str] = []
+    for name, gtype in schema._schema.type_map.items():
+        if not isinstance(gtype, GraphQLObjectType) or name.startswith("__") or name in ROOT_TYPES:
+            continue
+        origin = gtype.extensions["strawberry-definition"].origin
+        if origin in kind_classes:
+            continue
+        if "Node" in {i.name for i in gtype.interfaces} or not issubclass(origin, PLUMBING_TYPES):
+            undeclared.append(name)
+        else:
+            plumbing.add(name)
+    if undeclared:
+        raise SchemaDeclarationError(
+            f"object types neither a kind's type nor declared plumbing: {sorted(undeclared)}"
+        )
+    return frozenset(plumbing)
+
 
 RootQuery = merge_types("Query", (Query, PrivacyQuery))
 RootMutation = merge_types("Mutation", (Mutation, PrivacyMutation))
@@ -64,20 +107,25 @@ def build_schema(
     extensions: list[object] | None = None,
     executor_class: type[Executor[Any]] | None = None,
 ) -> strawberry.Schema:
-    """The schema; with a ``policy`` every field is guarded, without one nothing is (benchmark).
-    ``executor_class`` replaces Strawberry's graphql-core executor (``gateway.limits.discovery``
-    hides suggestions with it)."""
+    """The schema; with a ``policy`` every field is guarded, without one nothing is (for its
+    text and coordinates: ``export-schema``, ``explain``; never served). Building it checks the
+    declarations (``node_types``, ``plumbing_type_names``). ``executor_class`` replaces the
+    executor (``schema.executor.TavleExecutor``, which ``gateway.limits.discovery`` extends to
+    hide suggestions)."""
     schema = TavleSchema(
         query=RootQuery,
         mutation=RootMutation,
-        types=ALL_NODE_TYPES,
+        types=node_types(),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         extensions=extensions or [],  # type: ignore[arg-type]
-        execution_context_class=executor_class,
+        execution_context_class=executor_class or TavleExecutor,
     )
-    # The input limits first: the field guards wrap them, so a caller who may not call a
+    # Every mutation must run its call check (authz.call_checks): asserted around the resolver
+    # itself. Then the input limits: the field guards wrap both, so a caller who may not call a
     # mutation learns nothing from its limits.
+    install_call_check_assertions(schema._schema)
     install_input_limits(schema._schema)
+    plumbing = plumbing_type_names(schema)
     if policy is not None:
-        install_field_guards(schema, policy)
+        install_field_guards(schema, policy, plumbing)
     return schema

@@ -6,86 +6,122 @@ from datetime import datetime
 
 import strawberry
 
+from config.ids import to_global_id
 from resolvers.context import Info
+from resolvers.records import CommentRecord, ConversationRecord, MessageRecord, PostRecord
+from schema import sources
 from schema.connection import Connection
 from schema.course import Course
-from schema.coursework import _course
 from schema.node import Node
-from schema.user import User, person
+from schema.registry import kind_type
+from schema.user import User
 
 
+@kind_type("Comment")
 @strawberry.type
 class Comment(Node):
     id: strawberry.ID
     body: str | None
     created_at: datetime | None
-    pk: strawberry.Private[int]
-    author_pk: strawberry.Private[int | None]
+    record: strawberry.Private[CommentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: CommentRecord) -> Comment:
+        return cls(
+            id=strawberry.ID(to_global_id("Comment", record.pk)),
+            body=record.body,
+            created_at=record.created_at,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await person(info, self.author_pk, "Comment.author", when_inactive="pseudonym")
+        found: User | None = await sources.reference(info, self.record, "Comment.author")
+        return found
 
 
+@kind_type("Post")
 @strawberry.type
 class Post(Node):
     id: strawberry.ID
     body: str | None
     created_at: datetime | None
-    pk: strawberry.Private[int]
-    course_pk: strawberry.Private[int]
-    author_pk: strawberry.Private[int | None]
+    record: strawberry.Private[PostRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: PostRecord) -> Post:
+        return cls(
+            id=strawberry.ID(to_global_id("Post", record.pk)),
+            body=record.body,
+            created_at=record.created_at,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
-        return await _course(info, self.course_pk, "Post.course")
+        found: Course | None = await sources.reference(info, self.record, "Post.course")
+        return found
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await person(info, self.author_pk, "Post.author", when_inactive="pseudonym")
+        found: User | None = await sources.reference(info, self.record, "Post.author")
+        return found
 
     @strawberry.field
     async def comments(self, info: Info) -> list[Comment] | None:
-        return await info.context.loaders.comments_by_post.load(self.pk)
+        return await sources.listed(info, self.record, "Post.comments")
 
 
+@kind_type("Message")
 @strawberry.type
 class Message(Node):
     id: strawberry.ID
     body: str | None
     sent_at: datetime | None
-    pk: strawberry.Private[int]
-    author_pk: strawberry.Private[int | None]
+    record: strawberry.Private[MessageRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: MessageRecord) -> Message:
+        return cls(
+            id=strawberry.ID(to_global_id("Message", record.pk)),
+            body=record.body,
+            sent_at=record.sent_at,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        # A fellow participant, even one the User row rule hides elsewhere (docs/access-policy.md,
-        # "Communication": messages are read *including* their author).
-        return await person(
-            info, self.author_pk, "Message.author", when_inactive="pseudonym", via_conversation=True
-        )
+        found: User | None = await sources.reference(info, self.record, "Message.author")
+        return found
 
 
+@kind_type("Conversation")
 @strawberry.type
 class Conversation(Node):
     id: strawberry.ID
-    pk: strawberry.Private[int]
-    participant_pks: strawberry.Private[frozenset[int]]
+    record: strawberry.Private[ConversationRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: ConversationRecord) -> Conversation:
+        return cls(
+            id=strawberry.ID(to_global_id("Conversation", record.pk)),
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def participants(self, info: Info) -> list[User] | None:
-        found = await info.context.loaders.conversation_people.load_many(
-            sorted(self.participant_pks)
-        )
-        return [user for user in found if user is not None]
+        return await sources.listed(info, self.record, "Conversation.participants")
 
     @strawberry.field
     async def messages(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Message] | None:
-        args = info.context.page_args(first, after)
-        return await info.context.loaders.messages_by_conversation.load((self.pk, args))
+        return await sources.connection(info, self.record, "Conversation.messages", first, after)

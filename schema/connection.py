@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from config.paging import PageArgs, encode_cursor
+from resolvers.records import Page
 
 NodeT = TypeVar("NodeT")
 
@@ -40,4 +42,11 @@ def make_connection(
     )
 
 
-__all__ = ["Connection", "Edge", "PageArgs", "PageInfo", "make_connection"]
+def connection_of(page: Page[Any], make: Callable[[Any], NodeT]) -> Connection[NodeT]:
+    """The connection of a page of records, each node made by ``make`` of its record."""
+    return make_connection(
+        [make(record) for record in page.records], list(page.sort_keys), page.total, page.has_next
+    )
+
+
+__all__ = ["Connection", "Edge", "PageArgs", "PageInfo", "connection_of", "make_connection"]

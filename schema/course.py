@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from config.ids import expect_id
+from config.ids import to_global_id
 from resolvers.context import Info
+from resolvers.records import CourseRecord
+from schema import sources
 from schema.connection import Connection
 from schema.enums import AssessmentKind, CourseState
 from schema.node import Node
+from schema.registry import kind_type
 from schema.school_year import AcademicSession
 from schema.user import School, User
 
@@ -27,6 +30,7 @@ PostT = Annotated["Post", strawberry.lazy("schema.communication")]
 CalendarEventT = Annotated["CalendarEvent", strawberry.lazy("schema.material")]
 
 
+@kind_type("Course")
 @strawberry.type
 class Course(Node):
     id: strawberry.ID
@@ -35,49 +39,56 @@ class Course(Node):
     is_homeroom: bool | None
     state: CourseState
     archived_at: datetime | None
-    pk: strawberry.Private[int]
-    school_pk: strawberry.Private[int]
+    record: strawberry.Private[CourseRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: CourseRecord) -> Course:
+        return cls(
+            id=strawberry.ID(to_global_id("Course", record.pk)),
+            code=record.code,
+            name=record.name,
+            is_homeroom=record.is_homeroom,
+            state=CourseState(record.state),
+            archived_at=record.archived_at,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:
-        found: School | None = await info.context.loaders.schools.load(self.school_pk)
-        if found is None:
-            info.context.missing(info, "Course.school")
+        found: School | None = await sources.reference(info, self.record, "Course.school")
         return found
 
     @strawberry.field
     async def teachers(self, info: Info) -> list[User] | None:
-        return await info.context.loaders.teachers_by_course.load(self.pk)
+        return await sources.listed(info, self.record, "Course.teachers")
 
     @strawberry.field
     async def students(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[User] | None:
-        args = info.context.page_args(first, after)
-        return await info.context.loaders.students_by_course.load((self.pk, args))
+        return await sources.connection(info, self.record, "Course.students", first, after)
 
     @strawberry.field
     async def assignments(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[AssignmentT] | None:
-        args = info.context.page_args(first, after)
-        return await info.context.loaders.assignments_by_course.load((self.pk, args))
+        return await sources.connection(info, self.record, "Course.assignments", first, after)
 
     @strawberry.field
     async def posts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[PostT] | None:
-        args = info.context.page_args(first, after)
-        return await info.context.loaders.posts_by_course.load((self.pk, args))
+        return await sources.connection(info, self.record, "Course.posts", first, after)
 
     @strawberry.field
     async def events(self, info: Info) -> list[CalendarEventT] | None:
-        return await info.context.loaders.events_by_course.load(self.pk)
+        return await sources.listed(info, self.record, "Course.events")
 
     @strawberry.field(description="The terms (academic sessions) the course runs in.")
     async def terms(self, info: Info) -> list[AcademicSession] | None:
-        return await info.context.loaders.terms_by_course.load(self.pk)
+        return await sources.listed(info, self.record, "Course.terms")
 
     @strawberry.field(description="The course's assessments visible to you, newest first.")
     async def assessments(
@@ -89,8 +100,6 @@ class Course(Node):
         kind: AssessmentKind | None = None,
         published: bool | None = None,
     ) -> Connection[AssessmentT] | None:
-        args = info.context.page_args(first, after)
-        student_pk = expect_id(student_id, "User") if student_id is not None else None
-        return await info.context.loaders.assessments_by_course.load(
-            self.pk, (student_pk, kind, published), args
+        return await sources.connection(
+            info, self.record, "Course.assessments", first, after, student_id, kind, published
         )

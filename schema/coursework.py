@@ -7,12 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from config.ids import to_global_id
 from resolvers.context import Info
+from resolvers.records import AssignmentRecord, AttachmentRecord, SubmissionRecord
+from schema import sources
 from schema.connection import Connection
 from schema.course import Course
 from schema.enums import SubmissionStatus
 from schema.node import Node
-from schema.user import User, person
+from schema.registry import kind_type
+from schema.user import User
 
 if TYPE_CHECKING:
     from schema.assessment import Assessment
@@ -20,13 +24,7 @@ if TYPE_CHECKING:
 AssessmentT = Annotated["Assessment", strawberry.lazy("schema.assessment")]
 
 
-async def _course(info: Info, course_pk: int, coordinate: str) -> Course | None:
-    found: Course | None = await info.context.loaders.courses.load(course_pk)
-    if found is None:
-        info.context.missing(info, coordinate)
-    return found
-
-
+@kind_type("Assignment")
 @strawberry.type
 class Assignment(Node):
     id: strawberry.ID
@@ -34,25 +32,36 @@ class Assignment(Node):
     instructions: str | None
     due_at: datetime | None
     created_at: datetime | None
-    pk: strawberry.Private[int]
-    course_pk: strawberry.Private[int]
-    author_pk: strawberry.Private[int | None]
+    record: strawberry.Private[AssignmentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: AssignmentRecord) -> Assignment:
+        return cls(
+            id=strawberry.ID(to_global_id("Assignment", record.pk)),
+            title=record.title,
+            instructions=record.instructions,
+            due_at=record.due_at,
+            created_at=record.created_at,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
-        return await _course(info, self.course_pk, "Assignment.course")
+        found: Course | None = await sources.reference(info, self.record, "Assignment.course")
+        return found
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await person(info, self.author_pk, "Assignment.author", when_inactive="pseudonym")
+        found: User | None = await sources.reference(info, self.record, "Assignment.author")
+        return found
 
     @strawberry.field
     async def submissions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Submission] | None:
-        args = info.context.page_args(first, after)
-        return await info.context.loaders.submissions_by_assignment.load((self.pk, args))
+        return await sources.connection(info, self.record, "Assignment.submissions", first, after)
 
 
 @strawberry.type
@@ -61,52 +70,70 @@ class Attachment:
     content_type: str | None
     size_bytes: int | None
 
+    @classmethod
+    def from_record(cls, record: AttachmentRecord) -> Attachment:
+        return cls(
+            filename=record.filename,
+            content_type=record.content_type,
+            size_bytes=record.size_bytes,
+        )
 
+
+@kind_type("Submission")
 @strawberry.type
 class Submission(Node):
     id: strawberry.ID
     status: SubmissionStatus | None
     submitted_at: datetime | None
     last_opened_at: datetime | None
-    body_value: strawberry.Private[str | None]
-    pk: strawberry.Private[int]
-    assignment_pk: strawberry.Private[int]
-    student_pk: strawberry.Private[int]
-    last_opened_by_pk: strawberry.Private[int | None]
+    record: strawberry.Private[SubmissionRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: SubmissionRecord) -> Submission:
+        return cls(
+            id=strawberry.ID(to_global_id("Submission", record.pk)),
+            status=record.status,
+            submitted_at=record.submitted_at,
+            last_opened_at=record.last_opened_at,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     def body(self, info: Info) -> str | None:
         # A teacher of the course opening the answer is the activity the student sees in
         # lastOpenedAt/lastOpenedBy (docs/access-policy.md); written once per request, afterwards.
         if "course_teacher" in self.tavle_rels and "self" not in self.tavle_rels:
-            info.context.effects.submission_opened(self.pk)
-        return self.body_value
+            info.context.effects.submission_opened(self.record.pk)
+        return self.record.body
 
     @strawberry.field
     async def assignment(self, info: Info) -> Assignment | None:
-        found: Assignment | None = await info.context.loaders.assignments.load(self.assignment_pk)
-        if found is None:
-            info.context.missing(info, "Submission.assignment")
+        found: Assignment | None = await sources.reference(
+            info, self.record, "Submission.assignment"
+        )
         return found
 
     @strawberry.field
     async def student(self, info: Info) -> User | None:
-        return await person(info, self.student_pk, "Submission.student", when_inactive="hidden")
+        found: User | None = await sources.reference(info, self.record, "Submission.student")
+        return found
 
     @strawberry.field
     async def last_opened_by(self, info: Info) -> User | None:
-        return await person(
-            info, self.last_opened_by_pk, "Submission.lastOpenedBy", when_inactive="hidden"
-        )
+        found: User | None = await sources.reference(info, self.record, "Submission.lastOpenedBy")
+        return found
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment] | None:
-        return await info.context.loaders.attachments_by_submission.load(self.pk)
+        return await sources.embedded(
+            info, self.record, "Submission.attachments", Attachment.from_record
+        )
 
     @strawberry.field
     async def assessments(self, info: Info) -> list[AssessmentT] | None:
-        return await info.context.loaders.assessments_by_submission.load(self.pk)
+        return await sources.listed(info, self.record, "Submission.assessments")
 
 
-__all__ = ["Assignment", "Attachment", "Submission", "_course"]
+__all__ = ["Assignment", "Attachment", "Submission"]

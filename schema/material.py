@@ -6,51 +6,73 @@ from datetime import datetime
 
 import strawberry
 
+from config.ids import to_global_id
 from resolvers.context import Info
+from resolvers.records import CalendarEventRecord, DocumentRecord
+from schema import sources
 from schema.course import Course
-from schema.coursework import _course
 from schema.node import Node
-from schema.user import User, person
+from schema.registry import kind_type
+from schema.user import User
 
 
+@kind_type("Document")
 @strawberry.type
 class Document(Node):
     id: strawberry.ID
     title: str | None
     body: str | None
-    pk: strawberry.Private[int]
-    owner_pk: strawberry.Private[int | None]
-    course_pk: strawberry.Private[int | None]
+    record: strawberry.Private[DocumentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: DocumentRecord) -> Document:
+        return cls(
+            id=strawberry.ID(to_global_id("Document", record.pk)),
+            title=record.title,
+            body=record.body,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await person(info, self.owner_pk, "Document.owner", when_inactive="pseudonym")
+        found: User | None = await sources.reference(info, self.record, "Document.owner")
+        return found
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
-        if self.course_pk is None:
-            return None
-        return await _course(info, self.course_pk, "Document.course")
+        found: Course | None = await sources.reference(info, self.record, "Document.course")
+        return found
 
 
+@kind_type("CalendarEvent")
 @strawberry.type
 class CalendarEvent(Node):
     id: strawberry.ID
     title: str | None
     starts_at: datetime | None
     ends_at: datetime | None
-    pk: strawberry.Private[int]
-    owner_pk: strawberry.Private[int | None]
-    course_pk: strawberry.Private[int | None]
+    record: strawberry.Private[CalendarEventRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: CalendarEventRecord) -> CalendarEvent:
+        return cls(
+            id=strawberry.ID(to_global_id("CalendarEvent", record.pk)),
+            title=record.title,
+            starts_at=record.starts_at,
+            ends_at=record.ends_at,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await person(info, self.owner_pk, "CalendarEvent.owner", when_inactive="pseudonym")
+        found: User | None = await sources.reference(info, self.record, "CalendarEvent.owner")
+        return found
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
-        if self.course_pk is None:
-            return None
-        return await _course(info, self.course_pk, "CalendarEvent.course")
+        found: Course | None = await sources.reference(info, self.record, "CalendarEvent.course")
+        return found

@@ -16,6 +16,7 @@ from schema.communication import Comment, Message, Post
 from schema.coursework import Assignment, Submission
 from schema.enums import AssessmentKind
 from schema.material import CalendarEvent, Document
+from schema.registry import to_object
 from schema.user import Preference
 
 
@@ -51,11 +52,11 @@ class AssessInput:
     comment: str | None = None
 
 
-async def _created(info: Info, loader: str, pk: int, type_name: str) -> Any:
-    found = await getattr(info.context.loaders, loader).load(pk)
+async def _created(info: Info, type_name: str, pk: int) -> Any:
+    found = await info.context.loaders.by_id(type_name).load(pk)
     if found is None:  # written but not readable back: the caller lacks the row rule
         raise not_found(type_name, str(pk))
-    return found
+    return to_object(found)
 
 
 @strawberry.type
@@ -69,7 +70,7 @@ class Mutation:
             input.instructions,
             input.due_at,
         )
-        found: Assignment = await _created(info, "assignments", pk, "Assignment")
+        found: Assignment = await _created(info, "Assignment", pk)
         return found
 
     @strawberry.mutation
@@ -84,7 +85,7 @@ class Mutation:
             input.body,
             attachments,
         )
-        found: Submission = await _created(info, "submissions", pk, "Submission")
+        found: Submission = await _created(info, "Submission", pk)
         return found
 
     @strawberry.mutation
@@ -98,7 +99,7 @@ class Mutation:
             input.grade,
             input.comment,
         )
-        found: Assessment = await _created(info, "assessments", pk, "Assessment")
+        found: Assessment = await _created(info, "Assessment", pk)
         return found
 
     @strawberry.mutation
@@ -108,15 +109,15 @@ class Mutation:
         ids = await coursework.publish_assessments(
             info.context.actor(), expect_id(course_id, "Course"), kind
         )
-        found = await info.context.loaders.assessments.load_many(ids)
-        return [a for a in found if a is not None]
+        found = await info.context.loaders.by_id("Assessment").load_many(ids)
+        return [Assessment.from_record(a) for a in found if a is not None]
 
     @strawberry.mutation
     async def create_post(self, info: Info, course_id: strawberry.ID, body: str) -> Post:
         pk = await communication.create_post(
             info.context.actor(), expect_id(course_id, "Course"), body
         )
-        found: Post = await _created(info, "posts", pk, "Post")
+        found: Post = await _created(info, "Post", pk)
         return found
 
     @strawberry.mutation
@@ -124,7 +125,7 @@ class Mutation:
         pk = await communication.comment_on_post(
             info.context.actor(), expect_id(post_id, "Post"), body
         )
-        found: Comment = await _created(info, "comments", pk, "Comment")
+        found: Comment = await _created(info, "Comment", pk)
         return found
 
     @strawberry.mutation
@@ -141,7 +142,10 @@ class Mutation:
             [expect_id(r, "User") for r in recipient_ids] if recipient_ids else None,
             expect_id(conversation_id, "Conversation") if conversation_id else None,
         )
-        found: Message = await _created(info, "messages", pk, "Message")
+        if recipient_ids:
+            # A new conversation: the viewer takes part in it from now on (Viewer.conversations).
+            await info.context.reload_viewer()
+        found: Message = await _created(info, "Message", pk)
         return found
 
     @strawberry.mutation
@@ -158,7 +162,7 @@ class Mutation:
             body,
             expect_id(course_id, "Course") if course_id else None,
         )
-        found: Document = await _created(info, "documents", pk, "Document")
+        found: Document = await _created(info, "Document", pk)
         return found
 
     @strawberry.mutation
@@ -177,7 +181,7 @@ class Mutation:
             ends_at,
             expect_id(course_id, "Course") if course_id else None,
         )
-        found: CalendarEvent = await _created(info, "calendar_events", pk, "CalendarEvent")
+        found: CalendarEvent = await _created(info, "CalendarEvent", pk)
         return found
 
     @strawberry.mutation

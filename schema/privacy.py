@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from config.ids import expect_id
+from config.ids import expect_id, to_global_id
+from resolvers import roots
 from resolvers.context import Info
 from resolvers.errors import not_found
+from resolvers.records import AuditEntryRecord, PrivacyRequestRecord
 from resolvers.services import course_deletion, privacy
-from schema.connection import Connection
+from schema import sources
+from schema.connection import Connection, connection_of
 from schema.course import Course
 from schema.enums import (
     DataCategory,
@@ -22,6 +25,7 @@ from schema.enums import (
     RequestOrigin,
 )
 from schema.node import Node
+from schema.registry import kind_type, to_object
 from schema.school_year import RosterImport
 from schema.user import User
 
@@ -41,6 +45,7 @@ class CategoryEffect:
     )
 
 
+@kind_type("PrivacyRequest")
 @strawberry.type
 class PrivacyRequest(Node):
     id: strawberry.ID
@@ -53,14 +58,25 @@ class PrivacyRequest(Node):
     expires_at: datetime | None
     error: str | None
     origin: RequestOrigin
-    pk: strawberry.Private[int]
-    subject_pk: strawberry.Private[int | None]
-    course_pk: strawberry.Private[int | None]
-    requested_by_pk: strawberry.Private[int | None]
-    confirmed_by_pk: strawberry.Private[int | None]
-    effects_json: strawberry.Private[str]
-    file_name: strawberry.Private[str | None]
+    record: strawberry.Private[PrivacyRequestRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: PrivacyRequestRecord) -> PrivacyRequest:
+        return cls(
+            id=strawberry.ID(to_global_id("PrivacyRequest", record.pk)),
+            action=record.action,
+            status=record.status,
+            justification=record.justification,
+            created_at=record.created_at,
+            completed_at=record.completed_at,
+            format=record.format,
+            expires_at=record.expires_at,
+            error=record.error,
+            origin=RequestOrigin(record.origin),
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     def effects(self) -> list[CategoryEffect]:
@@ -71,39 +87,47 @@ class PrivacyRequest(Node):
                 count=e["count"],
                 item=e.get("item"),
             )
-            for e in json.loads(self.effects_json)
+            for e in json.loads(self.record.effects)
         ]
 
     @strawberry.field(description="Where a finished, unexpired export can be downloaded.")
     def download_url(self) -> str | None:
         if self.action != PrivacyAction.EXPORT or self.status != PrivacyRequestStatus.COMPLETED:
             return None
-        if self.file_name is None or (self.expires_at and self.expires_at <= datetime.now(UTC)):
+        if self.record.file_name is None or (
+            self.expires_at and self.expires_at <= datetime.now(UTC)
+        ):
             return None
         return f"/privacy/exports/{self.id}"
 
     @strawberry.field
     async def subject(self, info: Info) -> User | None:
-        return await _person(info, self.subject_pk)
+        found: User | None = await sources.reference(info, self.record, "PrivacyRequest.subject")
+        return found
 
     @strawberry.field(
         description="The course a DELETE_COURSE request is about; null once it is deleted."
     )
     async def course(self, info: Info) -> Course | None:
-        if self.course_pk is None:
-            return None
-        found: Course | None = await info.context.loaders.courses.load(self.course_pk)
+        found: Course | None = await sources.reference(info, self.record, "PrivacyRequest.course")
         return found
 
     @strawberry.field
     async def requested_by(self, info: Info) -> User | None:
-        return await _person(info, self.requested_by_pk)
+        found: User | None = await sources.reference(
+            info, self.record, "PrivacyRequest.requestedBy"
+        )
+        return found
 
     @strawberry.field
     async def confirmed_by(self, info: Info) -> User | None:
-        return await _person(info, self.confirmed_by_pk)
+        found: User | None = await sources.reference(
+            info, self.record, "PrivacyRequest.confirmedBy"
+        )
+        return found
 
 
+@kind_type("AuditEntry")
 @strawberry.type
 class AuditEntry(Node):
     id: strawberry.ID
@@ -116,39 +140,48 @@ class AuditEntry(Node):
     hash: str
     #: what changed (field names, never values), on roster import entries
     detail: str | None
-    pk: strawberry.Private[int]
-    actor_pk: strawberry.Private[int | None]
-    roster_import_pk: strawberry.Private[int | None]
+    record: strawberry.Private[AuditEntryRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: AuditEntryRecord) -> AuditEntry:
+        target_type, target_id = record.target_type, record.target_id
+        return cls(
+            id=strawberry.ID(to_global_id("AuditEntry", record.pk)),
+            at=record.at,
+            action=record.action,
+            target_type=target_type,
+            target_id=(
+                strawberry.ID(to_global_id(target_type, target_id))
+                if target_type and target_id
+                else None
+            ),
+            justification=record.justification,
+            trace_id=record.trace_id,
+            hash=record.hash,
+            detail=record.detail,
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
-        return await _person(info, self.actor_pk)
+        found: User | None = await sources.reference(info, self.record, "AuditEntry.actor")
+        return found
 
     @strawberry.field(description="The import run this entry belongs to; null for other entries.")
     async def roster_import(self, info: Info) -> RosterImport | None:
-        if self.roster_import_pk is None:
-            return None
-        found: RosterImport | None = await info.context.loaders.roster_imports.load(
-            self.roster_import_pk
+        found: RosterImport | None = await sources.reference(
+            info, self.record, "AuditEntry.rosterImport"
         )
-        if found is None:
-            info.context.missing(info, "AuditEntry.rosterImport")
         return found
 
 
-async def _person(info: Info, pk: int | None) -> User | None:
-    if pk is None:
-        return None
-    found: User | None = await info.context.loaders.privacy_people.load(pk)
-    return found
-
-
 async def _request(info: Info, pk: int) -> PrivacyRequest:
-    found: PrivacyRequest | None = await info.context.loaders.privacy_requests.load(pk)
+    found = await info.context.loaders.by_id("PrivacyRequest").load(pk)
     if found is None:
         raise not_found("No privacy request with that id is visible to you")
-    return found
+    return PrivacyRequest.from_record(found)
 
 
 @strawberry.type
@@ -157,9 +190,8 @@ class PrivacyQuery:
     async def recycle_bin(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[User]:
-        from resolvers import roots  # resolvers.roots builds these types: imported late
-
-        return await roots.recycle_bin(info.context, info.context.page_args(first, after))
+        page = await roots.recycle_bin(info.context, info.context.page_args(first, after))
+        return connection_of(page, to_object)
 
     @strawberry.field
     async def privacy_request(self, info: Info, id: strawberry.ID) -> PrivacyRequest | None:
@@ -173,12 +205,11 @@ class PrivacyQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PrivacyRequest]:
-        from resolvers import roots
-
         subject = expect_id(subject_id, "User") if subject_id is not None else None
-        return await roots.privacy_requests(
+        page = await roots.privacy_requests(
             info.context, subject, info.context.page_args(first, after)
         )
+        return connection_of(page, PrivacyRequest.from_record)
 
     @strawberry.field
     async def audit_log(
@@ -188,10 +219,9 @@ class PrivacyQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditEntry]:
-        from resolvers import roots
-
         subject = expect_id(subject_id, "User") if subject_id is not None else None
-        return await roots.audit_log(info.context, subject, info.context.page_args(first, after))
+        page = await roots.audit_log(info.context, subject, info.context.page_args(first, after))
+        return connection_of(page, AuditEntry.from_record)
 
 
 @strawberry.input
@@ -306,10 +336,10 @@ class PrivacyMutation:
         await privacy.rectify_personal_data(
             info.context.actor(), pk, changes, bool(input.override_source), justification
         )
-        found: User | None = await info.context.loaders.privacy_people.load(pk)
+        found = await info.context.loaders.by_id("PrivacySubject").load(pk)
         if found is None:
             raise not_found("No person with that id")
-        return found
+        return User.from_record(found)
 
 
 __all__ = ["AuditEntry", "CategoryEffect", "PrivacyMutation", "PrivacyQuery", "PrivacyRequest"]

@@ -7,47 +7,30 @@ from typing import Any
 import strawberry
 
 from config.ids import expect_id, from_global_id, not_found
-from gateway.privacy_notice import notice_from_settings
 from resolvers import roots
 from resolvers.context import Info
+from resolvers.kinds import NODE_KINDS
 from schema.assessment import Assessment
 from schema.communication import Conversation
-from schema.connection import Connection
+from schema.connection import Connection, connection_of
 from schema.course import Course
 from schema.coursework import Submission
 from schema.enums import CourseState
 from schema.material import CalendarEvent, Document
 from schema.node import Node
-from schema.privacy_notice import PrivacyNotice
+from schema.privacy_notice import PrivacyNotice, notice_from_settings
+from schema.registry import to_object
 from schema.school_year import RosterImport
 from schema.user import School, User
 
-NODE_LOADERS = {
-    "User": "users",
-    "School": "schools",
-    "Course": "courses",
-    "Assignment": "assignments",
-    "Submission": "submissions",
-    "Assessment": "assessments",
-    "Post": "posts",
-    "Comment": "comments",
-    "Conversation": "conversations",
-    "Message": "messages",
-    "Document": "documents",
-    "CalendarEvent": "calendar_events",
-    "PrivacyRequest": "privacy_requests",
-    "AuditEntry": "audit_entries",
-    "AcademicSession": "academic_sessions",
-    "RosterImport": "roster_imports",
-}
-
 
 async def _lookup(info: Info, type_name: str, global_id: str) -> Any:
+    """The object ``global_id`` names (of a kind in ``NODE_KINDS``), or NOT_FOUND."""
     pk = expect_id(global_id, type_name)
-    found = await getattr(info.context.loaders, NODE_LOADERS[type_name]).load(pk)
+    found = await info.context.loaders.by_id(type_name).load(pk)
     if found is None:
         raise not_found(type_name, global_id)
-    return found
+    return to_object(found)
 
 
 @strawberry.type
@@ -55,7 +38,7 @@ class Query:
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, _pk = from_global_id(id)
-        if type_name not in NODE_LOADERS:
+        if type_name not in NODE_KINDS:
             raise not_found("object", id)
         found: Node = await _lookup(info, type_name, id)
         return found
@@ -63,8 +46,8 @@ class Query:
     @strawberry.field(description="The caller.")
     async def viewer(self, info: Info) -> User | None:
         viewer = info.context.require_viewer()
-        found: User | None = await info.context.loaders.users.load(viewer.person_id)
-        return found
+        found = await info.context.loaders.by_id("User").load(viewer.person_id)
+        return None if found is None else User.from_record(found)
 
     @strawberry.field
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
@@ -91,13 +74,15 @@ class Query:
         after: str | None = None,
         state: CourseState | None = CourseState.ACTIVE,
     ) -> Connection[Course]:
-        return await roots.courses(info.context, info.context.page_args(first, after), state)
+        page = await roots.courses(info.context, info.context.page_args(first, after), state)
+        return connection_of(page, Course.from_record)
 
     @strawberry.field(description="Roster import runs, newest first (system administrators).")
     async def roster_imports(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[RosterImport]:
-        return await roots.roster_imports(info.context, info.context.page_args(first, after))
+        page = await roots.roster_imports(info.context, info.context.page_args(first, after))
+        return connection_of(page, RosterImport.from_record)
 
     @strawberry.field
     async def submission(self, info: Info, id: strawberry.ID) -> Submission | None:
@@ -113,7 +98,8 @@ class Query:
     async def conversations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Conversation]:
-        return await roots.conversations(info.context, info.context.page_args(first, after))
+        page = await roots.conversations(info.context, info.context.page_args(first, after))
+        return connection_of(page, Conversation.from_record)
 
     @strawberry.field(
         description="Documents the viewer may see: own private ones and those shared to "
@@ -122,13 +108,15 @@ class Query:
     async def documents(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Document]:
-        return await roots.documents(info.context, info.context.page_args(first, after))
+        page = await roots.documents(info.context, info.context.page_args(first, after))
+        return connection_of(page, Document.from_record)
 
     @strawberry.field(description="Calendar events the viewer may see (added beside the contract).")
     async def calendar_events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CalendarEvent]:
-        return await roots.calendar_events(info.context, info.context.page_args(first, after))
+        page = await roots.calendar_events(info.context, info.context.page_args(first, after))
+        return connection_of(page, CalendarEvent.from_record)
 
     @strawberry.field(description="Public: who processes whose data, why, and your rights.")
     def privacy_notice(self, info: Info) -> PrivacyNotice:

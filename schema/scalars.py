@@ -3,8 +3,9 @@
 A date-time without an offset (``2026-01-01T10:00:00``) is ambiguous: the browser meant its own
 time zone, the server would have to guess. Such inputs are refused with ``BAD_USER_INPUT``
 telling the client to send an offset (docs/interfaces.md, "Date-times"); so is a date-time that
-is not a moment in years 1-9999 once moved to UTC. Every input is converted to UTC on the way
-in, so two inputs can always be compared and stored.
+is not a moment in years 1-9999 once moved to UTC. (Written as a literal in the document, such a
+value fails validation instead.) Every input is converted to UTC on the way in, so two inputs
+can always be compared and stored.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import strawberry
-from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types.scalar import ScalarDefinition
 
-from gateway.metrics import count_refusal
+from config.errors import ScalarValueError
 
 
-def _refuse(message: str) -> StrawberryInputCoercionError:
-    count_refusal("BAD_USER_INPUT")
-    return StrawberryInputCoercionError(message)
+def _refuse(message: str) -> ScalarValueError:
+    """The refusal, typed: the gateway counts it (``gateway.error_codes``) and the phase that
+    found the value gives its code."""
+    return ScalarValueError(message)
 
 
 def parse_datetime(value: object) -> datetime:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from config.ids import to_global_id
 from resolvers.context import Info
+from resolvers.records import (
+    NotificationRecord,
+    PreferenceRecord,
+    PseudonymRecord,
+    RoleAssignmentRecord,
+    SchoolRecord,
+    UserRecord,
+)
+from schema import sources
 from schema.connection import Connection, PageArgs
 from schema.enums import AssessmentKind, CourseState, ProcessingState, Role
 from schema.node import Node
+from schema.registry import kind_type
 
 if TYPE_CHECKING:
     from schema.assessment import Assessment
@@ -22,28 +33,40 @@ CourseT = Annotated["Course", strawberry.lazy("schema.course")]
 SubmissionT = Annotated["Submission", strawberry.lazy("schema.coursework")]
 
 
+@kind_type("School")
 @strawberry.type
 class School(Node):
     id: strawberry.ID
     name: str | None
     code: str | None
     state: CourseState
-    pk: strawberry.Private[int]
+    record: strawberry.Private[SchoolRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: SchoolRecord) -> School:
+        return cls(
+            id=strawberry.ID(to_global_id("School", record.pk)),
+            name=record.name,
+            code=record.code,
+            state=CourseState(record.state),
+            record=record,
+            tavle_rels=record.relations,
+        )
 
 
 @strawberry.type
 class RoleAssignment:
     role: Role
-    school_pk: strawberry.Private[int | None]
+    record: strawberry.Private[RoleAssignmentRecord]
+
+    @classmethod
+    def from_record(cls, record: RoleAssignmentRecord) -> RoleAssignment:
+        return cls(role=record.role, record=record)
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:
-        if self.school_pk is None:
-            return None
-        found: School | None = await info.context.loaders.schools.load(self.school_pk)
-        if found is None:
-            info.context.missing(info, "RoleAssignment.school")
+        found: School | None = await sources.reference(info, self.record, "RoleAssignment.school")
         return found
 
 
@@ -51,6 +74,10 @@ class RoleAssignment:
 class Preference:
     key: str
     value: str | None
+
+    @classmethod
+    def from_record(cls, record: PreferenceRecord) -> Preference:
+        return cls(key=record.key, value=record.value)
 
 
 @strawberry.type
@@ -61,7 +88,18 @@ class Notification:
     created_at: datetime
     read_at: datetime | None
 
+    @classmethod
+    def from_record(cls, record: NotificationRecord) -> Notification:
+        return cls(
+            id=strawberry.ID(to_global_id("Notification", record.id)),
+            kind=record.kind,
+            message=record.message,
+            created_at=record.created_at,
+            read_at=record.read_at,
+        )
 
+
+@kind_type("User", "RecycleBin", "PrivacySubject", stand_ins=(PseudonymRecord,))
 @strawberry.type
 class User(Node):
     id: strawberry.ID
@@ -71,48 +109,64 @@ class User(Node):
     last_name: str | None
     email: str | None
     processing_state: ProcessingState | None
-    pk: strawberry.Private[int]
-    national_id_value: strawberry.Private[str | None]
+    record: strawberry.Private[UserRecord | PseudonymRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
+
+    @classmethod
+    def from_record(cls, record: UserRecord | PseudonymRecord) -> User:
+        if isinstance(record, PseudonymRecord):
+            # Its id derives from the label, never the person's id.
+            return cls(
+                id=strawberry.ID(to_global_id("Pseudonym", record.label)),
+                is_pseudonym=True,
+                display_name=record.display_name,
+                first_name=None,
+                last_name=None,
+                email=None,
+                processing_state=None,
+                record=record,
+                tavle_rels=record.relations,
+            )
+        return cls(
+            id=strawberry.ID(to_global_id("User", record.pk)),
+            is_pseudonym=False,
+            display_name=record.display_name,
+            first_name=record.given_name,
+            last_name=record.family_name,
+            email=record.email,
+            processing_state=ProcessingState(record.processing_state),
+            record=record,
+            tavle_rels=record.relations,
+        )
 
     @strawberry.field
     def national_id(self, info: Info) -> str | None:
+        record = self.record
+        if isinstance(record, PseudonymRecord):
+            return None
         viewer = info.context.viewer
-        if (
-            self.national_id_value is not None
-            and viewer is not None
-            and viewer.person_id != self.pk
-        ):
+        if record.national_id is not None and viewer is not None and viewer.person_id != record.pk:
             # docs/access-policy.md: every read by someone other than the person is audited.
-            info.context.effects.national_id_read(self.pk)
-        return self.national_id_value
+            info.context.effects.national_id_read(record.pk)
+        return record.national_id
 
     @strawberry.field
     async def roles(self, info: Info) -> list[RoleAssignment] | None:
-        if self.is_pseudonym:
-            return None
-        return await info.context.loaders.roles_by_person.load(self.pk)
+        return await sources.embedded(info, self.record, "User.roles", RoleAssignment.from_record)
 
     @strawberry.field
     async def guardians(self, info: Info) -> list[User] | None:
-        if self.is_pseudonym:
-            return None
-        return await info.context.loaders.guardians_by_student.load(self.pk)
+        return await sources.listed(info, self.record, "User.guardians")
 
     @strawberry.field
     async def children(self, info: Info) -> list[User] | None:
-        if self.is_pseudonym:
-            return None
-        return await info.context.loaders.children_by_guardian.load(self.pk)
+        return await sources.listed(info, self.record, "User.children")
 
     @strawberry.field
     async def courses(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CourseT] | None:
-        if self.is_pseudonym:
-            return None
-        args = info.context.page_args(first, after)
-        return await info.context.loaders.courses_by_person.load((self.pk, args))
+        return await sources.connection(info, self.record, "User.courses", first, after)
 
     @strawberry.field(description="The person's submissions visible to you, newest last.")
     async def submissions(
@@ -122,11 +176,9 @@ class User(Node):
         after: str | None = None,
         course_id: strawberry.ID | None = None,
     ) -> Connection[SubmissionT] | None:
-        if self.is_pseudonym:
-            return None
-        args = info.context.page_args(first, after)
-        course_pk = info.context.course_pk(course_id) if course_id is not None else None
-        return await info.context.loaders.submissions_by_student.load((self.pk, course_pk, args))
+        return await sources.connection(
+            info, self.record, "User.submissions", first, after, course_id
+        )
 
     @strawberry.field(description="The person's assessments visible to you, newest first.")
     async def assessments(
@@ -137,56 +189,19 @@ class User(Node):
         course_id: strawberry.ID | None = None,
         kind: AssessmentKind | None = None,
     ) -> Connection[AssessmentT] | None:
-        if self.is_pseudonym:
-            return None
-        args = info.context.page_args(first, after)
-        course_pk = info.context.course_pk(course_id) if course_id is not None else None
-        return await info.context.loaders.assessments_by_student.load(
-            self.pk, (course_pk, kind), args
+        return await sources.connection(
+            info, self.record, "User.assessments", first, after, course_id, kind
         )
 
     @strawberry.field
     async def notifications(self, info: Info) -> list[Notification] | None:
-        if self.is_pseudonym:
-            return None
-        return await info.context.loaders.notifications_by_person.load(self.pk)
+        return await sources.embedded(
+            info, self.record, "User.notifications", Notification.from_record
+        )
 
     @strawberry.field
     async def preferences(self, info: Info) -> list[Preference] | None:
-        if self.is_pseudonym:
-            return None
-        return await info.context.loaders.preferences_by_person.load(self.pk)
-
-
-async def person(
-    info: Info,
-    person_pk: int | None,
-    coordinate: str,
-    *,
-    when_inactive: Literal["pseudonym", "hidden"],
-    via_conversation: bool = False,
-) -> User | None:
-    """The person ``person_pk`` as the viewer may see them from ``coordinate``.
-
-    Restricted and erased people never resolve (docs/privacy-actions.md): where they authored
-    something others still see, a stand-in with a stable pseudonym takes their place
-    (``when_inactive="pseudonym"``); elsewhere (an assessor, a student) the field is null without
-    an error. Anyone else the viewer may not see is null + NOT_FOUND.
-    """
-    if person_pk is None:
-        return None
-    loaders = info.context.loaders
-    loader = loaders.conversation_people if via_conversation else loaders.users
-    found: User | None = await loader.load(person_pk)
-    if found is not None:
-        return found
-    state = await loaders.person_states.load(person_pk)
-    if state is not None and state != ProcessingState.ACTIVE:
-        if when_inactive == "pseudonym":
-            return info.context.pseudonym_user(person_pk)
-        return None
-    info.context.missing(info, coordinate)
-    return None
+        return await sources.embedded(info, self.record, "User.preferences", Preference.from_record)
 
 
 __all__ = ["Notification", "PageArgs", "Preference", "RoleAssignment", "School", "User"]

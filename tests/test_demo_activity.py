@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Select, func, select
 
-import schema  # noqa: F401  (initialises the schema <-> resolvers import cycle in working order)
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
 from config.settings import Settings
 from gateway.cli import DEMO_ROSTER
 from gateway.demo import ensure_demo
-from resolvers import scopes as s
+from resolvers import kinds as k
+from resolvers.kinds import Kind
+from resolvers.scopes import scoped_select
 from resolvers.services.actor import Actor
 from resolvers.viewer import find_person_id, load_viewer
 from store import tables as t
@@ -66,8 +67,8 @@ def _course(url: str, sourced_id: str) -> int:
     return int(_rows(url, select(c.id).where(c.sourced_id == sourced_id))[0][0])
 
 
-def _visible_ids(url: str, username: str, scope: s.Scope) -> set[int]:
-    """Ids of ``scope`` rows that ``username`` may see under the shipped policy."""
+def _visible_ids(url: str, username: str, kind: Kind) -> set[int]:
+    """Ids of ``kind`` rows that ``username`` may see under the shipped policy."""
 
     async def run() -> set[int]:
         engine = make_engine(url)
@@ -77,7 +78,7 @@ def _visible_ids(url: str, username: str, scope: s.Scope) -> set[int]:
             viewer = await load_viewer(engine, person)
             actor = Actor(engine, Policy(DEFAULT_MODEL, DEFAULT_POLICY), viewer)
             async with engine.connect() as conn:
-                rows = (await conn.execute(s.scoped_select(scope, actor))).mappings().all()
+                rows = (await conn.execute(scoped_select(kind, actor))).mappings().all()
             return {int(row["id"]) for row in rows}
         finally:
             await engine.dispose()
@@ -119,9 +120,9 @@ def test_ola_has_an_unpublished_half_year_in_maths_he_cannot_see(demo_url: str) 
     assert len(hidden) == 1
     hidden_id = hidden[0][0]
     for username in ("elev.ola", "foresatt.kari", "foresatt.knut"):
-        assert hidden_id not in _visible_ids(demo_url, username, s.ASSESSMENT), username
+        assert hidden_id not in _visible_ids(demo_url, username, k.ASSESSMENT), username
     for username in ("larer.hansen", "rektor.bjolsen"):
-        assert hidden_id in _visible_ids(demo_url, username, s.ASSESSMENT), username
+        assert hidden_id in _visible_ids(demo_url, username, k.ASSESSMENT), username
 
 
 def test_school_leaders_published_half_year_grades(demo_url: str) -> None:
@@ -142,7 +143,7 @@ def test_school_leaders_published_half_year_grades(demo_url: str) -> None:
             x.kind == AssessmentKind.HALF_YEAR,
         ),
     )[0][0]
-    assert ola_nor8 in _visible_ids(demo_url, "foresatt.kari", s.ASSESSMENT)
+    assert ola_nor8 in _visible_ids(demo_url, "foresatt.kari", k.ASSESSMENT)
     leaders = {_person(demo_url, "rektor.bjolsen"), _person(demo_url, "rektor.sagene")}
     a = t.audit_entries.c
     publishers = _rows(demo_url, select(a.actor_id).where(a.action == "PUBLISH_ASSESSMENTS"))
@@ -177,8 +178,8 @@ def test_private_and_shared_documents(demo_url: str) -> None:
     ola = _person(demo_url, "elev.ola")
     ola_private = {pk for pk, owner in private if owner == ola}
     assert ola_private
-    assert ola_private <= _visible_ids(demo_url, "elev.ola", s.DOCUMENT)
-    assert not ola_private & _visible_ids(demo_url, "elev.jakob", s.DOCUMENT)
+    assert ola_private <= _visible_ids(demo_url, "elev.ola", k.DOCUMENT)
+    assert not ola_private & _visible_ids(demo_url, "elev.jakob", k.DOCUMENT)
 
 
 def test_conversations(demo_url: str) -> None:

@@ -14,7 +14,7 @@ from authz.guard import schema_coordinates
 from authz.policy import Policy
 from authz.relations import BASE_RELATIONS, relation_clause
 from authz.viewer import Viewer
-from resolvers.scopes import SCOPES
+from resolvers.kinds import KINDS
 from schema.build import build_schema
 from store.db import make_engine, migrate
 from store.tables import metadata
@@ -70,11 +70,11 @@ def test_every_row_rule_relation_compiles_to_sql() -> None:
     """Each relation a ``see`` line grants must have an SQL form for that type's columns."""
     policy = Policy()
     viewer = Viewer(person_id=1)
-    for type_name, scope in SCOPES.items():
+    for type_name, kind in KINDS.items():
         granting = policy.granting_relations(type_name, "see", BASE_RELATIONS)
         assert granting, f"{type_name} has no row rule"
         for relation in granting:
-            clause = relation_clause(relation, viewer, scope.facts)
+            clause = relation_clause(relation, viewer, kind.facts)
             assert clause is not None, f"{type_name}: relation {relation} has no SQL form"
 
 

@@ -5,8 +5,9 @@ overrides). With introspection off, a document that selects ``__schema`` or ``__
 validation with ``INTROSPECTION_DISABLED``; ``__typename`` stays, it names only types the caller
 already reads. Without introspection no error may suggest names either: graphql-core is asked to
 leave its suggestions out of validation errors (``hide_suggestions``) and out of variable
-coercion errors (the executor's ``hide_suggestions``), and the one validation message that
-suggests regardless (a leaf missing its selection: "Did you mean 'x { ... }'?") is cut.
+coercion errors (the executor's ``hide_suggestions``), and the one validation rule that suggests
+regardless (a field missing its selection: "Did you mean 'x { ... }'?") is replaced by one that
+does not. The rules are put together in ``gateway.validation``.
 """
 
 from __future__ import annotations
@@ -14,25 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
-    ASTValidationRule,
-    DocumentNode,
     FieldNode,
     GraphQLError,
-    GraphQLSchema,
+    ScalarLeafsRule,
     ValidationRule,
     get_named_type,
     is_introspection_type,
-    validate,
+    is_leaf_type,
 )
-from graphql.validation import recommended_rules
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from gateway.limits.refusal import INTROSPECTION_DISABLED
+from schema.executor import TavleExecutor
 
 INTROSPECTION_MESSAGE = "Introspection is disabled on this server"
-_SUGGESTION = " Did you mean"
 
 
 class IntrospectionDisabledRule(ValidationRule):
@@ -53,46 +48,34 @@ class IntrospectionDisabledRule(ValidationRule):
             )
 
 
-def validation_rules(
-    base: tuple[type[ASTValidationRule], ...], introspection: bool
-) -> tuple[type[ASTValidationRule], ...]:
-    """Strawberry's rules (the specified ones and its own two), graphql-core's recommended
-    ``MaxIntrospectionDepthRule``, and the introspection refusal when introspection is off."""
-    rules = [*base]
-    for rule in (*recommended_rules, MaybeNullValidationRule, OneOfInputValidationRule):
-        if rule not in rules:
-            rules.append(rule)
-    if not introspection:
-        rules.append(IntrospectionDisabledRule)
-    return tuple(rules)
+class SuggestionFreeScalarLeafsRule(ScalarLeafsRule):
+    """graphql-core's ``ScalarLeafsRule``, which suggests ``x { ... }`` for a field left
+    without a selection even when suggestions are hidden: here it honours ``hide_suggestions``
+    like every other rule."""
+
+    def enter_field(self, node: FieldNode, *args: Any) -> None:
+        type_ = self.context.get_type()
+        if (
+            self.context.hide_suggestions
+            and type_ is not None
+            and not is_leaf_type(get_named_type(type_))
+            and not node.selection_set
+        ):
+            self.report_error(
+                GraphQLError(
+                    f"Field '{node.name.value}' of type '{type_}'"
+                    " must have a selection of subfields.",
+                    node,
+                )
+            )
+            return
+        super().enter_field(node, *args)
 
 
-def without_suggestion(error: GraphQLError) -> GraphQLError:
-    if _SUGGESTION not in error.message:
-        return error
-    return GraphQLError(
-        error.message.split(_SUGGESTION, 1)[0],
-        error.nodes,
-        path=error.path,
-        original_error=error.original_error,
-        extensions=error.extensions,
-    )
-
-
-def validate_document(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    rules: tuple[type[ASTValidationRule], ...],
-    suggestions: bool,
-) -> list[GraphQLError]:
-    errors = validate(schema, document, rules, hide_suggestions=not suggestions)
-    return errors if suggestions else [without_suggestion(error) for error in errors]
-
-
-class SuggestionFreeExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, with graphql-core's ``hide_suggestions`` always on: variables that
-    do not coerce (an unknown enum value, an unknown input field) are refused without naming
-    the values or fields that exist."""
+class SuggestionFreeExecutor(TavleExecutor):
+    """Tavle's executor, with graphql-core's ``hide_suggestions`` always on: variables that do
+    not coerce (an unknown enum value, an unknown input field) are refused without naming the
+    values or fields that exist."""
 
     @classmethod
     def build(cls, *args: Any, **kwargs: Any) -> Any:

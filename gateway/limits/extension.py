@@ -4,7 +4,7 @@
 (``gateway.limits.tokens``), so Strawberry never parses the text itself; a caller that did not
 parse ahead (the schema executed directly, not over HTTP) has Strawberry parse with that limit.
 ``on_validate`` runs the size checks (``gateway.limits.checks``) and then graphql-core's
-validation with the discovery rules (``gateway.limits.discovery``), both in one of the gateway's
+validation with Tavle's rules (``gateway.validation``), both in one of the gateway's
 GraphQL threads (``gateway.limits.workers``): the checks bound validation's work, and the thread
 keeps whatever validation still costs off the event loop, so other callers are answered
 meanwhile. Setting ``pre_execution_errors`` is how Strawberry is told that validation has run; an
@@ -21,9 +21,9 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from gateway.document_cache import validate_cached
 from gateway.limits.checks import check_document
 from gateway.limits.config import OperationLimits
-from gateway.limits.discovery import validate_document, validation_rules
 from gateway.limits.refusal import INTROSPECTION_DISABLED, record
 from gateway.limits.tokens import ParsedDocument
 from gateway.limits.workers import (
@@ -36,6 +36,7 @@ from gateway.limits.workers import (
     record_busy,
 )
 from gateway.request_info import current_request
+from gateway.validation import validate_document, validation_rules
 
 #: where the HTTP view leaves a document it parsed ahead (``request.state``)
 PARSED_DOCUMENT = "parsed_document"
@@ -103,11 +104,14 @@ class OperationLimitsExtension(SchemaExtension):
         )
         if refused is not None:
             return [refused]
-        return validate_document(
+        checked_rules = validation_rules(tuple(rules), self.limits.introspection)
+        suggestions = self.limits.suggestions
+        return validate_cached(
             schema,
             document,
-            validation_rules(tuple(rules), self.limits.introspection),
-            self.limits.suggestions,
+            checked_rules,
+            suggestions,
+            lambda: validate_document(schema, document, checked_rules, suggestions),
         )
 
     def _parsed_ahead(self) -> DocumentNode | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, Lexer, Source, TokenKind
 from graphql.language.parser import Parser, nested_too_deeply_error
 
 from gateway.limits.config import OperationLimits
@@ -33,10 +33,17 @@ class ParsedDocument:
     error: GraphQLSyntaxError | None = None
 
 
-def exceeds(error: GraphQLSyntaxError, parser: Parser, max_tokens: int) -> bool:
-    # The parser counts tokens as it goes; over a run of comments the lexer stops first, with
-    # the parser's own message for the limit.
-    return parser.token_count > max_tokens or f"more than {max_tokens} tokens" in error.message
+def tokens_read(parser: Parser, lexer: Lexer) -> int:
+    """The tokens a stopped parse had read: those the parser counted, and the run of comments
+    the lexer had linked in after the parser's current token. Over a run of comments the lexer
+    stops at the limit itself, before the parser counts the run; its syntax error is told from
+    any other by this count, not by its message."""
+    count = parser.token_count
+    token = lexer.token.next
+    while token is not None and token.kind is TokenKind.COMMENT:
+        count += 1
+        token = token.next
+    return count
 
 
 def parse_within_limit(
@@ -44,12 +51,13 @@ def parse_within_limit(
 ) -> ParsedDocument | GraphQLError:
     """The parse's outcome (:class:`ParsedDocument`), or the refusal ``TOO_MANY_TOKENS`` of a
     document over the token limit, which is answered at once."""
-    parser = Parser(query, max_tokens=limits.max_tokens)
+    lexer = Lexer(Source(query))
+    parser = Parser(query, max_tokens=limits.max_tokens, lexer=lexer)
     nested_too_deeply = False
     try:
         return ParsedDocument(query, parser.parse_document())
     except GraphQLSyntaxError as error:
-        if not exceeds(error, parser, limits.max_tokens):
+        if tokens_read(parser, lexer) <= limits.max_tokens:
             return ParsedDocument(query, None, error)
     except RecursionError:
         # Thousands of nested braces or brackets, within the token limit: the syntax error

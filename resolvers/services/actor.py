@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from authz.call_checks import note_call_check
 from authz.policy import Policy
 from authz.relations import Facts, relations_of
 from authz.viewer import Viewer
-from resolvers import scopes as s
 from resolvers.errors import bad_input, course_archived, forbidden, not_found
 from resolvers.fetch import Row
+from resolvers.kinds import Kind
+from resolvers.scopes import scoped_select
 from resolvers.services.input_limits import check_text
 from store import audit
 from store import tables as t
@@ -31,16 +33,22 @@ class Actor:
     policy: Policy
     viewer: Viewer
     trace_id: str | None = None
-    bypass: bool = False
 
     def require(self, facts: Facts, mutation: str, what: str) -> None:
-        """FORBIDDEN unless the viewer's relations to the target grant ``mutation``."""
-        if not self.policy.allows(relations_of(self.viewer, facts), mutation, "call"):
+        """FORBIDDEN unless the viewer's relations to the target grant ``mutation``: the
+        mutation's ``call`` check, which every mutation must run (``authz.call_checks``)."""
+        note_call_check(mutation)
+        if not self.allows(facts, mutation):
             raise forbidden(f"Not allowed: {what}")
 
-    async def visible_row(self, conn: AsyncConnection, scope: s.Scope, pk: int, label: str) -> Row:
-        """The row ``pk`` of ``scope`` if the viewer may see it; NOT_FOUND otherwise."""
-        stmt = s.scoped_select(scope, self).where(scope.key == pk)
+    def allows(self, facts: Facts, coordinate: str) -> bool:
+        """Whether the viewer's relations to an object with ``facts`` grant the ``call`` line
+        ``coordinate`` (a decision on the way to the check; ``require`` is the check)."""
+        return self.policy.allows(relations_of(self.viewer, facts), coordinate, "call")
+
+    async def visible_row(self, conn: AsyncConnection, kind: Kind, pk: int, label: str) -> Row:
+        """The row ``pk`` of ``kind`` if the viewer may see it; NOT_FOUND otherwise."""
+        stmt = scoped_select(kind, self).where(kind.key == pk)
         row = (await conn.execute(stmt)).mappings().first()
         if row is None:
             raise not_found(f"No {label} with that id is visible to you")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from authz.relations import Facts
-from resolvers import scopes as s
+from resolvers import kinds as k
 from resolvers.errors import bad_input
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, require_text
@@ -16,7 +14,7 @@ from store.tables import DataSource
 async def create_post(actor: Actor, course_id: int, body: str) -> int:
     body = require_text(body, "body", limits.POST_BODY)
     async with actor.engine.begin() as conn:
-        course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        course = await actor.visible_row(conn, k.COURSE, course_id, "Course")
         actor.require(
             Facts(course=course_id, school=course["school_id"]),
             "Mutation.createPost",
@@ -40,7 +38,7 @@ async def create_post(actor: Actor, course_id: int, body: str) -> int:
 async def comment_on_post(actor: Actor, post_id: int, body: str) -> int:
     body = require_text(body, "body", limits.COMMENT_BODY)
     async with actor.engine.begin() as conn:
-        post = await actor.visible_row(conn, s.POST, post_id, "Post")
+        post = await actor.visible_row(conn, k.POST, post_id, "Post")
         actor.require(
             Facts(course=post["course_id"], school=post["school_id"]),
             "Mutation.commentOnPost",
@@ -74,17 +72,9 @@ async def send_message(
         limits.check_count(recipient_ids, "recipientIds", limits.RECIPIENTS_PER_MESSAGE)
     async with actor.engine.begin() as conn:
         if conversation_id is not None:
-            await actor.visible_row(conn, s.CONVERSATION, conversation_id, "Conversation")
-            cp = t.conversation_participants.c
-            participants = frozenset(
-                (
-                    await conn.execute(
-                        select(cp.person_id).where(cp.conversation_id == conversation_id)
-                    )
-                ).scalars()
-            )
+            await actor.visible_row(conn, k.CONVERSATION, conversation_id, "Conversation")
             actor.require(
-                Facts(conversation_participants=participants),
+                Facts(conversation=conversation_id),
                 "Mutation.sendMessage.conversation",
                 "only participants may write in a conversation",
             )
@@ -94,7 +84,7 @@ async def send_message(
             if not others:
                 raise bad_input("'recipientIds' must name someone other than yourself")
             for person_id in others:
-                await actor.visible_row(conn, s.USER, person_id, "User")
+                await actor.visible_row(conn, k.USER, person_id, "User")
                 actor.require(
                     Facts(person=person_id), "Mutation.sendMessage.recipient", "recipient"
                 )

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authz.relations import Facts
 from config.settings import Settings
-from resolvers import scopes as s
+from resolvers import kinds as k
 from resolvers.errors import conflict, not_found
 from resolvers.services import privacy
 from resolvers.services.actor import Actor, inserted_id, now
@@ -198,7 +198,7 @@ async def request_course_deletion(actor: Actor, course_id: int, justification: s
     )
     text = privacy._justification(justification)
     async with actor.engine.begin() as conn:
-        await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        await actor.visible_row(conn, k.COURSE, course_id, "Course")
         if not await _archived(conn, course_id):
             raise conflict(
                 "Only an ARCHIVED course can be deleted; this course is ACTIVE "

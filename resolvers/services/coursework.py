@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
-from resolvers import scopes as s
-from resolvers.builders import display_name
+from resolvers import kinds as k
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.fetch import Row
+from resolvers.records import display_name
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, optional_text, require_text
 from store import tables as t
@@ -23,6 +23,8 @@ from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatu
 OPENED_RESOLUTION = timedelta(minutes=5)
 
 UNPUBLISHED_KINDS = frozenset({AssessmentKind.HALF_YEAR, AssessmentKind.FINAL})
+#: the policy line for registering an assessment in a course of the student's, unseen
+ASSESS_IN_STUDENT_COURSE = "Mutation.assess.studentCourse"
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -41,7 +43,7 @@ async def create_assignment(
     title = require_text(title, "title", limits.TITLE)
     instructions = optional_text(instructions, "instructions", limits.INSTRUCTIONS)
     async with actor.engine.begin() as conn:
-        course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        course = await actor.visible_row(conn, k.COURSE, course_id, "Course")
         actor.require(
             Facts(course=course_id, school=course["school_id"]),
             "Mutation.createAssignment",
@@ -107,7 +109,7 @@ async def submit_answer(
             raise bad_input("'attachments.sizeBytes' must not be negative")
     me = actor.viewer.person_id
     async with actor.engine.begin() as conn:
-        assignment = await actor.visible_row(conn, s.ASSIGNMENT, assignment_id, "Assignment")
+        assignment = await actor.visible_row(conn, k.ASSIGNMENT, assignment_id, "Assignment")
         actor.require(
             Facts(course=assignment["course_id"], school=assignment["school_id"]),
             "Mutation.submitAnswer",
@@ -179,12 +181,12 @@ async def _assessed_course(
 ) -> Row:
     """The course an assessment is registered in, if the viewer may register in it at all.
 
-    Usually a course the viewer may see. A contact teacher, though, registers remarks and
-    absence in any course their student is enrolled in without being a member of it
-    (docs/access-policy.md, write rule of ``assess``), so for them the student's enrolment is
-    enough.
+    Usually a course the viewer may see. The policy's ``Mutation.assess.studentCourse`` line
+    names who may instead register in any course the student is enrolled in without being a
+    member of it, by their relation to the student: the contact teacher (docs/access-policy.md,
+    write rule of ``assess``). For them the student's enrolment is enough.
     """
-    if student_id in actor.viewer.contact_students:
+    if actor.allows(Facts(student=student_id), ASSESS_IN_STUDENT_COURSE):
         c, e = t.courses.c, t.enrolments.c
         found = (
             await conn.execute(
@@ -200,7 +202,7 @@ async def _assessed_course(
         ).first()
         if found is not None:
             return {"id": course_id, "school_id": found.school_id, "state": found.state}
-    return await actor.visible_row(conn, s.COURSE, course_id, "Course")
+    return await actor.visible_row(conn, k.COURSE, course_id, "Course")
 
 
 async def assess(
@@ -216,7 +218,7 @@ async def assess(
     comment = optional_text(comment, "comment", limits.ASSESSMENT_COMMENT)
     async with actor.engine.begin() as conn:
         course = await _assessed_course(actor, conn, course_id, student_id)
-        await actor.visible_row(conn, s.USER, student_id, "User")
+        await actor.visible_row(conn, k.USER, student_id, "User")
         actor.require(
             Facts(course=course_id, school=course["school_id"], student=student_id),
             f"Mutation.assess.{kind}",
@@ -323,7 +325,7 @@ async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: se
 async def publish_assessments(actor: Actor, course_id: int, kind: AssessmentKind) -> list[int]:
     """Publish every unpublished assessment of ``kind`` in the course; returns their ids."""
     async with actor.engine.begin() as conn:
-        course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+        course = await actor.visible_row(conn, k.COURSE, course_id, "Course")
         actor.require(
             Facts(course=course_id, school=course["school_id"]),
             "Mutation.publishAssessments",

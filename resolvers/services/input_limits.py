@@ -20,7 +20,6 @@ A schema ``String`` argument of a mutation without a limit stops the schema from
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,6 +35,9 @@ from graphql import (
 )
 
 from config.errors import BadUserInputError
+from config.text_limits import JUSTIFICATION as JUSTIFICATION
+from config.text_limits import SOURCED_ID as SOURCED_ID
+from config.text_limits import text_problem as text_problem
 
 log = logging.getLogger("tavle.input")
 
@@ -66,13 +68,9 @@ DOCUMENT_BODY = 100_000
 #: a UI preference's key (VARCHAR(255)) and value
 PREFERENCE_KEY = 255
 PREFERENCE_VALUE = 10_000
-#: the justification of a privacy action, a course deletion or ``roster allow-recreate``
-JUSTIFICATION = 2_000
 #: rectified names (VARCHAR(255)) and email address (VARCHAR(320), RFC 5321's maximum)
 PERSON_NAME = 255
 EMAIL = 320
-#: a roster sourcedId given on the command line (VARCHAR(255))
-SOURCED_ID = 255
 
 #: the longest text each text input may carry, by schema coordinate
 TEXT_LIMITS: Mapping[str, int] = {
@@ -108,24 +106,7 @@ LIST_LIMITS: Mapping[str, int] = {
     "Mutation.sendMessage(recipientIds:)": RECIPIENTS_PER_MESSAGE,
 }
 
-#: what no database column can store: NUL, and UTF-16 surrogates (only valid in pairs, which a
-#: Python string never holds: a pair decodes to one code point)
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 # --- the checks -------------------------------------------------------------------------------
-
-
-def text_problem(value: str, limit: int) -> str | None:
-    """Why ``value`` cannot be stored under ``limit``, or None if it can."""
-    if len(value) > limit:
-        return f"is longer than {limit} characters"
-    bad = _UNSTORABLE.search(value)
-    if bad is not None:
-        if bad.group() == "\x00":
-            return "contains a NUL character (U+0000), which cannot be stored"
-        return f"contains a lone surrogate (U+{ord(bad.group()):04X}), which is not valid Unicode"
-    return None
 
 
 def refused(field: str, problem: str, limit: int | None = None) -> BadUserInputError:

@@ -8,7 +8,7 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from authz.relations import Facts
-from resolvers import scopes as s
+from resolvers import kinds as k
 from resolvers.errors import bad_input
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, optional_text, require_text
@@ -25,7 +25,7 @@ async def create_document(actor: Actor, title: str, body: str | None, course_id:
             Facts(owner=me), "Mutation.createDocument", "documents are created for yourself"
         )
         if course_id is not None:
-            course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+            course = await actor.visible_row(conn, k.COURSE, course_id, "Course")
             actor.require(
                 Facts(course=course_id, school=course["school_id"]),
                 "Mutation.createDocument.course",
@@ -59,7 +59,7 @@ async def create_calendar_event(
             Facts(owner=me), "Mutation.createCalendarEvent", "events are created for yourself"
         )
         if course_id is not None:
-            course = await actor.visible_row(conn, s.COURSE, course_id, "Course")
+            course = await actor.visible_row(conn, k.COURSE, course_id, "Course")
             actor.require(
                 Facts(course=course_id, school=course["school_id"]),
                 "Mutation.createCalendarEvent.course",

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
+from config.errors import JustificationRequiredError
 from config.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.services import input_limits as limits
@@ -55,7 +56,7 @@ _p = t.people.c
 
 
 def justification_required(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "JUSTIFICATION_REQUIRED"})
+    return JustificationRequiredError(message)
 
 
 def _justification(text: str | None) -> str:

@@ -80,8 +80,9 @@ def dig(data: Any, path: Iterable[str | int]) -> Any:
 def outcome(result: GraphQLResult, *path: str | int) -> str:
     """GRANTED, or the error code at ``path`` (and then the value there must be null).
 
-    Errors are bounded per field coordinate: only the first denial of a coordinate in a response
-    has an error at its path, so read one object per coordinate when classifying a field."""
+    Errors are bounded per field coordinate: only one denial of a coordinate in a response (the
+    one at the smallest path) has an error at its path, so read one object per coordinate when
+    classifying a field."""
     error = result.error_at(*path)
     if error is None:
         return GRANTED

@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 SOURCES = [
     "pyproject.toml",
     "README.md",
+    "config",
     "gateway",
     "schema",
     "authz",

@@ -3,14 +3,15 @@
 Casbin's ``enforce_ex`` is weak at explaining denials, so this walks the same two
 steps the gateway takes, with the gateway's own code:
 
-1. Row: is the object visible at all? The type's row scope (``resolvers.scopes``) is run for the
+1. Row: is the object visible at all? The kind's row scope (``resolvers.scopes``) is run for the
    viewer, exactly as every loader runs it. An invisible object resolves to null + NOT_FOUND, so
    every field of it is denied; the ``see`` lines of the type are listed.
-2. Field: the object is built by the loaders' own builders (``resolvers.loaders.MATERIALIZE``), so
-   its relation set is the one the field guard would look up. The ``read`` lines for ``Type.field``
+2. Field: the object's record is made as the loaders make it (``resolvers.materialize``), so its
+   relation set is the one the field guard would look up. The ``read`` lines for ``Type.field``
    are listed with the line and relation that granted the read (``g`` implications included, e.g.
    course_teacher implies course_member), or, when denied, the relations held against the
-   relations that would grant.
+   relations that would grant. For an object the viewer may not see, the row is read without the
+   row rule (``resolvers.scopes.diagnostic_select``) only to show the relations its facts give.
 
 The decision printed is ``Policy.allows`` on that relation set: the field guard's own decision.
 No SQL lives here: rows come through ``resolvers.scopes`` and ``resolvers.fetch``.
@@ -27,24 +28,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.guard import schema_coordinates
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Action, Policy
-from authz.problems import ProblemLog
 from authz.pseudonyms import Pseudonyms
 from authz.relations import BASE_RELATIONS
 from authz.viewer import Viewer
+from config.ids import from_global_id
 from config.settings import Settings
 from gateway.keyfile import pseudonym_key
-
-# schema before resolvers: importing resolvers.context first is circular (it imports schema's
-# modules, which import resolvers.context back), the order the gateway itself happens to avoid.
-from schema.build import build_schema
-
-# isort: split
-from config.ids import from_global_id
-from resolvers import scopes
-from resolvers.context import RequestContext
 from resolvers.fetch import Row, by_ids
-from resolvers.loaders import MATERIALIZE
+from resolvers.kinds import NODE_KINDS
+from resolvers.materialize import records_of
+from resolvers.scopes import diagnostic_select, scoped_select
 from resolvers.viewer import find_person_id, load_viewer
+from schema.build import build_schema
 from store.db import make_engine, migrate
 
 #: Relations every visible object carries; not interesting as "the viewer's relations".
@@ -78,8 +73,8 @@ def _parse_object(object_id: str) -> tuple[str, int]:
         type_name, pk = from_global_id(object_id)
     except GraphQLError as exc:
         raise LookupError(f"'{object_id}' is not a Tavle global id") from exc
-    if type_name not in scopes.SCOPES:
-        known = ", ".join(sorted(scopes.SCOPES))
+    if type_name not in NODE_KINDS:
+        known = ", ".join(sorted(NODE_KINDS))
         raise LookupError(f"'{object_id}' is a {type_name} id; explain knows the types {known}")
     return type_name, pk
 
@@ -130,21 +125,14 @@ def _relations_text(policy: Policy, held: Iterable[str]) -> str:
     return text
 
 
-def _context(
-    engine: AsyncEngine, policy: Policy, settings: Settings, viewer: Viewer, *, bypass: bool
-) -> RequestContext:
-    """A request context like the gateway's, for the scopes and builders (no HTTP request)."""
-    ctx = RequestContext(
-        engine=engine,
-        policy=policy,
-        settings=settings,
-        viewer=viewer,
-        problems=ProblemLog(settings.max_field_errors),
-        loaders=None,  # type: ignore[arg-type]
-        pseudonyms=Pseudonyms(pseudonym_key(settings)),
-        bypass=bypass,
-    )
-    return ctx
+@dataclass(frozen=True)
+class _Reading:
+    """What the scopes and ``records_of`` need: the viewer, the policy, the database."""
+
+    engine: AsyncEngine
+    policy: Policy
+    viewer: Viewer
+    pseudonyms: Pseudonyms
 
 
 @dataclass(frozen=True)
@@ -164,24 +152,21 @@ async def _investigate(
         if person_id is None:
             raise LookupError(f"no active person with sourcedId or username '{subject}'")
         viewer = await load_viewer(engine, person_id)
-        scope = scopes.SCOPES[type_name]
-        guarded = _context(engine, policy, settings, viewer, bypass=False)
-        rows: dict[int, Row] = await by_ids(
-            engine, scopes.scoped_select(scope, guarded), scope.key, [pk]
-        )
+        kind = NODE_KINDS[type_name]
+        reading = _Reading(engine, policy, viewer, Pseudonyms(pseudonym_key(settings)))
+        rows: dict[int, Row] = await by_ids(engine, scoped_select(kind, reading), kind.key, [pk])
         visible = pk in rows
         if not visible:
-            # Bypass mode (the benchmark's unguarded path): no row rules, only the scope's
-            # "always" condition, so the object's facts can still be shown.
-            unguarded = _context(engine, policy, settings, viewer, bypass=True)
-            rows = await by_ids(engine, scopes.scoped_select(scope, unguarded), scope.key, [pk])
+            # Only the kind's "always" condition, no row rule: the object's facts can still be
+            # shown, and with them why the row rule hides it.
+            rows = await by_ids(engine, diagnostic_select(kind), kind.key, [pk])
             if pk not in rows:
                 raise LookupError(
                     f"no {type_name} with internal id {pk} exists (or it is restricted or erased)"
                 )
-        # Built exactly as a loader builds it, so tavle_rels is what the field guard reads.
-        [built] = await MATERIALIZE[type_name](guarded, [rows[pk]])
-        relations: frozenset[str] = built.tavle_rels
+        # Made exactly as a loader makes it, so its relations are what the field guard reads.
+        [record] = await records_of(reading, kind, [rows[pk]])
+        relations: frozenset[str] = record.relations
         if not visible:
             relations = relations - {"row"}
         return viewer, _Findings(visible, relations)

@@ -1,0 +1,107 @@
+"""Who is calling: the bearer token of a request, mapped to a person, by an ASGI middleware.
+
+``AuthenticationMiddleware`` sits on the routes that need a caller (``POST /graphql`` and the
+export download), so every entry point accepts exactly the same tokens. It never answers a
+request itself: it puts a :class:`Caller` into the request's scope and hands the request on, and
+the route decides what an anonymous caller or a refused token gets (on ``/graphql``, every field
+but ``privacyNotice`` answers ``UNAUTHENTICATED`` with the reason; the download answers 401).
+
+On ``/graphql`` it comes after the request's admission (``gateway.graphql_admission``): a body
+that is not one GraphQL request, or a document over the token limit, is refused before any
+authentication work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.auth import AuthenticationError, SigningKeysUnavailableError
+from gateway.metrics import count_refusal
+from gateway.state import AppState
+from resolvers.viewer import find_person_id
+
+log = logging.getLogger("tavle.auth")
+
+#: the scope key the middleware writes and :func:`caller_of` reads
+CALLER_SCOPE_KEY = "tavle.caller"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The outcome of authenticating one request.
+
+    ``person_id`` for a valid token of an active person; otherwise ``None``, with ``refusal``
+    saying why the token was refused, or ``None`` too when no token was sent at all (an
+    anonymous caller, not an error). The reason never quotes the token or names the person.
+    """
+
+    person_id: int | None = None
+    refusal: str | None = None
+
+
+ANONYMOUS = Caller()
+
+
+class MissingAuthenticationError(RuntimeError):
+    """A route read its caller without ``AuthenticationMiddleware`` in front of it: a wiring
+    mistake, which must not pass for an anonymous caller."""
+
+
+def caller_of(connection: HTTPConnection) -> Caller:
+    """The caller ``AuthenticationMiddleware`` found for this request."""
+    caller = connection.scope.get(CALLER_SCOPE_KEY)
+    if not isinstance(caller, Caller):
+        raise MissingAuthenticationError(
+            f"no caller in the request scope: {connection.url.path} is not behind "
+            "AuthenticationMiddleware"
+        )
+    return caller
+
+
+async def authenticate(state: AppState, connection: HTTPConnection) -> Caller:
+    """The caller of ``connection``. A refused token is counted (``UNAUTHENTICATED``) and
+    logged with its reason."""
+    authenticator = state.authenticator
+    header = connection.headers.get("authorization")
+    try:
+        if state.settings.jwks_url is not None:
+            # Fetching the provider's keys is blocking I/O: keep it off the event loop.
+            principal = await asyncio.to_thread(authenticator.authenticate, header)
+        else:
+            principal = authenticator.authenticate(header)
+    except SigningKeysUnavailableError as exc:
+        log.warning("signing keys unavailable: %s", exc.reason)
+        return _refused(exc.reason)
+    except AuthenticationError as exc:
+        return _refused(exc.reason)
+    if principal is None:
+        return ANONYMOUS
+    person_id = await find_person_id(state.engine, principal.subject)
+    if person_id is None:
+        return _refused("the token's subject is not an active person here")
+    return Caller(person_id=person_id)
+
+
+def _refused(reason: str) -> Caller:
+    count_refusal("UNAUTHENTICATED")
+    log.info("bearer token refused: %s", reason)
+    return Caller(refusal=reason)
+
+
+class AuthenticationMiddleware:
+    """Authenticates every HTTP request that reaches it and hands it on with its
+    :class:`Caller` in the scope (``caller_of``); it refuses nothing itself."""
+
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[CALLER_SCOPE_KEY] = await authenticate(self.state, HTTPConnection(scope))
+        await self.app(scope, receive, send)

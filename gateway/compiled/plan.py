@@ -1,0 +1,373 @@
+"""Planning: a validated query operation as the fields graphql-core would execute, classified.
+
+The fields of each selection are collected with graphql-core's own ``collect_fields`` and
+``collect_subfields`` (fragments, inline fragments with their type conditions, ``@include`` and
+``@skip``, merged fields: its rules, not a copy of them). Each collected field becomes a
+:class:`FieldPlan` of one kind:
+
+- ``TYPENAME``: ``__typename``, the object type's name;
+- ``LEAF``/``ATTRIBUTE``: a Strawberry field without a resolver, read from the record with
+  ``getattr``, a scalar or enum (``LEAF``) or an object or list (``ATTRIBUTE``: a connection's
+  edges, an edge's node);
+- ``COMPUTED``: a synchronous resolver adapted in :mod:`gateway.compiled.sources`;
+- ``FETCHED``: a field with a data source (:func:`gateway.compiled.sources.source_for`).
+
+Every field of an object type must be guarded by ``authz.guard`` (the schema the gateway
+serves), all fields of a type by the same kind of guard (:func:`guard_of`: the relations it
+decides on); anything else (introspection, a resolver nobody adapted, an unguarded schema,
+fragment variables) leaves the operation without a plan: graphql-core runs it.
+
+Values are completed by :class:`Completer` trees made here once: leaves with their
+serialisation, objects with their :class:`ObjectPlan`, the ``Node`` interface with a plan per
+possible type, lists with their items' nullability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLAbstractType,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+)
+from graphql.execution.collect_fields import (
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues
+from graphql.pyutils import Undefined, inspect
+from graphql.type import GraphQLID, GraphQLString
+from graphql.type.scalars import GraphQLBoolean
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+from authz.guard import ROOT_TYPES
+from authz.policy import Policy, Relations
+from gateway.compiled.protocol import Computed, FieldSource
+from gateway.compiled.sources import computed, source_for
+
+TYPENAME, LEAF, ATTRIBUTE, COMPUTED, FETCHED = range(5)
+#: where a type's field guards take the relations they decide on (``authz.guard``): the root's
+#: (the caller's), none of the object's own (``ROW_ONLY``: plumbing), or the object's
+ROOT, PLUMBING, OBJECT = "root", "plumbing", "object"
+_GUARDS = {
+    "_root_guard.<locals>.guard": ROOT,
+    "_plumbing_guard.<locals>.guard": PLUMBING,
+    "_object_guard.<locals>.guard": OBJECT,
+}
+_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+#: scalars whose serialisation returns a value of this exact class unchanged
+_PASSED_THROUGH: dict[str, type] = {
+    GraphQLString.name: str,
+    GraphQLID.name: str,
+    GraphQLBoolean.name: bool,
+}
+
+
+class NotPlannedError(Exception):
+    """The operation selects something the compiled path does not run; ``str`` says what."""
+
+
+class Completer:
+    """Completes a non-null value of one output type (``None`` is handled by the caller)."""
+
+    __slots__ = ()
+
+
+class LeafCompleter(Completer):
+    """A scalar or enum: serialised as graphql-core's ``complete_leaf_value`` does."""
+
+    __slots__ = ("exact", "serialize", "type")
+
+    def __init__(self, type_: GraphQLScalarType | GraphQLEnumType) -> None:
+        self.type = type_
+        self.exact: type | None = (
+            _PASSED_THROUGH.get(type_.name) if isinstance(type_, GraphQLScalarType) else None
+        )
+        self.serialize: Callable[[Any], Any] = (
+            _memoised(self._coerce) if isinstance(type_, GraphQLEnumType) else self._coerce
+        )
+
+    def _coerce(self, value: Any) -> Any:
+        coerced = self.type.coerce_output_value(value)
+        if coerced is Undefined or coerced is None:
+            raise TypeError(
+                f"Expected `{inspect(self.type)}.coerce_output_value({inspect(value)})` to "
+                f"return non-nullable value, returned: {inspect(coerced)}"
+            )
+        return coerced
+
+
+def _memoised(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enum's serialisation per value, computed once (values are the Python enum members)."""
+    known: dict[Any, Any] = {}
+
+    def serialized(value: Any) -> Any:
+        try:
+            return known[value]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable: not one of ours, let graphql-core's rules answer
+            return serialize(value)
+        result = known[value] = serialize(value)
+        return result
+
+    return serialized
+
+
+class ObjectCompleter(Completer):
+    __slots__ = ("plan",)
+
+    def __init__(self, plan: ObjectPlan) -> None:
+        self.plan = plan
+
+
+class AbstractCompleter(Completer):
+    """An interface value (``Node``): the object plan of the record's type."""
+
+    __slots__ = ("by_class", "type")
+
+    def __init__(self, type_: GraphQLAbstractType, by_class: dict[type, ObjectPlan]) -> None:
+        self.type = type_
+        self.by_class = by_class
+
+
+class ListCompleter(Completer):
+    __slots__ = ("item", "item_non_null", "item_type")
+
+    def __init__(self, item_type: GraphQLOutputType, item: Completer, item_non_null: bool) -> None:
+        self.item_type = item_type
+        self.item = item
+        self.item_non_null = item_non_null
+
+
+@dataclass(eq=False, slots=True)
+class FieldPlan:
+    """One collected field (a response key) of an object type."""
+
+    key: str
+    name: str
+    coordinate: str
+    kind: int
+    details: FieldDetailsList
+    nodes: list[FieldNode]
+    parent_type: GraphQLObjectType
+    field_def: GraphQLField | None
+    return_type: GraphQLOutputType | None
+    non_null: bool
+    completer: Completer | None
+    #: Strawberry's field (arguments are converted with its definitions)
+    strawberry_field: StrawberryField | None = None
+    #: ``LEAF``/``ATTRIBUTE``: the record's attribute
+    attribute: str = ""
+    #: ``LEAF``: the class a value of which passes through serialisation unchanged, and the
+    #: serialisation of any other value
+    exact: type | None = None
+    serialize: Callable[[Any], Any] | None = None
+    computed: Computed | None = None
+    source: FieldSource | None = None
+    #: the field's memo table in the policy (``Policy.memo_for``); None: not guarded
+    memo: dict[Relations, bool] | None = None
+
+    def null_error(self) -> TypeError:
+        """graphql-core's error for a non-null field that completed as null."""
+        return TypeError(
+            f"Cannot return null for non-nullable field {self.parent_type.name}.{self.name}."
+        )
+
+
+@dataclass(eq=False, slots=True)
+class ObjectPlan:
+    """The collected fields of one object type at one place in the operation."""
+
+    type: GraphQLObjectType
+    name: str
+    fields: list[FieldPlan]
+    #: which relations the type's field guards decide on (``ROOT``, ``PLUMBING``, ``OBJECT``)
+    relations: str
+    #: per relation set, whether each field may be read (``True`` for ``__typename``)
+    decisions: dict[Relations, tuple[bool, ...]] = field(default_factory=dict)
+
+    def decide(self, policy: Policy, relations: Relations) -> tuple[bool, ...]:
+        """The fields' decisions for ``relations``, as the field guards decide them (the memo
+        table first, then ``Policy.allows``); kept for the next object with these relations."""
+        decided = tuple(
+            True
+            if plan.memo is None
+            else (
+                allowed
+                if (allowed := plan.memo.get(relations)) is not None
+                else policy.allows(relations, plan.coordinate, "read")
+            )
+            for plan in self.fields
+        )
+        self.decisions[relations] = decided
+        return decided
+
+
+@dataclass(eq=False, slots=True)
+class OperationPlan:
+    root: ObjectPlan
+    #: object plans in the operation (a measure of its size)
+    objects: int
+
+
+@dataclass
+class Planner:
+    """Plans one operation for one executor's schema, fragments and variables."""
+
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDetails]
+    variable_values: VariableValues
+    operation: OperationDefinitionNode
+    policy: Policy
+    hide_suggestions: bool
+    objects: int = 0
+
+    def plan(self) -> OperationPlan:
+        if self.operation.operation != OperationType.QUERY:
+            raise NotPlannedError(f"a {self.operation.operation.value} operation")
+        if any(details.variable_signatures for details in self.fragments.values()):
+            raise NotPlannedError("fragment variables")
+        root_type = self.schema.query_type
+        if root_type is None:  # pragma: no cover - every Tavle schema has one
+            raise NotPlannedError("no query type")
+        grouped, _defers, _forbidden = collect_fields(
+            self.schema,
+            self.fragments,
+            self.variable_values,
+            root_type,
+            self.operation,
+            self.hide_suggestions,
+        )
+        root = self._object(root_type, grouped)
+        return OperationPlan(root, self.objects)
+
+    def _object(self, type_: GraphQLObjectType, grouped: GroupedFieldSet) -> ObjectPlan:
+        self.objects += 1
+        fields = [self._field(type_, key, details) for key, details in grouped.items()]
+        return ObjectPlan(type_, type_.name, fields, _relations_of(type_))
+
+    def _field(self, parent: GraphQLObjectType, key: str, details: FieldDetailsList) -> FieldPlan:
+        if any(detail.fragment_variable_values is not None for detail in details):
+            raise NotPlannedError("fragment variables")
+        nodes = [detail.node for detail in details]
+        name = nodes[0].name.value
+        coordinate = f"{parent.name}.{name}"
+        if name == "__typename":
+            return FieldPlan(
+                key, name, coordinate, TYPENAME, details, nodes, parent, None, None, False, None
+            )
+        field_def = parent.fields.get(name)
+        if field_def is None:
+            raise NotPlannedError(f"{coordinate} (introspection)")
+        strawberry_field = field_def.extensions.get(_DEFINITION)
+        if not isinstance(strawberry_field, StrawberryField) or strawberry_field.extensions:
+            raise NotPlannedError(f"{coordinate} is not a plain Strawberry field")
+        return_type = field_def.type
+        non_null = isinstance(return_type, GraphQLNonNull)
+        plan = FieldPlan(
+            key,
+            name,
+            coordinate,
+            FETCHED,
+            details,
+            nodes,
+            parent,
+            field_def,
+            return_type,
+            non_null,
+            self._completer(return_type, details),
+            strawberry_field,
+            memo=self.policy.memo_for(coordinate, "read"),
+        )
+        source = source_for(coordinate, field_def)
+        if source is not None:
+            if non_null and parent.name not in ROOT_TYPES:
+                # A fetched field's null would propagate across waves: none in the schema.
+                raise NotPlannedError(f"{coordinate} is a non-null fetched field")
+            plan.source = source
+            return plan
+        adapted = computed(coordinate, strawberry_field)
+        if adapted is not None:
+            plan.kind = COMPUTED
+            plan.computed = adapted
+            return plan
+        if not strawberry_field.is_basic_field or field_def.args:
+            raise NotPlannedError(f"{coordinate} has a resolver without a data source")
+        plan.attribute = strawberry_field.python_name
+        if isinstance(plan.completer, LeafCompleter):
+            plan.kind = LEAF
+            plan.exact = plan.completer.exact
+            plan.serialize = plan.completer.serialize
+        else:
+            plan.kind = ATTRIBUTE
+        return plan
+
+    def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Completer:
+        if isinstance(type_, GraphQLNonNull):
+            type_ = type_.of_type
+        if isinstance(type_, GraphQLList):
+            item_type = type_.of_type
+            item = self._completer(item_type, details)
+            return ListCompleter(item_type, item, isinstance(item_type, GraphQLNonNull))
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            return LeafCompleter(type_)
+        if isinstance(type_, GraphQLObjectType):
+            return ObjectCompleter(self._object(type_, self._subfields(type_, details)))
+        if isinstance(type_, GraphQLAbstractType):
+            by_class: dict[type, ObjectPlan] = {}
+            for possible in self.schema.get_possible_types(type_):
+                definition = possible.extensions.get(_DEFINITION)
+                origin = getattr(definition, "origin", None)
+                if not isinstance(origin, type):
+                    raise NotPlannedError(f"{possible.name} has no Python class")
+                by_class[origin] = self._object(possible, self._subfields(possible, details))
+            return AbstractCompleter(type_, by_class)
+        raise NotPlannedError(f"output type {inspect(type_)}")  # pragma: no cover
+
+    def _subfields(self, type_: GraphQLObjectType, details: FieldDetailsList) -> GroupedFieldSet:
+        grouped, _defers, _forbidden = collect_subfields(
+            self.schema,
+            self.fragments,
+            self.variable_values,
+            self.operation,
+            type_,
+            details,
+            self.hide_suggestions,
+        )
+        return grouped
+
+
+def guard_of(field: GraphQLField) -> str | None:
+    """Which of ``authz.guard``'s guards wraps ``field`` (None: no guard of its)."""
+    resolve = field.resolve
+    if getattr(resolve, "__module__", None) != "authz.guard":
+        return None
+    return _GUARDS.get(getattr(resolve, "__qualname__", ""))
+
+
+def _relations_of(type_: GraphQLObjectType) -> str:
+    """The relations every field guard of ``type_`` decides on; the type is not planned when a
+    field has no guard of ``authz.guard`` or its guards disagree."""
+    kinds = {guard_of(field) for field in type_.fields.values()}
+    if len(kinds) != 1 or None in kinds:
+        raise NotPlannedError(f"{type_.name}'s fields are not all guarded alike")
+    (kind,) = kinds
+    assert kind is not None
+    return kind

@@ -1,0 +1,429 @@
+"""The object types of the data layer, each declared once.
+
+A ``Kind`` holds everything the data layer knows about one type: the rows it comes from
+(``source``), the columns selected (labelled as its record's fields), its key, its fact columns
+(what its relations are about, ``authz.relations.FactColumns``), the condition every viewer is
+subject to (``always``: restricted people do not resolve), and its record class. The rest is
+derived from ``KINDS``: the row scopes (``resolvers.scopes``), making records
+(``resolvers.materialize``), the by-id loaders (``resolvers.loaders.Loaders.by_id``), the
+``node`` lookup and the schema's map of types (``schema.registry``). Adding a type is adding a
+declaration here, a record class, and its Strawberry type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Label, func, select
+
+from authz.relations import FactColumns
+from resolvers.records import (
+    AcademicSessionRecord,
+    AssessmentRecord,
+    AssignmentRecord,
+    AuditEntryRecord,
+    CalendarEventRecord,
+    CommentRecord,
+    ConversationRecord,
+    CourseRecord,
+    DocumentRecord,
+    MessageRecord,
+    PostRecord,
+    PrivacyRequestRecord,
+    Relations,
+    RosterImportRecord,
+    Row,
+    SchoolRecord,
+    SubmissionRecord,
+    UserRecord,
+)
+from store import tables as t
+from store.tables import ProcessingState
+
+#: The label of a kind's ``stand_in`` condition among its selected columns.
+STAND_IN = "tavle_stand_in"
+
+
+@dataclass(frozen=True, eq=False)  # SQL expressions compare into SQL: identity it is
+class Kind:
+    """One object type: where its rows come from, what is selected, and what it is made into."""
+
+    type_name: str
+    source: FromClause
+    #: the values of the record, each labelled as the record's field (``id``: the key)
+    columns: tuple[Label[Any], ...]
+    key: ColumnElement[int]
+    record: type[Any]
+    facts: FactColumns = field(default_factory=FactColumns)
+    #: a condition every viewer is subject to (restricted people do not resolve)
+    always: ColumnElement[bool] | None = None
+    #: rows for which this holds are made into the pseudonym stand-in (the privacy tool's
+    #: erased people)
+    stand_in: ColumnElement[bool] | None = None
+    #: addressable by a global id (``node``, the root lookups); the privacy tool's views are not
+    node: bool = True
+
+    @cached_property
+    def selected(self) -> tuple[Label[Any], ...]:
+        """Everything a row of this kind is selected with: its values, its labelled fact
+        columns (read back by ``FactColumns.facts_of``) and its stand-in condition."""
+        extra = () if self.stand_in is None else (self.stand_in.label(STAND_IN),)
+        return (*self.columns, *self.facts.labelled(), *extra)
+
+    @cached_property
+    def value_names(self) -> tuple[str, ...]:
+        """The record's fields read from the row by label (all but ``pk`` and ``relations``)."""
+        return tuple(f.name for f in fields(self.record) if f.name not in ("pk", "relations"))
+
+    @property
+    def person_facts(self) -> bool:
+        """Whether rows are people, whose "schools" fact is loaded beside them."""
+        return self.facts.person is not None
+
+    def make(self, row: Row, relations: Relations) -> Any:
+        """The record of ``row`` (the kind's record factory)."""
+        values = {name: row[name] for name in self.value_names}
+        return self.record(pk=row["id"], relations=relations, **values)
+
+
+def _labelled(*columns: ColumnElement[Any]) -> tuple[Label[Any], ...]:
+    """Table columns labelled by their own names."""
+    return tuple(column.label(column.name) for column in columns)
+
+
+_c = t.courses.c
+_p = t.people.c
+
+#: Restricted and erased people (docs/privacy-actions.md). Their student answers and the assessments
+#: about them are hidden from everyone, and so are material and events only they could see; what
+#: they wrote for others stays visible under a pseudonym (resolved in ``resolvers.follow``). NOT
+#: IN over this small set is cheaper than joining every row to ``people``.
+_inactive_people = select(_p.id).where(_p.processing_state != ProcessingState.ACTIVE)
+
+_PEOPLE_COLUMNS = _labelled(
+    _p.id, _p.given_name, _p.family_name, _p.email, _p.national_id, _p.processing_state
+)
+
+USER = Kind(
+    "User",
+    t.people,
+    _PEOPLE_COLUMNS,
+    _p.id,
+    UserRecord,
+    FactColumns(person=_p.id),
+    always=_p.processing_state == ProcessingState.ACTIVE,
+)
+
+_sc = t.schools.c
+SCHOOL = Kind(
+    "School",
+    t.schools,
+    _labelled(_sc.id, _sc.name, _sc.code, _sc.state),
+    _sc.id,
+    SchoolRecord,
+    FactColumns(school=_sc.id),
+)
+
+COURSE = Kind(
+    "Course",
+    t.courses,
+    _labelled(_c.id, _c.code, _c.name, _c.is_homeroom, _c.school_id, _c.state, _c.archived_at),
+    _c.id,
+    CourseRecord,
+    FactColumns(course=_c.id, school=_c.school_id),
+)
+
+_a = t.assignments.c
+ASSIGNMENT = Kind(
+    "Assignment",
+    t.assignments.join(t.courses, _c.id == _a.course_id),
+    (
+        *_labelled(
+            _a.id, _a.course_id, _a.author_id, _a.title, _a.instructions, _a.due_at, _a.created_at
+        ),
+        _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
+    ),
+    _a.id,
+    AssignmentRecord,
+    FactColumns(owner=_a.author_id, course=_a.course_id, school=_c.school_id),
+)
+
+_s = t.submissions.c
+SUBMISSION = Kind(
+    "Submission",
+    t.submissions.join(t.assignments, _a.id == _s.assignment_id).join(
+        t.courses, _c.id == _a.course_id
+    ),
+    (
+        *_labelled(
+            _s.id,
+            _s.assignment_id,
+            _s.student_id,
+            _s.status,
+            _s.submitted_at,
+            _s.body,
+            _s.last_opened_at,
+            _s.last_opened_by_id,
+        ),
+        _a.course_id.label("course_id"),
+        _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
+    ),
+    _s.id,
+    SubmissionRecord,
+    FactColumns(
+        owner=_s.student_id, student=_s.student_id, course=_a.course_id, school=_c.school_id
+    ),
+    always=_s.student_id.not_in(_inactive_people),
+)
+
+_x = t.assessments.c
+#: An assessment outlives an explicit deletion of its course: the course is an outer join (NULL
+#: ``course_id``), and its school is the course's (which may have moved) or, once the course is
+#: gone, the assessment's own snapshot.
+_assessment_school = func.coalesce(_c.school_id, _x.school_id)
+ASSESSMENT = Kind(
+    "Assessment",
+    t.assessments.outerjoin(t.courses, _c.id == _x.course_id),
+    (
+        *_labelled(
+            _x.id,
+            _x.student_id,
+            _x.course_id,
+            _x.submission_id,
+            _x.assessor_id,
+            _x.assessor_name,
+            _x.kind,
+            _x.grade,
+            _x.comment,
+            _x.published,
+            _x.created_at,
+        ),
+        _assessment_school.label("school_id"),
+        *_labelled(_x.course_code, _x.course_name),
+        _c.state.label("course_state"),
+    ),
+    _x.id,
+    AssessmentRecord,
+    FactColumns(
+        student=_x.student_id,
+        course=_x.course_id,
+        school=_assessment_school,
+        published=_x.published,
+    ),
+    always=_x.student_id.not_in(_inactive_people),
+)
+
+_post = t.posts.c
+POST = Kind(
+    "Post",
+    t.posts.join(t.courses, _c.id == _post.course_id),
+    (
+        *_labelled(_post.id, _post.course_id, _post.author_id, _post.body, _post.created_at),
+        _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
+    ),
+    _post.id,
+    PostRecord,
+    FactColumns(owner=_post.author_id, course=_post.course_id, school=_c.school_id),
+)
+
+_m = t.comments.c
+COMMENT = Kind(
+    "Comment",
+    t.comments.join(t.posts, _post.id == _m.post_id).join(t.courses, _c.id == _post.course_id),
+    (
+        *_labelled(_m.id, _m.post_id, _m.author_id, _m.body, _m.created_at),
+        _post.course_id.label("course_id"),
+        _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
+    ),
+    _m.id,
+    CommentRecord,
+    FactColumns(owner=_m.author_id, course=_post.course_id, school=_c.school_id),
+)
+
+_v = t.conversations.c
+CONVERSATION = Kind(
+    "Conversation",
+    t.conversations,
+    _labelled(_v.id),
+    _v.id,
+    ConversationRecord,
+    FactColumns(conversation=_v.id),
+)
+
+_msg = t.messages.c
+MESSAGE = Kind(
+    "Message",
+    t.messages,
+    _labelled(_msg.id, _msg.conversation_id, _msg.author_id, _msg.body, _msg.sent_at),
+    _msg.id,
+    MessageRecord,
+    FactColumns(owner=_msg.author_id, conversation=_msg.conversation_id),
+)
+
+_d = t.documents.c
+DOCUMENT = Kind(
+    "Document",
+    t.documents.outerjoin(t.courses, _c.id == _d.course_id),
+    (
+        *_labelled(_d.id, _d.owner_id, _d.course_id, _d.title, _d.body),
+        _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
+    ),
+    _d.id,
+    DocumentRecord,
+    FactColumns(owner=_d.owner_id, course=_d.course_id, school=_c.school_id),
+    always=_d.course_id.is_not(None) | _d.owner_id.is_(None) | _d.owner_id.not_in(_inactive_people),
+)
+
+_e = t.calendar_events.c
+CALENDAR_EVENT = Kind(
+    "CalendarEvent",
+    t.calendar_events.outerjoin(t.courses, _c.id == _e.course_id),
+    (
+        *_labelled(_e.id, _e.owner_id, _e.course_id, _e.title, _e.starts_at, _e.ends_at),
+        _c.school_id.label("school_id"),
+        _c.state.label("course_state"),
+    ),
+    _e.id,
+    CalendarEventRecord,
+    FactColumns(owner=_e.owner_id, course=_e.course_id, school=_c.school_id),
+    always=_e.course_id.is_not(None) | _e.owner_id.is_(None) | _e.owner_id.not_in(_inactive_people),
+)
+
+_as = t.academic_sessions.c
+#: School years, terms ...: calendar data without personal data, for every authenticated caller.
+ACADEMIC_SESSION = Kind(
+    "AcademicSession",
+    t.academic_sessions,
+    _labelled(_as.id, _as.title, _as.type, _as.start_date, _as.end_date, _as.parent_id),
+    _as.id,
+    AcademicSessionRecord,
+)
+
+# --- The privacy tool's objects: system administrators only ---------------------------------
+
+_pr = t.privacy_requests.c
+PRIVACY_REQUEST = Kind(
+    "PrivacyRequest",
+    t.privacy_requests,
+    _labelled(
+        _pr.id,
+        _pr.action,
+        _pr.status,
+        _pr.subject_id,
+        _pr.origin,
+        _pr.course_id,
+        _pr.requested_by_id,
+        _pr.confirmed_by_id,
+        _pr.justification,
+        _pr.created_at,
+        _pr.completed_at,
+        _pr.effects,
+        _pr.format,
+        _pr.file_name,
+        _pr.expires_at,
+        _pr.error,
+    ),
+    _pr.id,
+    PrivacyRequestRecord,
+)
+
+_ae = t.audit_entries.c
+AUDIT_ENTRY = Kind(
+    "AuditEntry",
+    t.audit_entries,
+    _labelled(
+        _ae.id,
+        _ae.at,
+        _ae.actor_id,
+        _ae.action,
+        _ae.target_type,
+        _ae.target_id,
+        _ae.justification,
+        _ae.trace_id,
+        _ae.roster_import_id,
+        _ae.detail,
+        _ae.hash,
+    ),
+    _ae.id,
+    AuditEntryRecord,
+)
+
+_ri = t.roster_imports.c
+#: Import runs (docs/school-year.md rule 6): who imported what, when, with which outcome.
+ROSTER_IMPORT = Kind(
+    "RosterImport",
+    t.roster_imports,
+    _labelled(
+        _ri.id,
+        _ri.started_at,
+        _ri.finished_at,
+        _ri.status,
+        _ri.source,
+        _ri.mode,
+        _ri.actor,
+        _ri.file_digests,
+        _ri.counts,
+        _ri.conflicts,
+    ),
+    _ri.id,
+    RosterImportRecord,
+)
+
+#: ``recycleBin``: the restricted people, seen only there (and in requests and exports).
+RECYCLE_BIN = Kind(
+    "RecycleBin",
+    t.people,
+    _PEOPLE_COLUMNS,
+    _p.id,
+    UserRecord,
+    FactColumns(person=_p.id),
+    always=_p.processing_state == ProcessingState.RESTRICTED,
+    node=False,
+)
+
+#: People as the privacy tool shows them (a request's subject, an entry's actor): any state, in
+#: full, restricted ones too; erased ones as pseudonyms.
+PRIVACY_SUBJECT = Kind(
+    "PrivacySubject",
+    t.people,
+    _PEOPLE_COLUMNS,
+    _p.id,
+    UserRecord,
+    FactColumns(person=_p.id),
+    stand_in=_p.processing_state == ProcessingState.ERASED,
+    node=False,
+)
+
+KINDS: dict[str, Kind] = {
+    kind.type_name: kind
+    for kind in (
+        USER,
+        SCHOOL,
+        COURSE,
+        ASSIGNMENT,
+        SUBMISSION,
+        ASSESSMENT,
+        POST,
+        COMMENT,
+        CONVERSATION,
+        MESSAGE,
+        DOCUMENT,
+        CALENDAR_EVENT,
+        PRIVACY_REQUEST,
+        AUDIT_ENTRY,
+        ACADEMIC_SESSION,
+        ROSTER_IMPORT,
+        RECYCLE_BIN,
+        PRIVACY_SUBJECT,
+    )
+}
+
+#: The kinds a global id can name (``node``, the root lookups, ``tavle explain``).
+NODE_KINDS: dict[str, Kind] = {name: kind for name, kind in KINDS.items() if kind.node}
