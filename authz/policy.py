@@ -116,9 +116,7 @@ class Policy:
         cached = self._granting.get(key)
         if cached is None:
             with self._lock:
-                cached = frozenset(
-                    rel for rel in asked if self._enforcer.enforce(rel, obj, act)
-                )
+                cached = frozenset(rel for rel in asked if self._enforcer.enforce(rel, obj, act))
             self._granting[key] = cached
         return cached
 
