@@ -15,17 +15,33 @@ decision on the parent field stands for them.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLResolveInfo, default_field_resolver
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, default_field_resolver
 
 from authz.policy import Policy, Relations
 from authz.relations import NO_RELATIONS, ROW_ONLY
 
 Resolver = Callable[..., Any]
 ROOT_TYPES = frozenset({"Query", "Mutation"})
+
+
+class GuardReads(enum.Enum):
+    """The relation set a field guard decides on."""
+
+    #: the caller's (``RequestContext.root_relations``): the root types' fields
+    ROOT = "root"
+    #: ``ROW_ONLY``: the plumbing types', whose objects carry no relations of their own
+    ROW_ONLY = "row_only"
+    #: the object's own (``tavle_rels``, its record's ``relations``): every other type's
+    OBJECT = "object"
+
+
+#: the attribute of a guard naming the relation set it reads
+_READS = "tavle_guard_reads"
 
 
 def _object_guard(
@@ -96,12 +112,21 @@ def install_field_guards(
         if not isinstance(gtype, GraphQLObjectType) or type_name.startswith("__"):
             continue
         if type_name in ROOT_TYPES:
-            make = _root_guard
+            make, reads = _root_guard, GuardReads.ROOT
         elif type_name in plumbing:
-            make = _plumbing_guard
+            make, reads = _plumbing_guard, GuardReads.ROW_ONLY
         else:
-            make = _object_guard
+            make, reads = _object_guard, GuardReads.OBJECT
         for field_name, gfield in gtype.fields.items():
             coordinate = f"{type_name}.{field_name}"
             inner = gfield.resolve or default_field_resolver
-            gfield.resolve = make(coordinate, inner, policy.memo_for(coordinate, "read"), policy)
+            guard = make(coordinate, inner, policy.memo_for(coordinate, "read"), policy)
+            setattr(guard, _READS, reads)
+            gfield.resolve = guard
+
+
+def guard_reads(field: GraphQLField) -> GuardReads | None:
+    """The relation set ``field``'s guard decides on; None: the field is not guarded here
+    (another executor deciding the field's access must decide it as the guard does)."""
+    found: GuardReads | None = getattr(field.resolve, _READS, None)
+    return found

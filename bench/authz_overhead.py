@@ -29,7 +29,7 @@ The peers, in one process, on the same data (``bench/peers/``)
     have no authentication; the enforce peer loads the viewer for a person id it is given.
     Tavle's settings are the defaults but for what the benchmark sets (data folder, database,
     development login, no GraphiQL, no job worker); ``TAVLE_*`` variables of the environment
-    apply to both Tavle apps (``TAVLE_COMPILED_EXECUTION=true ./tavle bench``) and are printed.
+    apply to both Tavle apps (``TAVLE_COMPILED_EXECUTION=false ./tavle bench``) and are printed.
 
 What is measured
     Every peer is an ASGI app reached through ``httpx.ASGITransport`` (no sockets) with the same

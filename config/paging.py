@@ -7,13 +7,17 @@ A cursor is base64url of ``cursor:<sort key>``; only the canonical spelling coun
 from __future__ import annotations
 
 import base64
+import binascii
 from dataclasses import dataclass
 
 from config.errors import BadUserInputError
+from config.ids import URLSAFE
 
 
 def encode_cursor(sort_key: int) -> str:
-    return base64.urlsafe_b64encode(f"cursor:{sort_key}".encode()).decode().rstrip("=")
+    # base64url without padding, in C calls only: one per edge in a response
+    raw = f"cursor:{sort_key}".encode()
+    return binascii.b2a_base64(raw, newline=False).translate(URLSAFE).rstrip(b"=").decode()
 
 
 def decode_cursor(cursor: str | None) -> int | None:

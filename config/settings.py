@@ -164,10 +164,11 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, description="Largest `first` a connection accepts.")
     default_page_size: int = Field(default=100, description="Page size when `first` is omitted.")
     compiled_execution: bool = Field(
-        default=False,
+        default=True,
         description="Run read queries through their cached plans (gateway/compiled/): one "
         "batched statement per data source and level, the response built from the records; "
-        "mutations and queries with fields it does not plan run on graphql-core.",
+        "mutations and queries with fields it does not plan run on graphql-core (false: every "
+        "operation does).",
     )
     # Operation limits (docs/security.md, "Operation limits" and "Schema discovery").
     max_query_cost: int = Field(

@@ -1,10 +1,14 @@
-"""Who is calling: the bearer token of a request, mapped to a person, by an ASGI middleware.
+"""Who is calling: the bearer token of a request, mapped to a person and their viewer, by an
+ASGI middleware.
 
 ``AuthenticationMiddleware`` sits on the routes that need a caller (``POST /graphql`` and the
 export download), so every entry point accepts exactly the same tokens. It never answers a
 request itself: it puts a :class:`Caller` into the request's scope and hands the request on, and
 the route decides what an anonymous caller or a refused token gets (on ``/graphql``, every field
 but ``privacyNotice`` answers ``UNAUTHENTICATED`` with the reason; the download answers 401).
+
+Finding the person and their viewer is one statement when the process's viewer cache holds
+them (``resolvers.viewer_cache``), two otherwise.
 
 On ``/graphql`` it comes after the request's admission (``gateway.graphql_admission``): a body
 that is not one GraphQL request, or a document over the token limit, is refused before any
@@ -20,10 +24,10 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from authz.viewer import Viewer
 from gateway.auth import AuthenticationError, SigningKeysUnavailableError
 from gateway.metrics import count_refusal
 from gateway.state import AppState
-from resolvers.viewer import find_person_id
 
 log = logging.getLogger("tavle.auth")
 
@@ -35,13 +39,18 @@ CALLER_SCOPE_KEY = "tavle.caller"
 class Caller:
     """The outcome of authenticating one request.
 
-    ``person_id`` for a valid token of an active person; otherwise ``None``, with ``refusal``
+    ``viewer`` for a valid token of an active person (the process's viewer cache checked it
+    against the database: ``resolvers.viewer_cache``); otherwise ``None``, with ``refusal``
     saying why the token was refused, or ``None`` too when no token was sent at all (an
     anonymous caller, not an error). The reason never quotes the token or names the person.
     """
 
-    person_id: int | None = None
+    viewer: Viewer | None = None
     refusal: str | None = None
+
+    @property
+    def person_id(self) -> int | None:
+        return None if self.viewer is None else self.viewer.person_id
 
 
 ANONYMOUS = Caller()
@@ -81,10 +90,10 @@ async def authenticate(state: AppState, connection: HTTPConnection) -> Caller:
         return _refused(exc.reason)
     if principal is None:
         return ANONYMOUS
-    person_id = await find_person_id(state.engine, principal.subject)
-    if person_id is None:
+    viewer = await state.viewers.viewer_for(state.engine, principal.subject)
+    if viewer is None:
         return _refused("the token's subject is not an active person here")
-    return Caller(person_id=person_id)
+    return Caller(viewer=viewer)
 
 
 def _refused(reason: str) -> Caller:

@@ -27,7 +27,6 @@ from authz.relations import Facts, relations_of
 from config.ids import expect_id, to_global_id
 from gateway.authentication import caller_of
 from gateway.state import AppState
-from resolvers.viewer import load_viewer
 from store import audit, jobs
 from store import tables as t
 from store.tables import ExportFormat, PrivacyAction, PrivacyRequestStatus
@@ -65,15 +64,15 @@ async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
 async def download_export(request: Request) -> Response:
     state: AppState = request.app.state.tavle
     caller = caller_of(request)
-    person_id = caller.person_id
-    if person_id is None:
+    viewer = caller.viewer
+    if viewer is None:
         return _error(
             401,
             "UNAUTHENTICATED",
             caller.refusal or "a system administrator's bearer token is required",
             **{"WWW-Authenticate": "Bearer"},
         )
-    viewer = await load_viewer(state.engine, person_id)
+    person_id = viewer.person_id
     # Before the export is looked up, so the relations are the caller's own (no target's facts).
     if not state.policy.allows(relations_of(viewer, NO_TARGET), DOWNLOAD_EXPORT, "call"):
         return _error(403, "FORBIDDEN", "only system administrators may download exports")

@@ -35,7 +35,6 @@ from gateway.limits.tokens import ParsedDocument
 from gateway.request_info import note_graphql_result
 from gateway.state import AppState
 from resolvers.context import RequestContext
-from resolvers.viewer import load_viewer
 
 log = logging.getLogger("tavle.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -136,17 +135,12 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
     ) -> RequestContext:
         self.state.policy.refresh_if_changed()
         caller = caller_of(request)
-        viewer = (
-            await load_viewer(self.state.engine, caller.person_id)
-            if caller.person_id is not None
-            else None
-        )
         problems = ProblemLog(self.state.settings.max_field_errors, caller.refusal)
         context = RequestContext(
             engine=self.state.engine,
             policy=self.state.policy,
             settings=self.state.settings,
-            viewer=viewer,
+            viewer=caller.viewer,
             problems=problems,
             pseudonyms=self.state.pseudonyms,
             request=request,

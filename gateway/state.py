@@ -25,6 +25,7 @@ from gateway.limits.workers import GraphQLWorkers
 from gateway.read_effects import ReadEffectsExtension
 from gateway.telemetry import OperationSpan
 from resolvers.services import privacy
+from resolvers.viewer_cache import ViewerCache
 from schema.build import build_schema
 from schema.executor import TavleExecutor
 from store.db import make_engine
@@ -53,6 +54,9 @@ class AppState:
     #: the compiled execution of read queries (``TAVLE_COMPILED_EXECUTION``): its plans and
     #: counts; None when it is off
     compiled: CompiledExecution | None = None
+    #: the viewers this process loaded, checked against the database on every request
+    #: (resolvers/viewer_cache.py)
+    viewers: ViewerCache = field(default_factory=ViewerCache)
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:

@@ -2,6 +2,14 @@
 
 Each takes an already scoped SELECT, so none of them can be called unscoped, and each issues one
 statement per batch whatever the number of parents (a test counts them).
+
+Each shape is a statement built from the scoped SELECT (``*_statement``) whose ids, parents
+and page arguments are parameters (``IDS``, ``PARENTS``, ``AFTER``, ``LIMIT``; lists of ids as
+one parameter each, ``store.idlists``): the loaders build it once per row scope
+(``resolvers.scopes.Scope.derive``) and run it with the values of each batch (``fetch``,
+``fetch_pages``), reading rows as tuples with each column's position (``Rows``). ``by_ids``,
+``lists_by_parent`` and ``pages_by_parent`` build and run one for a statement of their own and
+give rows as mappings.
 """
 
 from __future__ import annotations
@@ -11,13 +19,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from config.paging import PageArgs
+from store.idlists import ids_param, in_ids
 
 Row = Mapping[str, Any]
+#: labels of the columns the shapes add: the row's parent, its sort key, its parent's total
 PARENT = "tavle_parent"
+KEY = "tavle_key"
+TOTAL = "tavle_total"
+#: the parameters of the shapes: the ids or parents asked, the cursor, the rows per parent + 1,
+#: the parents whose rows all lie before the cursor
+IDS = "tavle_ids"
+PARENTS = "tavle_parents"
+AFTER = "tavle_after"
+LIMIT = "tavle_limit"
+MISSING = "tavle_missing"
+Params = Mapping[str, Any]
 
 
 async def run(engine: AsyncEngine, stmt: Select[Any]) -> list[Row]:
@@ -26,14 +46,58 @@ async def run(engine: AsyncEngine, stmt: Select[Any]) -> list[Row]:
         return list(result.mappings().all())
 
 
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Result rows as tuples and each column's position by label: read without a mapping per
+    row (``resolvers.kinds.Layout``)."""
+
+    columns: Mapping[str, int]
+    rows: Sequence[Any]
+
+
+def _positions(keys: Iterable[str]) -> dict[str, int]:
+    return {key: n for n, key in enumerate(keys)}
+
+
+async def fetch(engine: AsyncEngine, stmt: Select[Any], params: Params) -> Rows:
+    """The rows of ``stmt`` run with ``params``, as tuples."""
+    async with engine.connect() as conn:
+        result = await conn.execute(stmt, params)
+        return Rows(_positions(result.keys()), result.all())
+
+
+# --- by id ---------------------------------------------------------------------------------------
+
+
+def by_ids_statement(stmt: Select[Any], key: ColumnElement[int]) -> Select[Any]:
+    """``stmt`` restricted to the rows whose ``key`` is in the parameter ``IDS``."""
+    return stmt.where(in_ids(key, ids_param(IDS)))
+
+
 async def by_ids(
     engine: AsyncEngine, stmt: Select[Any], key: ColumnElement[int], ids: Iterable[int]
 ) -> dict[int, Row]:
-    wanted = sorted(set(ids))
+    wanted = set(ids)
     if not wanted:
         return {}
-    rows = await run(engine, stmt.where(key.in_(wanted)))
-    return {row["id"]: row for row in rows}
+    async with engine.connect() as conn:
+        result = await conn.execute(by_ids_statement(stmt, key), {IDS: wanted})
+        return {row["id"]: row for row in result.mappings().all()}
+
+
+# --- lists per parent ----------------------------------------------------------------------------
+
+
+def lists_statement(
+    stmt: Select[Any], parent: ColumnElement[int], order_by: ColumnElement[Any]
+) -> Select[Any]:
+    """``stmt`` with each row's ``parent`` (``PARENT``), for the parents in the parameter
+    ``PARENTS``, in ``order_by`` order."""
+    return (
+        stmt.add_columns(parent.label(PARENT))
+        .where(in_ids(parent, ids_param(PARENTS)))
+        .order_by(order_by)
+    )
 
 
 async def lists_by_parent(
@@ -43,25 +107,147 @@ async def lists_by_parent(
     parents: Iterable[int],
     order_by: ColumnElement[Any],
 ) -> dict[int, list[Row]]:
-    wanted = sorted(set(parents))
+    wanted = set(parents)
     grouped: dict[int, list[Row]] = defaultdict(list)
     if not wanted:
         return grouped
-    rows = await run(
-        engine, stmt.add_columns(parent.label(PARENT)).where(parent.in_(wanted)).order_by(order_by)
-    )
-    for row in rows:
-        grouped[row[PARENT]].append(row)
+    async with engine.connect() as conn:
+        result = await conn.execute(lists_statement(stmt, parent, order_by), {PARENTS: wanted})
+        for row in result.mappings().all():
+            grouped[row[PARENT]].append(row)
     return grouped
+
+
+# --- pages per parent ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageStatements:
+    """The statements of one page per parent: the rows, and the count of the parents whose
+    rows all lie before the cursor (``MISSING``)."""
+
+    rows: Select[Any]
+    count: Select[Any]
+
+
+def page_statements(
+    stmt: Select[Any],
+    parent: ColumnElement[int],
+    key: ColumnElement[int],
+    *,
+    descending: bool,
+    after: bool,
+) -> PageStatements:
+    """One page per parent in one statement: window functions number and count each partition.
+
+    ``totalCount`` counts every visible row of the parent, before the cursor; ordering is by the
+    object's id, so cursors are stable under inserts. ``descending`` lists newest first (the
+    gradebook); the cursor (``after``: the parameter ``AFTER``) then means ids below it. The
+    parameter ``LIMIT`` is the page size plus one (whether more follow).
+    """
+    counted = (
+        stmt.add_columns(
+            parent.label(PARENT),
+            key.label(KEY),
+            func.count().over(partition_by=parent).label(TOTAL),
+        )
+        .where(in_ids(parent, ids_param(PARENTS)))
+        .subquery()
+    )
+    rows_after = select(counted)
+    if after:
+        cursor = bindparam(AFTER, type_=Integer, required=True)
+        rows_after = rows_after.where(
+            counted.c[KEY] < cursor if descending else counted.c[KEY] > cursor
+        )
+    after_sub = rows_after.subquery()
+    order = after_sub.c[KEY].desc() if descending else after_sub.c[KEY]
+    numbered = select(
+        after_sub,
+        func.row_number().over(partition_by=after_sub.c[PARENT], order_by=order).label("tavle_rn"),
+    ).subquery()
+    final = (
+        select(numbered)
+        .where(numbered.c.tavle_rn <= bindparam(LIMIT, type_=Integer, required=True))
+        .order_by(numbered.c[PARENT], numbered.c.tavle_rn)
+    )
+    count = (
+        select(counted.c[PARENT], func.max(counted.c[TOTAL]))
+        .where(in_ids(counted.c[PARENT], ids_param(MISSING)))
+        .group_by(counted.c[PARENT])
+    )
+    return PageStatements(final, count)
 
 
 @dataclass(frozen=True, slots=True)
 class PageRows:
     """One parent's page of rows (``resolvers.loaders`` makes a ``records.Page`` of it)."""
 
-    rows: Sequence[Row]
+    rows: Sequence[Any]
     total: int
     has_next: bool
+
+
+def page_params(parents: Iterable[int], args: PageArgs) -> dict[str, Any]:
+    """The values of ``page_statements``' parameters for ``parents`` and ``args``."""
+    params: dict[str, Any] = {PARENTS: parents, LIMIT: args.first + 1}
+    if args.after is not None:
+        params[AFTER] = args.after
+    return params
+
+
+async def _pages(
+    conn: AsyncConnection,
+    statements: PageStatements,
+    params: Params,
+    wanted: Sequence[int],
+    args: PageArgs,
+    *,
+    mappings: bool,
+) -> tuple[dict[int, PageRows], dict[str, int]]:
+    result = await conn.execute(statements.rows, params)
+    columns = _positions(result.keys())
+    rows: Sequence[Any] = result.mappings().all() if mappings else result.all()
+    parent_at: str | int = PARENT if mappings else columns[PARENT]
+    total_at: str | int = TOTAL if mappings else columns[TOTAL]
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    totals: dict[int, int] = {}
+    for row in rows:
+        parent_id = row[parent_at]
+        grouped[parent_id].append(row)
+        totals[parent_id] = row[total_at]
+    missing = [p for p in wanted if p not in totals]
+    if missing and args.after is not None:
+        # Every row of these parents lies before the cursor: count them separately.
+        counted = await conn.execute(statements.count, {**params, MISSING: missing})
+        for parent_id, total in counted.all():
+            totals[parent_id] = total
+    first = args.first
+    pages: dict[int, PageRows] = {}
+    for parent_id in wanted:
+        got = grouped.get(parent_id, [])
+        pages[parent_id] = PageRows(
+            rows=got[:first], total=totals.get(parent_id, 0), has_next=len(got) > first
+        )
+    return pages, columns
+
+
+async def fetch_pages(
+    engine: AsyncEngine,
+    statements: PageStatements,
+    params: Params,
+    parents: Iterable[int],
+    args: PageArgs,
+) -> tuple[dict[int, PageRows], Mapping[str, int]]:
+    """One page per parent (``page_statements`` run with ``params``, which hold the row scope's
+    values; ``page_params`` are added), rows as tuples, and each column's position."""
+    wanted = sorted(set(parents))
+    if not wanted:
+        return {}, {}
+    async with engine.connect() as conn:
+        return await _pages(
+            conn, statements, {**params, **page_params(wanted, args)}, wanted, args, mappings=False
+        )
 
 
 async def pages_by_parent(
@@ -74,61 +260,15 @@ async def pages_by_parent(
     *,
     descending: bool = False,
 ) -> dict[int, PageRows]:
-    """One page per parent in one statement: window functions number and count each partition.
-
-    ``totalCount`` counts every visible row of the parent, before the cursor; ordering is by the
-    object's id, so cursors are stable under inserts. ``descending`` lists newest first (the
-    gradebook); ``after`` then means ids below the cursor.
-    """
+    """``page_statements`` of ``stmt`` run once: one page per parent, rows as mappings."""
     wanted = sorted(set(parents))
     if not wanted:
         return {}
-    counted = (
-        stmt.add_columns(
-            parent.label(PARENT),
-            key.label("tavle_key"),
-            func.count().over(partition_by=parent).label("tavle_total"),
-        )
-        .where(parent.in_(wanted))
-        .subquery()
+    statements = page_statements(
+        stmt, parent, key, descending=descending, after=args.after is not None
     )
-    after = select(counted)
-    if args.after is not None:
-        after = after.where(
-            counted.c.tavle_key < args.after if descending else counted.c.tavle_key > args.after
-        )
-    after_sub = after.subquery()
-    order = after_sub.c.tavle_key.desc() if descending else after_sub.c.tavle_key
-    numbered = select(
-        after_sub,
-        func.row_number().over(partition_by=after_sub.c[PARENT], order_by=order).label("tavle_rn"),
-    ).subquery()
-    final = (
-        select(numbered)
-        .where(numbered.c.tavle_rn <= args.first + 1)
-        .order_by(numbered.c[PARENT], numbered.c.tavle_rn)
-    )
-    rows = await run(engine, final)
-    grouped: dict[int, list[Row]] = defaultdict(list)
-    totals: dict[int, int] = {}
-    for row in rows:
-        grouped[row[PARENT]].append(row)
-        totals[row[PARENT]] = row["tavle_total"]
-    missing = [p for p in wanted if p not in totals]
-    if missing and args.after is not None:
-        # Every row of these parents lies before the cursor: count them separately.
-        count_stmt = (
-            select(counted.c[PARENT], func.max(counted.c.tavle_total))
-            .where(counted.c[PARENT].in_(missing))
-            .group_by(counted.c[PARENT])
-        )
-        async with engine.connect() as conn:
-            for parent_id, total in (await conn.execute(count_stmt)).all():
-                totals[parent_id] = total
-    pages: dict[int, PageRows] = {}
-    for parent_id in wanted:
-        got = grouped.get(parent_id, [])
-        pages[parent_id] = PageRows(
-            rows=got[: args.first], total=totals.get(parent_id, 0), has_next=len(got) > args.first
+    async with engine.connect() as conn:
+        pages, _ = await _pages(
+            conn, statements, page_params(wanted, args), wanted, args, mappings=True
         )
     return pages

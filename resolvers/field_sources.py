@@ -14,7 +14,8 @@ One entry per schema coordinate in ``FIELD_SOURCES``:
 A ``path`` source widens its kind's row rule by the ``see`` lines on its own coordinate
 (``resolvers.scopes``). Every read goes through the kind's scope; a list field of a pseudonym
 stand-in is null. The GraphQL resolvers call the generic functions of ``resolvers.follow`` (and
-``schema.sources``) with these; a compiled executor can plan its queries from the same data.
+``schema.sources``) with these; the compiled executor (``gateway.compiled``) plans its queries
+from the same declarations and follows them in the same steps (``resolvers.follow``).
 """
 
 from __future__ import annotations

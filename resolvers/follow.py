@@ -1,21 +1,116 @@
-"""Following a field source (``resolvers.field_sources``) from one parent record: the generic
-resolvers behind every reference, list and connection field. They hand back records; the schema
-makes its objects of them (``schema.sources``)."""
+"""Following a field source (``resolvers.field_sources``) from one parent record.
+
+The rules are pure steps, each a function of what is known at that point: the key a field is
+loaded by under its parent (``reference_key``, ``key_of``, ``page_key``), the page arguments and
+filter values of a connection (``page_arguments``), the outcome once the loader answered
+(``after_load``) and once a missing person's processing state is known (``after_state``). The
+generic resolvers below compose them with one ``DataLoader.load`` per parent; the compiled
+executor (``gateway.compiled``) composes the same steps with one batch call per wave. Both hand
+back records; the schema makes its objects of them (``schema.sources``).
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
 from graphql import GraphQLResolveInfo
+from strawberry.dataloader import DataLoader
 
 from config.paging import PageArgs
 from resolvers.context import RequestContext
 from resolvers.field_sources import Embedded, Missing, Reference, Related
 from resolvers.loaders import Filters
-from resolvers.materialize import pseudonym
 from resolvers.records import Page, PseudonymRecord
 from store.tables import ProcessingState
+
+
+class Step(enum.Enum):
+    """What a reference needs next when the loader found nothing visible."""
+
+    #: look the person's processing state up (``after_state``)
+    LOOK_UP_STATE = "LOOK_UP_STATE"
+    #: null, and NOT_FOUND at the field (``RequestContext.missing``)
+    MISSING = "MISSING"
+
+
+LOOK_UP_STATE, MISSING = Step.LOOK_UP_STATE, Step.MISSING
+
+
+# --- references ---------------------------------------------------------------------------------
+
+
+def reference_key(parent: Any, source: Reference) -> int | None:
+    """The id of the object ``source`` points to from ``parent`` (None: the field is null)."""
+    pk: int | None = getattr(parent, source.key)
+    return pk
+
+
+def reference_loader(ctx: RequestContext, source: Reference) -> DataLoader[int, Any]:
+    """The loader of ``source``'s targets (widened by the field's own ``see`` lines: ``path``)."""
+    return ctx.loaders.by_id(source.kind, source.coordinate if source.path else None)
+
+
+def after_load(source: Reference, found: Any | None) -> Any | None:
+    """The reference's outcome once its loader answered: the record, None, ``MISSING``, or
+    ``LOOK_UP_STATE`` for a person who is not visible (restricted or erased ones are not
+    ``MISSING``: ``after_state``)."""
+    if found is not None or source.missing is Missing.NULL:
+        return found
+    if source.missing in (Missing.PSEUDONYM, Missing.HIDDEN):
+        return LOOK_UP_STATE
+    return MISSING
+
+
+def after_state(
+    ctx: RequestContext, source: Reference, pk: int, state: ProcessingState | None
+) -> Any | None:
+    """The outcome once the missing person's processing state is known.
+
+    Restricted and erased people never resolve (docs/privacy-actions.md): where they authored
+    something others still see, a stand-in with a stable pseudonym takes their place
+    (``Missing.PSEUDONYM``); elsewhere (an assessor, a student) the field is null without an
+    error (``Missing.HIDDEN``). Anyone else the viewer may not see is ``MISSING``.
+    """
+    if state is not None and state != ProcessingState.ACTIVE:
+        return ctx.pseudonym(pk) if source.missing is Missing.PSEUDONYM else None
+    return MISSING
+
+
+# --- lists and pages ----------------------------------------------------------------------------
+
+
+def is_stand_in(parent: Any) -> bool:
+    """A pseudonym stand-in has nothing to follow: its list fields are null."""
+    return isinstance(parent, PseudonymRecord)
+
+
+def key_of(parent: Any, source: Related | Embedded) -> Any | None:
+    """The key a list of ``source`` is loaded by under ``parent``; None under a stand-in (the
+    field is null)."""
+    return None if is_stand_in(parent) else getattr(parent, source.key)
+
+
+def page_arguments(
+    ctx: RequestContext, source: Related, first: int | None, after: str | None, given: Sequence[Any]
+) -> tuple[PageArgs, Filters]:
+    """A connection's page arguments, then its filters' values (``given``: the filter arguments
+    as sent, in declaration order; ``Filter.value``), each raising its BAD_USER_INPUT or
+    NOT_FOUND in that order. Read after ``is_stand_in``: a stand-in's connection is null before
+    any argument is looked at."""
+    args = ctx.page_args(first, after)
+    values = tuple(f.value(value) for f, value in zip(source.filters, given, strict=True))
+    return args, values
+
+
+def page_key(parent: Any, source: Related, args: PageArgs) -> tuple[Any, PageArgs]:
+    """The key of ``parent``'s page of ``source``."""
+    return getattr(parent, source.key), args
+
+
+# --- the generic resolvers: one load per parent -------------------------------------------------
 
 
 async def reference(
@@ -24,39 +119,24 @@ async def reference(
     parent: Any,
     source: Reference,
 ) -> Any | None:
-    """The record ``source`` points to from ``parent``, or None (see ``Missing``).
-
-    Restricted and erased people never resolve (docs/privacy-actions.md): where they authored
-    something others still see, a stand-in with a stable pseudonym takes their place
-    (``Missing.PSEUDONYM``); elsewhere (an assessor, a student) the field is null without an
-    error (``Missing.HIDDEN``). Anyone else the viewer may not see is null + NOT_FOUND.
-    """
-    pk: int | None = getattr(parent, source.key)
+    """The record ``source`` points to from ``parent``, or None (see ``Missing``)."""
+    pk = reference_key(parent, source)
     if pk is None:
         return None
-    path = source.coordinate if source.path else None
-    found = await ctx.loaders.by_id(source.kind, path).load(pk)
-    if found is not None or source.missing is Missing.NULL:
-        return found
-    if source.missing in (Missing.PSEUDONYM, Missing.HIDDEN):
-        state = await ctx.loaders.person_states.load(pk)
-        if state is not None and state != ProcessingState.ACTIVE:
-            if source.missing is Missing.PSEUDONYM:
-                return pseudonym(ctx.pseudonyms, pk)
-            return None
-    ctx.missing(info, source.coordinate)
-    return None
-
-
-def is_stand_in(parent: Any) -> bool:
-    """A pseudonym stand-in has nothing to follow: its list fields are null."""
-    return isinstance(parent, PseudonymRecord)
+    outcome = after_load(source, await reference_loader(ctx, source).load(pk))
+    if outcome is LOOK_UP_STATE:
+        outcome = after_state(ctx, source, pk, await ctx.loaders.person_states.load(pk))
+    if outcome is MISSING:
+        ctx.missing(info, source.coordinate)
+        return None
+    return outcome
 
 
 async def related_list(ctx: RequestContext, parent: Any, source: Related) -> list[Any] | None:
-    if is_stand_in(parent):
+    key = key_of(parent, source)
+    if key is None:
         return None
-    found: list[Any] = await ctx.loaders.related_list(source).load(getattr(parent, source.key))
+    found: list[Any] = await ctx.loaders.related_list(source).load(key)
     return found
 
 
@@ -64,16 +144,17 @@ async def related_page(
     ctx: RequestContext, parent: Any, source: Related, args: PageArgs, filters: Filters = ()
 ) -> Page[Any] | None:
     """One page of ``source`` under ``parent``; ``filters`` are the values of its filter
-    arguments in declaration order (``Filter.value``; None: not filtered)."""
+    arguments in declaration order (``page_arguments``)."""
     if is_stand_in(parent):
         return None
     loader = ctx.loaders.related_pages(source, filters)
-    found: Page[Any] = await loader.load((getattr(parent, source.key), args))
+    found: Page[Any] = await loader.load(page_key(parent, source, args))
     return found
 
 
 async def embedded(ctx: RequestContext, parent: Any, source: Embedded) -> list[Any] | None:
-    if is_stand_in(parent):
+    key = key_of(parent, source)
+    if key is None:
         return None
-    found: list[Any] = await ctx.loaders.embedded(source).load(getattr(parent, source.key))
+    found: list[Any] = await ctx.loaders.embedded(source).load(key)
     return found

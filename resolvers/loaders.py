@@ -11,21 +11,36 @@ Loaders hand out records (``resolvers.records``) and pages of records.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import FromClause, Select, bindparam, select
 from strawberry.dataloader import DataLoader
 
+from authz.relations import ViewerShape, viewer_params
 from config.paging import PageArgs
 from config.tracing import span
-from resolvers.fetch import PageRows, by_ids, lists_by_parent, pages_by_parent, run
+from resolvers.fetch import (
+    IDS,
+    KEY,
+    PARENT,
+    PARENTS,
+    PageRows,
+    PageStatements,
+    by_ids_statement,
+    fetch,
+    fetch_pages,
+    lists_statement,
+    page_statements,
+)
 from resolvers.field_sources import Embedded, Related
 from resolvers.kinds import KINDS, Kind
 from resolvers.materialize import records_of
 from resolvers.records import Page
-from resolvers.scopes import scoped_select
+from resolvers.scopes import Scope, scope
 from store import tables as t
+from store.idlists import ids_param, in_ids
 from store.tables import ProcessingState
 
 if TYPE_CHECKING:
@@ -39,65 +54,109 @@ Filters = tuple[Any, ...]
 PARENT_KEY = "tavle_parent_key"
 
 
-def _by_id(ctx: RequestContext, kind: Kind, path: str | None) -> DataLoader[int, Any]:
+class Viewing:
+    """The request's viewer as its statements take it: its shape picks the statements (each
+    built once per shape, ``resolvers.scopes.Scope``), its values are their parameters."""
+
+    __slots__ = ("_ctx", "params", "shape")
+
+    def __init__(self, ctx: RequestContext) -> None:
+        self._ctx = ctx
+        viewer = ctx.viewer
+        self.shape = None if viewer is None else ViewerShape.of(viewer)
+        self.params: dict[str, Any] = {} if viewer is None else viewer_params(viewer)
+
+    def scope(self, kind: Kind, source: FromClause | None = None, path: str | None = None) -> Scope:
+        return scope(kind, self._ctx, source, path, self.shape)
+
+
+def _by_id(
+    ctx: RequestContext, viewing: Viewing, kind: Kind, path: str | None
+) -> DataLoader[int, Any]:
     """Records of ``kind`` by id (None: not visible), matched by the row they came from, so a
     pseudonym stand-in (``pk`` -1) answers for its person's id."""
     name = f"load {kind.type_name}ById" + ("" if path is None else f" via {path}")
+    stmt = viewing.scope(kind, path=path).derive("by id", lambda s: by_ids_statement(s, kind.key))
 
     async def load(keys: list[int]) -> list[Any]:
+        if not keys:
+            return []
         with span(tracer, name):
-            rows = await by_ids(ctx.engine, scoped_select(kind, ctx, path=path), kind.key, keys)
-            ordered = list(rows.values())
-            made = await records_of(ctx, kind, ordered)
-            found = dict(zip((row["id"] for row in ordered), made, strict=True))
+            got = await fetch(ctx.engine, stmt, {**viewing.params, IDS: set(keys)})
+            layout = kind.layout(got.columns)
+            made = await records_of(ctx, kind, got.rows, layout)
+            id_at = layout.id
+            found = {row[id_at]: record for row, record in zip(got.rows, made, strict=True)}
             return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
 
 
-def _equal(*pairs: tuple[ColumnElement[Any], Any]) -> ColumnElement[bool] | None:
-    """``column = value`` for each filter argument given (None = not filtered)."""
-    conditions = [column == value for column, value in pairs if value is not None]
-    return and_(*conditions) if conditions else None
+#: the parameter holding the value of a field's filter argument ``<n>`` (``Related.filters``)
+FILTER = "tavle_filter_{}"
 
 
-def _related_where(source: Related, filters: Filters) -> ColumnElement[bool] | None:
-    conditions = [
-        c
-        for c in (
-            source.where,
-            _equal(*((f.column, v) for f, v in zip(source.filters, filters, strict=True))),
-        )
-        if c is not None
-    ]
-    return and_(*conditions) if conditions else None
+def _filtered(source: Related, given: tuple[bool, ...]) -> Callable[[Select[Any]], Select[Any]]:
+    """The scoped SELECT of ``source`` with its ``where`` and ``column = :tavle_filter_<n>`` for
+    each filter argument ``given``."""
+
+    def build(stmt: Select[Any]) -> Select[Any]:
+        if source.where is not None:
+            stmt = stmt.where(source.where)
+        for n, (argument, is_given) in enumerate(zip(source.filters, given, strict=True)):
+            if is_given:
+                stmt = stmt.where(argument.column == bindparam(FILTER.format(n)))
+        return stmt
+
+    return build
 
 
-def _list(ctx: RequestContext, source: Related) -> DataLoader[int, list[Any]]:
+def _list(ctx: RequestContext, viewing: Viewing, source: Related) -> DataLoader[int, list[Any]]:
     kind = KINDS[source.kind]
     path = source.coordinate if source.path else None
+    where = _filtered(source, (False,) * len(source.filters))
+    stmt = viewing.scope(kind, source.source, path).derive(
+        ("list", source), lambda s: lists_statement(where(s), source.parent, kind.key)
+    )
 
     async def load(keys: list[int]) -> list[list[Any]]:
+        if not keys:
+            return []
         with span(tracer, f"load {source.name}"):
-            stmt = scoped_select(kind, ctx, source.source, path)
-            if source.where is not None:
-                stmt = stmt.where(source.where)
-            grouped = await lists_by_parent(ctx.engine, stmt, source.parent, keys, kind.key)
-            all_rows = [row for key in keys for row in grouped.get(key, [])]
-            made = iter(await records_of(ctx, kind, all_rows))
-            return [[next(made) for _ in grouped.get(key, [])] for key in keys]
+            got = await fetch(ctx.engine, stmt, {**viewing.params, PARENTS: set(keys)})
+            parent_at = got.columns[PARENT]
+            grouped: dict[int, list[Any]] = defaultdict(list)
+            for row in got.rows:
+                grouped[row[parent_at]].append(row)
+            all_rows = [row for key in keys for row in grouped.get(key, ())]
+            made = iter(await records_of(ctx, kind, all_rows, kind.layout(got.columns)))
+            return [[next(made) for _ in grouped.get(key, ())] for key in keys]
 
     return DataLoader(load_fn=load)
 
 
 def _pages(
-    ctx: RequestContext, source: Related, filters: Filters
+    ctx: RequestContext, viewing: Viewing, source: Related, filters: Filters
 ) -> DataLoader[PageKey, Page[Any]]:
     """One page per (parent, page arguments); one statement per batch of parents asking the
     same page arguments, whatever the number of parents or rows."""
     kind = KINDS[source.kind]
     path = source.coordinate if source.path else None
-    where = _related_where(source, filters)
+    given = tuple(value is not None for value in filters)
+    where = _filtered(source, given)
+    scoped = viewing.scope(kind, source.source, path)
+    params = {
+        **viewing.params,
+        **{FILTER.format(n): value for n, value in enumerate(filters) if value is not None},
+    }
+
+    def statements(after: bool) -> PageStatements:
+        return scoped.derive(
+            ("pages", source, given, after),
+            lambda s: page_statements(
+                where(s), source.parent, kind.key, descending=source.descending, after=after
+            ),
+        )
 
     async def load(keys: list[PageKey]) -> list[Page[Any]]:
         with span(tracer, f"load {source.name}"):
@@ -105,27 +164,24 @@ def _pages(
             for parent_id, args in keys:
                 by_args[args].append(parent_id)
             pages: dict[PageKey, PageRows] = {}
+            columns: Mapping[str, int] = {}
             for args, parent_ids in by_args.items():
-                stmt = scoped_select(kind, ctx, source.source, path)
-                if where is not None:
-                    stmt = stmt.where(where)
-                found = await pages_by_parent(
-                    ctx.engine,
-                    stmt,
-                    source.parent,
-                    kind.key,
-                    parent_ids,
-                    args,
-                    descending=source.descending,
+                found, columns = await fetch_pages(
+                    ctx.engine, statements(args.after is not None), params, parent_ids, args
                 )
                 for parent_id, page in found.items():
                     pages[(parent_id, args)] = page
             all_rows = [row for key in keys for row in pages[key].rows]
-            made = iter(await records_of(ctx, kind, all_rows))
+            if not all_rows:
+                made: Iterator[Any] = iter(())
+                key_at = 0
+            else:
+                made = iter(await records_of(ctx, kind, all_rows, kind.layout(columns)))
+                key_at = columns[KEY]
             return [
                 Page(
                     records=[next(made) for _ in pages[key].rows],
-                    sort_keys=[row["tavle_key"] for row in pages[key].rows],
+                    sort_keys=[row[key_at] for row in pages[key].rows],
                     total=pages[key].total,
                     has_next=pages[key].has_next,
                 )
@@ -135,23 +191,39 @@ def _pages(
     return DataLoader(load_fn=load)
 
 
+_EMBEDDED: dict[Embedded, Select[Any]] = {}
+
+
+def _embedded_statement(source: Embedded) -> Select[Any]:
+    """The rows of ``source`` for the parents in the parameter ``PARENTS`` (built once)."""
+    stmt = _EMBEDDED.get(source)
+    if stmt is None:
+        stmt = _EMBEDDED[source] = (
+            select(source.parent.label(PARENT_KEY), *source.columns)
+            .where(in_ids(source.parent, ids_param(PARENTS)))
+            .order_by(source.order_by)
+        )
+    return stmt
+
+
 def _embedded(ctx: RequestContext, source: Embedded) -> DataLoader[int, list[Any]]:
     """Rows that only appear under an authorised parent field: no row scope of their own, one
     statement per batch."""
     names = [column.name for column in source.columns]
+    stmt = _embedded_statement(source)
 
     async def load(keys: list[int]) -> list[list[Any]]:
-        stmt = (
-            select(source.parent.label(PARENT_KEY), *source.columns)
-            .where(source.parent.in_(sorted(set(keys))))
-            .order_by(source.order_by)
-        )
         grouped: dict[int, list[Any]] = defaultdict(list)
-        for row in await run(ctx.engine, stmt):
-            grouped[row[PARENT_KEY]].append(source.record(**{n: row[n] for n in names}))
+        if keys:
+            for parent_id, *values in (await fetch(ctx.engine, stmt, {PARENTS: set(keys)})).rows:
+                grouped[parent_id].append(source.record(**dict(zip(names, values, strict=True))))
         return [grouped.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
+
+
+_p = t.people.c
+_PERSON_STATES = select(_p.id, _p.processing_state).where(in_ids(_p.id, ids_param(IDS)))
 
 
 def _person_states(ctx: RequestContext) -> DataLoader[int, ProcessingState | None]:
@@ -159,12 +231,10 @@ def _person_states(ctx: RequestContext) -> DataLoader[int, ProcessingState | Non
     restricted or erased author (shown as a pseudonym) from someone the viewer may not see."""
 
     async def load(keys: list[int]) -> list[ProcessingState | None]:
-        p = t.people.c
-        stmt = select(p.id, p.processing_state).where(p.id.in_(sorted(set(keys))))
-        found = {
-            row["id"]: ProcessingState(row["processing_state"])
-            for row in await run(ctx.engine, stmt)
-        }
+        found: dict[int, ProcessingState] = {}
+        if keys:
+            got = await fetch(ctx.engine, _PERSON_STATES, {IDS: set(keys)})
+            found = {pk: ProcessingState(state) for pk, state in got.rows}
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
@@ -174,28 +244,36 @@ class Loaders:
     """All loaders of one request, each made the first time it is asked for: most requests
     touch only a few."""
 
-    __slots__ = ("_by_id", "_ctx", "_embedded", "_lists", "_pages", "_person_states")
+    __slots__ = ("_by_id", "_ctx", "_embedded", "_lists", "_pages", "_person_states", "_viewing")
 
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
+        self._viewing: Viewing | None = None
         self._by_id: dict[tuple[str, str | None], DataLoader[int, Any]] = {}
         self._lists: dict[str, DataLoader[int, list[Any]]] = {}
         self._pages: dict[tuple[str, Filters], DataLoader[PageKey, Page[Any]]] = {}
         self._embedded: dict[str, DataLoader[int, list[Any]]] = {}
         self._person_states: DataLoader[int, ProcessingState | None] | None = None
 
+    @property
+    def viewing(self) -> Viewing:
+        """The viewer's shape and values, worked out at the first statement."""
+        if self._viewing is None:
+            self._viewing = Viewing(self._ctx)
+        return self._viewing
+
     def by_id(self, kind: str, path: str | None = None) -> DataLoader[int, Any]:
         """Records of the kind named ``kind`` by id; ``path``: reached through that field."""
         key = (kind, path)
         loader = self._by_id.get(key)
         if loader is None:
-            loader = self._by_id[key] = _by_id(self._ctx, KINDS[kind], path)
+            loader = self._by_id[key] = _by_id(self._ctx, self.viewing, KINDS[kind], path)
         return loader
 
     def related_list(self, source: Related) -> DataLoader[int, list[Any]]:
         loader = self._lists.get(source.coordinate)
         if loader is None:
-            loader = self._lists[source.coordinate] = _list(self._ctx, source)
+            loader = self._lists[source.coordinate] = _list(self._ctx, self.viewing, source)
         return loader
 
     def related_pages(
@@ -205,7 +283,7 @@ class Loaders:
         key = (source.coordinate, filters)
         loader = self._pages.get(key)
         if loader is None:
-            loader = self._pages[key] = _pages(self._ctx, source, filters)
+            loader = self._pages[key] = _pages(self._ctx, self.viewing, source, filters)
         return loader
 
     def embedded(self, source: Embedded) -> DataLoader[int, list[Any]]:

@@ -7,7 +7,7 @@ columns the kind's row rule compiles), so the field guards only look them up.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from authz.pseudonyms import Pseudonyms
 from authz.relations import NO_RELATIONS, relations_of, school_memberships
 from authz.viewer import Viewer
-from resolvers.kinds import STAND_IN, Kind
+from resolvers.kinds import Kind, Layout
 from resolvers.records import PseudonymRecord, Relations, Row
+from store.idlists import ids_param
 
 
 class MaterializeContext(Protocol):
@@ -33,11 +34,16 @@ class MaterializeContext(Protocol):
     def pseudonyms(self) -> Pseudonyms: ...
 
 
-async def person_schools(engine: AsyncEngine, ids: Sequence[int]) -> dict[int, frozenset[int]]:
+#: each person's "schools" fact, for the people in the parameter ``PEOPLE``
+PEOPLE = "tavle_people"
+_PERSON_SCHOOLS = school_memberships(people=ids_param(PEOPLE))
+
+
+async def person_schools(engine: AsyncEngine, ids: Collection[int]) -> dict[int, frozenset[int]]:
     """Each person's "schools" fact (``authz.relations.school_memberships``), one statement."""
     found: dict[int, set[int]] = defaultdict(set)
     async with engine.connect() as conn:
-        for person_id, school_id in (await conn.execute(school_memberships(people=ids))).all():
+        for person_id, school_id in (await conn.execute(_PERSON_SCHOOLS, {PEOPLE: ids})).all():
             found[person_id].add(school_id)
     return {pid: frozenset(schools) for pid, schools in found.items()}
 
@@ -53,19 +59,44 @@ def relations_of_row(
 
 
 async def relations_of_rows(
-    ctx: MaterializeContext, kind: Kind, rows: Sequence[Row]
+    ctx: MaterializeContext, kind: Kind, rows: Sequence[Any], layout: Layout | None = None
 ) -> list[Relations]:
-    """``relations_of_row`` for each row, with the people's schools loaded in one statement."""
-    schools: dict[int, frozenset[int]] = {}
-    if kind.person_facts and rows and ctx.viewer is not None:
-        schools = await person_schools(ctx.engine, sorted({row["id"] for row in rows}))
-    empty: frozenset[int] = frozenset()
-    return [
-        relations_of_row(
-            kind, ctx.viewer, row, schools.get(row["id"], empty) if kind.person_facts else None
-        )
-        for row in rows
-    ]
+    """``relations_of_row`` for each row, with the people's schools loaded in one statement.
+
+    ``rows`` are mappings, or tuples laid out as ``layout`` says. Rows with the same facts have
+    the same relations: they are worked out once per distinct facts in the batch (a class's
+    answers share their course and school, a student's their student).
+    """
+    viewer = ctx.viewer
+    if viewer is None:
+        return [NO_RELATIONS] * len(rows)
+    at = layout if layout is not None else kind.by_label
+    facts, facts_at = kind.facts, at.facts
+    known: dict[Any, Relations] = {}
+    found: list[Relations] = []
+    if kind.person_facts:
+        id_at = at.id
+        schools: dict[int, frozenset[int]] = {}
+        if rows:
+            schools = await person_schools(ctx.engine, {row[id_at] for row in rows})
+        empty: frozenset[int] = frozenset()
+        for row in rows:
+            values = facts_at(row)
+            held = schools.get(row[id_at], empty)
+            relations = known.get((values, held))
+            if relations is None:
+                relations = known[(values, held)] = relations_of(
+                    viewer, facts.facts_from(values, held)
+                )
+            found.append(relations)
+        return found
+    for row in rows:
+        values = facts_at(row)
+        relations = known.get(values)
+        if relations is None:
+            relations = known[values] = relations_of(viewer, facts.facts_from(values))
+        found.append(relations)
+    return found
 
 
 def pseudonym(pseudonyms: Pseudonyms, person_id: int) -> PseudonymRecord:
@@ -76,15 +107,21 @@ def pseudonym(pseudonyms: Pseudonyms, person_id: int) -> PseudonymRecord:
     )
 
 
-async def records_of(ctx: MaterializeContext, kind: Kind, rows: Sequence[Row]) -> list[Any]:
-    """The records of ``rows`` (selected as ``kind.selected``), in the same order; a row the
-    kind's ``stand_in`` condition holds for becomes the pseudonym stand-in."""
-    stand_in = kind.stand_in is not None
-    kept = [row for row in rows if not (stand_in and row[STAND_IN])]
-    relations = iter(await relations_of_rows(ctx, kind, kept))
+async def records_of(
+    ctx: MaterializeContext, kind: Kind, rows: Sequence[Any], layout: Layout | None = None
+) -> list[Any]:
+    """The records of ``rows`` (selected as ``kind.selected``; mappings, or tuples laid out as
+    ``layout`` says), in the same order; a row the kind's ``stand_in`` condition holds for
+    becomes the pseudonym stand-in."""
+    at = layout if layout is not None else kind.by_label
+    make, stand_in = at.make, at.stand_in
+    if stand_in is None:
+        relations = await relations_of_rows(ctx, kind, rows, at)
+        return [make(row, held) for row, held in zip(rows, relations, strict=True)]
+    kept = [row for row in rows if not row[stand_in]]
+    made = iter(await relations_of_rows(ctx, kind, kept, at))
+    id_at = at.id
     return [
-        pseudonym(ctx.pseudonyms, row["id"])
-        if stand_in and row[STAND_IN]
-        else kind.make(row, next(relations))
+        pseudonym(ctx.pseudonyms, row[id_at]) if row[stand_in] else make(row, next(made))
         for row in rows
     ]

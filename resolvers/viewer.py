@@ -1,9 +1,37 @@
-"""Loading the viewer: the caller's roles, courses, homerooms and family, once per request."""
+"""Loading the viewer: the caller's roles, courses, homerooms, family and conversations, in one
+statement.
+
+The statements are built once, with the person (or the token's subject) as a bound parameter:
+SQLAlchemy then finds their compiled form in its cache without walking them again.
+``resolvers.viewer_cache`` keeps loaded viewers between requests; what it checks them against
+(:class:`Freshness`) is read in the same statement as what it checks.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import CompoundSelect, Integer, Label, literal_column, or_, select, union_all
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Label,
+    ScalarSelect,
+    Select,
+    String,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.viewer import Viewer
 from store import tables as t
@@ -20,153 +48,257 @@ _ra, _e, _g, _c, _p = (
 #: for the record, not for access.
 _current = _e.ended_at.is_(None)
 
+_PERSON = bindparam("person_id", type_=Integer)
+_SUBJECT = bindparam("subject", type_=String)
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """What a viewer loaded from the database was current for.
+
+    ``epoch``: the ``viewer_epoch`` counter, which every change to roles, enrolments, courses,
+    guardianships, people's sign-in facts and removed conversation participants raises in its
+    own transaction (migration 0005); ``None`` on a database without the counter's row (one made
+    from the table definitions, not the migrations), where nothing may be cached.
+    ``conversation_links``: the pairs (a conversation of the person, someone in it), which every
+    participant added to one of their conversations raises; adding participants raises no epoch,
+    so starting a conversation does not make every gateway forget every viewer.
+    """
+
+    epoch: int | None
+    conversation_links: int
+
+    @property
+    def cacheable(self) -> bool:
+        return self.epoch is not None
+
+
+def _conversation_links(person: ColumnElement[int]) -> ScalarSelect[int]:
+    mine = t.conversation_participants.alias("links_mine")
+    fellow = t.conversation_participants.alias("links_fellow")
+    return (
+        select(func.count())
+        .select_from(mine.join(fellow, fellow.c.conversation_id == mine.c.conversation_id))
+        .where(mine.c.person_id == person)
+        .scalar_subquery()
+    )
+
+
+_EPOCH = select(t.viewer_epoch.c.epoch).where(t.viewer_epoch.c.id == 1).scalar_subquery()
+
+#: The ACTIVE, enabled person whose roster ``sourcedId`` or ``username`` is the subject, with
+#: the :class:`Freshness` of their cached viewer, as of the same moment.
+_FIND_CALLER = select(
+    _p.id,
+    _EPOCH.label("epoch"),
+    _conversation_links(_p.id).label("conversation_links"),
+).where(
+    or_(_p.sourced_id == _SUBJECT, _p.username == _SUBJECT),
+    _p.processing_state == ProcessingState.ACTIVE,
+    _p.enabled.is_(True),
+)
+
+
+async def find_caller(engine: AsyncEngine, subject: str) -> tuple[int, Freshness] | None:
+    """The person ``subject`` names (see ``_FIND_CALLER``) and the freshness of their viewer;
+    ``None`` when no one or more than one person matches."""
+    async with engine.connect() as conn:
+        found = (await conn.execute(_FIND_CALLER, {"subject": subject})).all()
+    if len(found) != 1:
+        return None
+    person_id, epoch, links = found[0]
+    return person_id, Freshness(epoch, links)
+
 
 async def find_person_id(engine: AsyncEngine, subject: str) -> int | None:
     """The ACTIVE person whose roster ``sourcedId`` or ``username`` is ``subject``."""
-    stmt = select(_p.id).where(
-        or_(_p.sourced_id == subject, _p.username == subject),
-        _p.processing_state == ProcessingState.ACTIVE,
-        _p.enabled.is_(True),
-    )
-    async with engine.connect() as conn:
-        found = (await conn.execute(stmt)).scalars().all()
-    return found[0] if len(found) == 1 else None
+    found = await find_caller(engine, subject)
+    return None if found is None else found[0]
 
 
-async def _ids(conn: AsyncConnection, stmt: object) -> frozenset[int]:
-    return frozenset((await conn.execute(stmt)).scalars().all())  # type: ignore[call-overload]
+class _Fact(enum.IntEnum):
+    """What one row of the viewer's statement holds: its kind, then an id."""
+
+    TAUGHT_COURSE = 10
+    STUDIED_COURSE = 11
+    LIVE_COURSE = 12
+    HOMEROOM = 13
+    LIVE_COURSE_SCHOOL = 14
+    CHILD = 20
+    GUARDIAN = 21
+    CONVERSATION = 30
+    FELLOW = 31
+    CONTACT_STUDENT = 40
+    TAUGHT_STUDENT = 41
+    COURSE_PEER = 42
+    FORMER_COURSE_PERSON = 43
+    CHILD_COURSE = 50
+    CHILD_TEACHER = 51
+    GUARDIAN_OF_TAUGHT = 52
+    EPOCH = 90
+    CONVERSATION_LINKS = 91
 
 
-#: What each row of ``_links`` is: a link kind, then the id it links the viewer to.
-_CHILD, _GUARDIAN, _CONVERSATION, _FELLOW = _LINK_KINDS = (1, 2, 3, 4)
+#: A role assignment's row: one kind per role, then its school (NULL for a global role).
+_ROLE_FACT: dict[Role, int] = {role: 1 + n for n, role in enumerate(Role)}
+_FACT_ROLE: dict[int, Role] = {kind: role for role, kind in _ROLE_FACT.items()}
 
 
-def _links(person_id: int) -> CompoundSelect[int, int]:
-    """The viewer's family and conversation links, one statement: ``(kind, id)`` rows.
+def _row(kind: int, value: ColumnElement[Any] | ScalarSelect[Any]) -> Select[Any]:
+    fact: Label[int] = literal_column(str(int(kind)), Integer).label("kind")
+    return select(fact, value.label("id"))
+
+
+def _viewer_facts() -> CompoundSelect[Any]:
+    """Everything :class:`Viewer` holds about the person ``:person_id``, as ``(kind, id)`` rows.
 
     A restricted (or erased) child's guardianship and enrolments are out of use
     (docs/privacy-actions.md §2): they give the guardian no access to the child's courses,
-    teachers or registrations until the restriction is lifted. Conversation fellows are everyone
-    taking part in a conversation the viewer takes part in, the viewer included.
+    teachers or registrations until the restriction is lifted. An archived course keeps its
+    final memberships: they still grant the course's own content (taught, studied and children's
+    courses). Relations to *people*, which reach their profiles and their new work, come from
+    ACTIVE courses only; people met in archived courses stay visible by name only
+    ("former_course_member"). Conversation fellows are everyone taking part in a conversation
+    the viewer takes part in, the viewer included.
     """
+    mine = (
+        select(_e.course_id, _e.role, _c.school_id, _c.is_homeroom, _c.state)
+        .join(t.courses, _c.id == _e.course_id)
+        .where(_e.person_id == _PERSON, _current)
+        .cte("viewer_courses")
+    )
+    live = mine.c.state == CourseState.ACTIVE
+    teaching = mine.c.role == CourseRole.TEACHER
+    active_people = select(_p.id).where(_p.processing_state == ProcessingState.ACTIVE)
+    children = (
+        select(_g.student_id.label("id"))
+        .where(_g.guardian_id == _PERSON, _g.student_id.in_(active_people))
+        .cte("viewer_children")
+    )
+    child_courses = (
+        select(_e.course_id, _c.state)
+        .join(t.courses, _c.id == _e.course_id)
+        .where(
+            _e.person_id.in_(select(children.c.id)),
+            _e.role == CourseRole.STUDENT,
+            _current,
+        )
+        .cte("viewer_child_courses")
+    )
 
-    def kind(number: int) -> Label[int]:
-        return literal_column(str(number), Integer).label("kind")
+    def members(courses: Select[Any], role: CourseRole | None = None) -> Select[Any]:
+        """The people currently enrolled in ``courses`` (as ``role``)."""
+        found = select(_e.person_id).where(_e.course_id.in_(courses), _current)
+        return found if role is None else found.where(_e.role == role)
 
-    active = select(_p.id).where(_p.processing_state == ProcessingState.ACTIVE)
-    mine = t.conversation_participants.alias("mine")
-    fellow = t.conversation_participants.alias("fellow")
-    return union_all(
-        select(kind(_CHILD), _g.student_id.label("id")).where(
-            _g.guardian_id == person_id, _g.student_id.in_(active)
+    def people(kind: _Fact, courses: Select[Any], role: CourseRole | None = None) -> Select[Any]:
+        found = _row(kind, _e.person_id).where(_e.course_id.in_(courses), _current)
+        return found if role is None else found.where(_e.role == role)
+
+    def courses(*where: ColumnElement[bool]) -> Select[Any]:
+        return select(mine.c.course_id).where(*where)
+
+    def child_courses_where(where: ColumnElement[bool]) -> Select[Any]:
+        return select(child_courses.c.course_id).where(where)
+
+    taught_live = courses(teaching, live)
+    homerooms = courses(teaching, live, mine.c.is_homeroom.is_(True))
+    child_live = child_courses.c.state == CourseState.ACTIVE
+    mine_cp = t.conversation_participants.alias("viewer_conversations")
+    fellow = t.conversation_participants.alias("viewer_fellows")
+    role_fact = case(
+        {role.value: kind for role, kind in _ROLE_FACT.items()}, value=_ra.role, else_=0
+    )
+    return union(
+        select(role_fact.label("kind"), _ra.school_id.label("id")).where(_ra.person_id == _PERSON),
+        _row(_Fact.TAUGHT_COURSE, mine.c.course_id).where(teaching),
+        _row(_Fact.STUDIED_COURSE, mine.c.course_id).where(mine.c.role == CourseRole.STUDENT),
+        _row(_Fact.LIVE_COURSE, mine.c.course_id).where(live),
+        _row(_Fact.HOMEROOM, mine.c.course_id).where(teaching, live, mine.c.is_homeroom.is_(True)),
+        _row(_Fact.LIVE_COURSE_SCHOOL, mine.c.school_id).where(live),
+        _row(_Fact.CHILD, children.c.id),
+        _row(_Fact.GUARDIAN, _g.guardian_id).where(_g.student_id == _PERSON),
+        _row(_Fact.CONVERSATION, mine_cp.c.conversation_id).where(mine_cp.c.person_id == _PERSON),
+        _row(_Fact.FELLOW, fellow.c.person_id)
+        .select_from(mine_cp.join(fellow, fellow.c.conversation_id == mine_cp.c.conversation_id))
+        .where(mine_cp.c.person_id == _PERSON),
+        people(_Fact.CONTACT_STUDENT, homerooms, CourseRole.STUDENT),
+        people(_Fact.TAUGHT_STUDENT, taught_live, CourseRole.STUDENT),
+        people(_Fact.COURSE_PEER, courses(live)),
+        people(_Fact.FORMER_COURSE_PERSON, courses(~live)),
+        _row(_Fact.CHILD_COURSE, child_courses.c.course_id),
+        people(_Fact.CHILD_TEACHER, child_courses_where(child_live), CourseRole.TEACHER),
+        people(_Fact.FORMER_COURSE_PERSON, child_courses_where(~child_live), CourseRole.TEACHER),
+        _row(_Fact.GUARDIAN_OF_TAUGHT, _g.guardian_id).where(
+            _g.student_id.in_(members(taught_live, CourseRole.STUDENT))
         ),
-        select(kind(_GUARDIAN), _g.guardian_id.label("id")).where(_g.student_id == person_id),
-        select(kind(_CONVERSATION), mine.c.conversation_id.label("id")).where(
-            mine.c.person_id == person_id
-        ),
-        select(kind(_FELLOW), fellow.c.person_id.label("id"))
-        .select_from(mine.join(fellow, fellow.c.conversation_id == mine.c.conversation_id))
-        .where(mine.c.person_id == person_id),
+        _row(_Fact.EPOCH, t.viewer_epoch.c.epoch).where(t.viewer_epoch.c.id == 1),
+        _row(_Fact.CONVERSATION_LINKS, _conversation_links(_PERSON)),
     )
 
 
+_VIEWER_FACTS = _viewer_facts()
+
+
 async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
+    """The viewer of ``person_id`` as the database holds it now (never a cached one)."""
+    viewer, _freshness = await load_viewer_facts(engine, person_id)
+    return viewer
+
+
+async def load_viewer_facts(engine: AsyncEngine, person_id: int) -> tuple[Viewer, Freshness]:
+    """The viewer of ``person_id`` and what it is current for, read in one statement."""
     async with engine.connect() as conn:
-        roles = (
-            await conn.execute(select(_ra.role, _ra.school_id).where(_ra.person_id == person_id))
-        ).all()
-        enrolled = (
-            await conn.execute(
-                select(_e.course_id, _e.role, _c.school_id, _c.is_homeroom, _c.state)
-                .join(t.courses, _c.id == _e.course_id)
-                .where(_e.person_id == person_id, _current)
-            )
-        ).all()
-        linked: dict[int, set[int]] = {
-            k: set() for k in (_CHILD, _GUARDIAN, _CONVERSATION, _FELLOW)
-        }
-        for link, linked_id in (await conn.execute(_links(person_id))).all():
-            linked[link].add(linked_id)
-        children, guardians = frozenset(linked[_CHILD]), frozenset(linked[_GUARDIAN])
+        rows = (await conn.execute(_VIEWER_FACTS, {"person_id": person_id})).all()
+    return _assemble(person_id, rows)
 
-        taught = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.TEACHER)
-        studied = frozenset(c for c, role, *_rest in enrolled if role == CourseRole.STUDENT)
-        enrolled_ids = taught | studied
-        # An archived course keeps its final memberships: they still grant the course's own
-        # content (taught_courses, student_courses, children_courses). Relations to *people*,
-        # which reach their profiles and their new work, come from ACTIVE courses only; people
-        # met in archived courses stay visible by name only ("former_course_member").
-        live = frozenset(c for c, _r, _s, _h, state in enrolled if state == CourseState.ACTIVE)
-        homerooms = (
-            frozenset(c for c, role, _s, h, _state in enrolled if role == CourseRole.TEACHER and h)
-            & live
-        )
 
-        def people_in(courses: frozenset[int], role: CourseRole | None = None) -> object:
-            stmt = select(_e.person_id).where(_e.course_id.in_(sorted(courses)), _current)
-            return stmt if role is None else stmt.where(_e.role == role)
+def _assemble(person_id: int, rows: Iterable[Sequence[Any]]) -> tuple[Viewer, Freshness]:
+    facts: defaultdict[int, set[int]] = defaultdict(set)
+    roles: list[tuple[Role, int | None]] = []
+    epoch: int | None = None
+    links = 0
+    for kind, value in rows:
+        if kind in _FACT_ROLE:
+            roles.append((_FACT_ROLE[kind], value))
+        elif kind == _Fact.EPOCH:
+            epoch = value
+        elif kind == _Fact.CONVERSATION_LINKS:
+            links = value
+        else:
+            facts[kind].add(value)
 
-        async def ids_in(courses: frozenset[int], role: CourseRole | None = None) -> frozenset[int]:
-            return await _ids(conn, people_in(courses, role)) if courses else frozenset()
-
-        contact_students = await ids_in(homerooms, CourseRole.STUDENT)
-        taught_students = await ids_in(taught & live, CourseRole.STUDENT)
-        course_peers = await ids_in(enrolled_ids & live)
-        former = await ids_in(enrolled_ids - live)
-        children_courses: frozenset[int] = frozenset()
-        children_teachers: frozenset[int] = frozenset()
-        if children:
-            child_courses = (
-                await conn.execute(
-                    select(_e.course_id, _c.state)
-                    .join(t.courses, _c.id == _e.course_id)
-                    .where(
-                        _e.person_id.in_(sorted(children)),
-                        _e.role == CourseRole.STUDENT,
-                        _current,
-                    )
-                )
-            ).all()
-            children_courses = frozenset(course for course, _state in child_courses)
-            children_live = frozenset(
-                course for course, state in child_courses if state == CourseState.ACTIVE
-            )
-            children_teachers = await ids_in(children_live, CourseRole.TEACHER)
-            former |= await ids_in(children_courses - children_live, CourseRole.TEACHER)
-        guardians_of_taught: frozenset[int] = frozenset()
-        if taught_students:
-            guardians_of_taught = await _ids(
-                conn,
-                select(_g.guardian_id).where(_g.student_id.in_(sorted(taught_students))),
-            )
+    def of(kind: _Fact) -> frozenset[int]:
+        return frozenset(facts.get(kind, ()))
 
     def schools_with(role: Role) -> frozenset[int]:
         return frozenset(s for r, s in roles if r == role and s is not None)
 
-    member_schools = frozenset(s for _r, s in roles if s is not None) | frozenset(
-        s for c, _role, s, *_rest in enrolled if c in live
-    )
-    return Viewer(
+    taught, studied = of(_Fact.TAUGHT_COURSE), of(_Fact.STUDIED_COURSE)
+    contact_students = of(_Fact.CONTACT_STUDENT)
+    viewer = Viewer(
         person_id=person_id,
         is_sysadmin=any(r == Role.SYSTEM_ADMINISTRATOR for r, _s in roles),
         leader_schools=schools_with(Role.SCHOOL_LEADER),
         superuser_schools=schools_with(Role.SUPERUSER),
         teacher_schools=schools_with(Role.TEACHER),
-        member_schools=member_schools,
+        member_schools=frozenset(s for _r, s in roles if s is not None)
+        | of(_Fact.LIVE_COURSE_SCHOOL),
         taught_courses=taught,
         student_courses=studied,
-        enrolled_courses=enrolled_ids,
-        homerooms_taught=homerooms,
+        enrolled_courses=taught | studied,
+        homerooms_taught=of(_Fact.HOMEROOM),
         contact_students=contact_students,
-        taught_students=taught_students | contact_students,
-        children=children,
-        guardians=guardians,
-        children_courses=children_courses,
-        children_teachers=children_teachers,
-        guardians_of_taught=guardians_of_taught,
-        course_peers=course_peers,
-        former_course_people=former - {person_id},
+        taught_students=of(_Fact.TAUGHT_STUDENT) | contact_students,
+        children=of(_Fact.CHILD),
+        guardians=of(_Fact.GUARDIAN),
+        children_courses=of(_Fact.CHILD_COURSE),
+        children_teachers=of(_Fact.CHILD_TEACHER),
+        guardians_of_taught=of(_Fact.GUARDIAN_OF_TAUGHT),
+        course_peers=of(_Fact.COURSE_PEER),
+        former_course_people=of(_Fact.FORMER_COURSE_PERSON) - {person_id},
         role_names=frozenset(str(r) for r, _s in roles),
-        conversations=frozenset(linked[_CONVERSATION]),
-        conversation_fellows=frozenset(linked[_FELLOW]),
+        conversations=of(_Fact.CONVERSATION),
+        conversation_fellows=of(_Fact.FELLOW),
     )
+    return viewer, Freshness(epoch, links)

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from config.ids import to_global_id
 from resolvers.context import Info
 from resolvers.records import AssessmentRecord
 from schema import sources
@@ -16,9 +15,11 @@ from schema.enums import AssessmentKind
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
+from schema.values import made_of, node_id
 
 
 @kind_type("Assessment")
+@made_of(AssessmentRecord, id=node_id("Assessment"))
 @strawberry.type
 class Assessment(Node):
     id: strawberry.ID
@@ -33,22 +34,6 @@ class Assessment(Node):
     course_name: str | None
     record: strawberry.Private[AssessmentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: AssessmentRecord) -> Assessment:
-        return cls(
-            id=strawberry.ID(to_global_id("Assessment", record.pk)),
-            kind=record.kind,
-            grade=record.grade,
-            comment=record.comment,
-            assessor_name=record.assessor_name,
-            published=record.published,
-            created_at=record.created_at,
-            course_code=record.course_code,
-            course_name=record.course_name,
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def student(self, info: Info) -> User | None:

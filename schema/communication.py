@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from config.ids import to_global_id
 from resolvers.context import Info
 from resolvers.records import CommentRecord, ConversationRecord, MessageRecord, PostRecord
 from schema import sources
@@ -15,9 +14,11 @@ from schema.course import Course
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
+from schema.values import made_of, node_id
 
 
 @kind_type("Comment")
+@made_of(CommentRecord, id=node_id("Comment"))
 @strawberry.type
 class Comment(Node):
     id: strawberry.ID
@@ -26,16 +27,6 @@ class Comment(Node):
     record: strawberry.Private[CommentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: CommentRecord) -> Comment:
-        return cls(
-            id=strawberry.ID(to_global_id("Comment", record.pk)),
-            body=record.body,
-            created_at=record.created_at,
-            record=record,
-            tavle_rels=record.relations,
-        )
-
     @strawberry.field
     async def author(self, info: Info) -> User | None:
         found: User | None = await sources.reference(info, self.record, "Comment.author")
@@ -43,6 +34,7 @@ class Comment(Node):
 
 
 @kind_type("Post")
+@made_of(PostRecord, id=node_id("Post"))
 @strawberry.type
 class Post(Node):
     id: strawberry.ID
@@ -50,16 +42,6 @@ class Post(Node):
     created_at: datetime | None
     record: strawberry.Private[PostRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: PostRecord) -> Post:
-        return cls(
-            id=strawberry.ID(to_global_id("Post", record.pk)),
-            body=record.body,
-            created_at=record.created_at,
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
@@ -77,6 +59,7 @@ class Post(Node):
 
 
 @kind_type("Message")
+@made_of(MessageRecord, id=node_id("Message"))
 @strawberry.type
 class Message(Node):
     id: strawberry.ID
@@ -85,16 +68,6 @@ class Message(Node):
     record: strawberry.Private[MessageRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: MessageRecord) -> Message:
-        return cls(
-            id=strawberry.ID(to_global_id("Message", record.pk)),
-            body=record.body,
-            sent_at=record.sent_at,
-            record=record,
-            tavle_rels=record.relations,
-        )
-
     @strawberry.field
     async def author(self, info: Info) -> User | None:
         found: User | None = await sources.reference(info, self.record, "Message.author")
@@ -102,19 +75,12 @@ class Message(Node):
 
 
 @kind_type("Conversation")
+@made_of(ConversationRecord, id=node_id("Conversation"))
 @strawberry.type
 class Conversation(Node):
     id: strawberry.ID
     record: strawberry.Private[ConversationRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: ConversationRecord) -> Conversation:
-        return cls(
-            id=strawberry.ID(to_global_id("Conversation", record.pk)),
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def participants(self, info: Info) -> list[User] | None:

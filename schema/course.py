@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from config.ids import to_global_id
 from resolvers.context import Info
 from resolvers.records import CourseRecord
 from schema import sources
@@ -17,6 +16,7 @@ from schema.node import Node
 from schema.registry import kind_type
 from schema.school_year import AcademicSession
 from schema.user import School, User
+from schema.values import made_of, member, node_id
 
 if TYPE_CHECKING:
     from schema.assessment import Assessment
@@ -31,6 +31,7 @@ CalendarEventT = Annotated["CalendarEvent", strawberry.lazy("schema.material")]
 
 
 @kind_type("Course")
+@made_of(CourseRecord, id=node_id("Course"), state=member(CourseState, "state"))
 @strawberry.type
 class Course(Node):
     id: strawberry.ID
@@ -41,19 +42,6 @@ class Course(Node):
     archived_at: datetime | None
     record: strawberry.Private[CourseRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: CourseRecord) -> Course:
-        return cls(
-            id=strawberry.ID(to_global_id("Course", record.pk)),
-            code=record.code,
-            name=record.name,
-            is_homeroom=record.is_homeroom,
-            state=CourseState(record.state),
-            archived_at=record.archived_at,
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:

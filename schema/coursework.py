@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from config.ids import to_global_id
-from resolvers.context import Info
+from resolvers.context import Info, RequestContext
 from resolvers.records import AssignmentRecord, AttachmentRecord, SubmissionRecord
 from schema import sources
 from schema.connection import Connection
@@ -17,6 +16,7 @@ from schema.enums import SubmissionStatus
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
+from schema.values import made_of, node_id, record_field
 
 if TYPE_CHECKING:
     from schema.assessment import Assessment
@@ -25,6 +25,7 @@ AssessmentT = Annotated["Assessment", strawberry.lazy("schema.assessment")]
 
 
 @kind_type("Assignment")
+@made_of(AssignmentRecord, id=node_id("Assignment"))
 @strawberry.type
 class Assignment(Node):
     id: strawberry.ID
@@ -34,18 +35,6 @@ class Assignment(Node):
     created_at: datetime | None
     record: strawberry.Private[AssignmentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: AssignmentRecord) -> Assignment:
-        return cls(
-            id=strawberry.ID(to_global_id("Assignment", record.pk)),
-            title=record.title,
-            instructions=record.instructions,
-            due_at=record.due_at,
-            created_at=record.created_at,
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
@@ -64,22 +53,25 @@ class Assignment(Node):
         return await sources.connection(info, self.record, "Assignment.submissions", first, after)
 
 
+@made_of(AttachmentRecord)
 @strawberry.type
 class Attachment:
     filename: str
     content_type: str | None
     size_bytes: int | None
 
-    @classmethod
-    def from_record(cls, record: AttachmentRecord) -> Attachment:
-        return cls(
-            filename=record.filename,
-            content_type=record.content_type,
-            size_bytes=record.size_bytes,
-        )
+
+def _submission_body(record: SubmissionRecord, ctx: RequestContext) -> str | None:
+    # A teacher of the course opening the answer is the activity the student sees in
+    # lastOpenedAt/lastOpenedBy (docs/access-policy.md); written once per request, afterwards.
+    relations = record.relations
+    if "course_teacher" in relations and "self" not in relations:
+        ctx.effects.submission_opened(record.pk)
+    return record.body
 
 
 @kind_type("Submission")
+@made_of(SubmissionRecord, id=node_id("Submission"))
 @strawberry.type
 class Submission(Node):
     id: strawberry.ID
@@ -89,24 +81,7 @@ class Submission(Node):
     record: strawberry.Private[SubmissionRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: SubmissionRecord) -> Submission:
-        return cls(
-            id=strawberry.ID(to_global_id("Submission", record.pk)),
-            status=record.status,
-            submitted_at=record.submitted_at,
-            last_opened_at=record.last_opened_at,
-            record=record,
-            tavle_rels=record.relations,
-        )
-
-    @strawberry.field
-    def body(self, info: Info) -> str | None:
-        # A teacher of the course opening the answer is the activity the student sees in
-        # lastOpenedAt/lastOpenedBy (docs/access-policy.md); written once per request, afterwards.
-        if "course_teacher" in self.tavle_rels and "self" not in self.tavle_rels:
-            info.context.effects.submission_opened(self.record.pk)
-        return self.record.body
+    body = record_field(_submission_body)
 
     @strawberry.field
     async def assignment(self, info: Info) -> Assignment | None:
@@ -127,9 +102,7 @@ class Submission(Node):
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment] | None:
-        return await sources.embedded(
-            info, self.record, "Submission.attachments", Attachment.from_record
-        )
+        return await sources.embedded(info, self.record, "Submission.attachments", Attachment)
 
     @strawberry.field
     async def assessments(self, info: Info) -> list[AssessmentT] | None:

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from config.ids import to_global_id
 from resolvers.context import Info
 from resolvers.records import CalendarEventRecord, DocumentRecord
 from schema import sources
@@ -14,9 +13,11 @@ from schema.course import Course
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
+from schema.values import made_of, node_id
 
 
 @kind_type("Document")
+@made_of(DocumentRecord, id=node_id("Document"))
 @strawberry.type
 class Document(Node):
     id: strawberry.ID
@@ -24,16 +25,6 @@ class Document(Node):
     body: str | None
     record: strawberry.Private[DocumentRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: DocumentRecord) -> Document:
-        return cls(
-            id=strawberry.ID(to_global_id("Document", record.pk)),
-            title=record.title,
-            body=record.body,
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
@@ -47,6 +38,7 @@ class Document(Node):
 
 
 @kind_type("CalendarEvent")
+@made_of(CalendarEventRecord, id=node_id("CalendarEvent"))
 @strawberry.type
 class CalendarEvent(Node):
     id: strawberry.ID
@@ -55,17 +47,6 @@ class CalendarEvent(Node):
     ends_at: datetime | None
     record: strawberry.Private[CalendarEventRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: CalendarEventRecord) -> CalendarEvent:
-        return cls(
-            id=strawberry.ID(to_global_id("CalendarEvent", record.pk)),
-            title=record.title,
-            starts_at=record.starts_at,
-            ends_at=record.ends_at,
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:

@@ -18,6 +18,7 @@ from schema.enums import AssessmentKind
 from schema.material import CalendarEvent, Document
 from schema.registry import to_object
 from schema.user import Preference
+from schema.values import object_of
 
 
 @strawberry.input
@@ -110,7 +111,7 @@ class Mutation:
             info.context.actor(), expect_id(course_id, "Course"), kind
         )
         found = await info.context.loaders.by_id("Assessment").load_many(ids)
-        return [Assessment.from_record(a) for a in found if a is not None]
+        return [object_of(Assessment, a) for a in found if a is not None]
 
     @strawberry.mutation
     async def create_post(self, info: Info, course_id: strawberry.ID, body: str) -> Post:

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import strawberry
 
 from config.ids import expect_id, to_global_id
-from resolvers import roots
-from resolvers.context import Info
+from resolvers.context import Info, RequestContext
 from resolvers.errors import not_found
 from resolvers.records import AuditEntryRecord, PrivacyRequestRecord
+from resolvers.root_fields import ROOT_FIELDS, Lookup, lookup_found
 from resolvers.services import course_deletion, privacy
 from schema import sources
-from schema.connection import Connection, connection_of
+from schema.connection import Connection
 from schema.course import Course
 from schema.enums import (
     DataCategory,
@@ -28,6 +28,7 @@ from schema.node import Node
 from schema.registry import kind_type, to_object
 from schema.school_year import RosterImport
 from schema.user import User
+from schema.values import made_of, member, node_id, object_of, record_field
 
 
 @strawberry.type
@@ -45,7 +46,28 @@ class CategoryEffect:
     )
 
 
+def _effects(record: PrivacyRequestRecord, _ctx: RequestContext) -> list[CategoryEffect]:
+    return [
+        CategoryEffect(
+            category=DataCategory(e["category"]),
+            outcome=Outcome(e["outcome"]),
+            count=e["count"],
+            item=e.get("item"),
+        )
+        for e in json.loads(record.effects)
+    ]
+
+
+def _download_url(record: PrivacyRequestRecord, _ctx: RequestContext) -> str | None:
+    if record.action != PrivacyAction.EXPORT or record.status != PrivacyRequestStatus.COMPLETED:
+        return None
+    if record.file_name is None or (record.expires_at and record.expires_at <= datetime.now(UTC)):
+        return None
+    return f"/privacy/exports/{to_global_id('PrivacyRequest', record.pk)}"
+
+
 @kind_type("PrivacyRequest")
+@made_of(PrivacyRequestRecord, id=node_id("PrivacyRequest"), origin=member(RequestOrigin, "origin"))
 @strawberry.type
 class PrivacyRequest(Node):
     id: strawberry.ID
@@ -61,44 +83,10 @@ class PrivacyRequest(Node):
     record: strawberry.Private[PrivacyRequestRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: PrivacyRequestRecord) -> PrivacyRequest:
-        return cls(
-            id=strawberry.ID(to_global_id("PrivacyRequest", record.pk)),
-            action=record.action,
-            status=record.status,
-            justification=record.justification,
-            created_at=record.created_at,
-            completed_at=record.completed_at,
-            format=record.format,
-            expires_at=record.expires_at,
-            error=record.error,
-            origin=RequestOrigin(record.origin),
-            record=record,
-            tavle_rels=record.relations,
-        )
-
-    @strawberry.field
-    def effects(self) -> list[CategoryEffect]:
-        return [
-            CategoryEffect(
-                category=DataCategory(e["category"]),
-                outcome=Outcome(e["outcome"]),
-                count=e["count"],
-                item=e.get("item"),
-            )
-            for e in json.loads(self.record.effects)
-        ]
-
-    @strawberry.field(description="Where a finished, unexpired export can be downloaded.")
-    def download_url(self) -> str | None:
-        if self.action != PrivacyAction.EXPORT or self.status != PrivacyRequestStatus.COMPLETED:
-            return None
-        if self.record.file_name is None or (
-            self.expires_at and self.expires_at <= datetime.now(UTC)
-        ):
-            return None
-        return f"/privacy/exports/{self.id}"
+    effects = record_field(_effects)
+    download_url = record_field(
+        _download_url, description="Where a finished, unexpired export can be downloaded."
+    )
 
     @strawberry.field
     async def subject(self, info: Info) -> User | None:
@@ -127,7 +115,13 @@ class PrivacyRequest(Node):
         return found
 
 
+def _target_id(record: AuditEntryRecord) -> str | None:
+    target_type, target_id = record.target_type, record.target_id
+    return to_global_id(target_type, target_id) if target_type and target_id else None
+
+
 @kind_type("AuditEntry")
+@made_of(AuditEntryRecord, id=node_id("AuditEntry"), target_id=_target_id)
 @strawberry.type
 class AuditEntry(Node):
     id: strawberry.ID
@@ -143,27 +137,6 @@ class AuditEntry(Node):
     record: strawberry.Private[AuditEntryRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: AuditEntryRecord) -> AuditEntry:
-        target_type, target_id = record.target_type, record.target_id
-        return cls(
-            id=strawberry.ID(to_global_id("AuditEntry", record.pk)),
-            at=record.at,
-            action=record.action,
-            target_type=target_type,
-            target_id=(
-                strawberry.ID(to_global_id(target_type, target_id))
-                if target_type and target_id
-                else None
-            ),
-            justification=record.justification,
-            trace_id=record.trace_id,
-            hash=record.hash,
-            detail=record.detail,
-            record=record,
-            tavle_rels=record.relations,
-        )
-
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
         found: User | None = await sources.reference(info, self.record, "AuditEntry.actor")
@@ -178,10 +151,14 @@ class AuditEntry(Node):
 
 
 async def _request(info: Info, pk: int) -> PrivacyRequest:
+    """The request a mutation acted on, as ``privacyRequest(id:)`` answers it."""
+    lookup = ROOT_FIELDS["Query.privacyRequest"]
+    assert isinstance(lookup, Lookup)
     found = await info.context.loaders.by_id("PrivacyRequest").load(pk)
-    if found is None:
-        raise not_found("No privacy request with that id is visible to you")
-    return PrivacyRequest.from_record(found)
+    request: PrivacyRequest = to_object(
+        lookup_found(lookup, "PrivacyRequest", to_global_id("PrivacyRequest", pk), found)
+    )
+    return request
 
 
 @strawberry.type
@@ -190,12 +167,12 @@ class PrivacyQuery:
     async def recycle_bin(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[User]:
-        page = await roots.recycle_bin(info.context, info.context.page_args(first, after))
-        return connection_of(page, to_object)
+        return await sources.root_page(info, "Query.recycleBin", first, after)
 
     @strawberry.field
     async def privacy_request(self, info: Info, id: strawberry.ID) -> PrivacyRequest | None:
-        return await _request(info, expect_id(id, "PrivacyRequest"))
+        found: PrivacyRequest = await sources.lookup(info, "Query.privacyRequest", id)
+        return found
 
     @strawberry.field
     async def privacy_requests(
@@ -205,11 +182,7 @@ class PrivacyQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PrivacyRequest]:
-        subject = expect_id(subject_id, "User") if subject_id is not None else None
-        page = await roots.privacy_requests(
-            info.context, subject, info.context.page_args(first, after)
-        )
-        return connection_of(page, PrivacyRequest.from_record)
+        return await sources.root_page(info, "Query.privacyRequests", first, after, subject_id)
 
     @strawberry.field
     async def audit_log(
@@ -219,9 +192,7 @@ class PrivacyQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditEntry]:
-        subject = expect_id(subject_id, "User") if subject_id is not None else None
-        page = await roots.audit_log(info.context, subject, info.context.page_args(first, after))
-        return connection_of(page, AuditEntry.from_record)
+        return await sources.root_page(info, "Query.auditLog", first, after, subject_id)
 
 
 @strawberry.input
@@ -339,7 +310,7 @@ class PrivacyMutation:
         found = await info.context.loaders.by_id("PrivacySubject").load(pk)
         if found is None:
             raise not_found("No person with that id")
-        return User.from_record(found)
+        return object_of(User, found)
 
 
 __all__ = ["AuditEntry", "CategoryEffect", "PrivacyMutation", "PrivacyQuery", "PrivacyRequest"]

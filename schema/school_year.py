@@ -8,16 +8,21 @@ from typing import Any
 
 import strawberry
 
-from config.ids import to_global_id
-from resolvers.context import Info
+from resolvers.context import Info, RequestContext
 from resolvers.records import AcademicSessionRecord, RosterImportRecord
 from schema import sources
 from schema.enums import AcademicSessionType
 from schema.node import Node
 from schema.registry import kind_type
+from schema.values import made_of, member, node_id, record_field
 
 
 @kind_type("AcademicSession")
+@made_of(
+    AcademicSessionRecord,
+    id=node_id("AcademicSession"),
+    type=member(AcademicSessionType, "type"),
+)
 @strawberry.type
 class AcademicSession(Node):
     """A OneRoster academic session: calendar data, no personal data."""
@@ -29,18 +34,6 @@ class AcademicSession(Node):
     end_date: date | None
     record: strawberry.Private[AcademicSessionRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
-
-    @classmethod
-    def from_record(cls, record: AcademicSessionRecord) -> AcademicSession:
-        return cls(
-            id=strawberry.ID(to_global_id("AcademicSession", record.pk)),
-            title=record.title,
-            type=None if record.type is None else AcademicSessionType(record.type),
-            start_date=record.start_date,
-            end_date=record.end_date,
-            record=record,
-            tavle_rels=record.relations,
-        )
 
     @strawberry.field
     async def parent(self, info: Info) -> AcademicSession | None:
@@ -62,7 +55,26 @@ class RosterFileDigest:
     sha256: str
 
 
+def _counts(record: RosterImportRecord, _ctx: RequestContext) -> list[RosterChangeCount]:
+    return [
+        RosterChangeCount(kind=str(c["kind"]), count=int(c["count"]))
+        for c in _json(record.counts, [])
+    ]
+
+
+def _conflicts(record: RosterImportRecord, _ctx: RequestContext) -> list[str]:
+    return [str(c) for c in _json(record.conflicts, [])]
+
+
+def _file_digests(record: RosterImportRecord, _ctx: RequestContext) -> list[RosterFileDigest]:
+    found = _json(record.file_digests, {})
+    # Written as {file name: sha256}; a list of {file, sha256} is read as well.
+    pairs = found.items() if isinstance(found, dict) else ((d["file"], d["sha256"]) for d in found)
+    return [RosterFileDigest(file=str(f), sha256=str(h)) for f, h in sorted(pairs)]
+
+
 @kind_type("RosterImport")
+@made_of(RosterImportRecord, id=node_id("RosterImport"))
 @strawberry.type
 class RosterImport(Node):
     """One run of the roster import (docs/school-year.md rule 6); system administrators only."""
@@ -77,39 +89,9 @@ class RosterImport(Node):
     record: strawberry.Private[RosterImportRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: RosterImportRecord) -> RosterImport:
-        return cls(
-            id=strawberry.ID(to_global_id("RosterImport", record.pk)),
-            started_at=record.started_at,
-            finished_at=record.finished_at,
-            status=record.status,
-            source=record.source,
-            mode=record.mode,
-            actor=record.actor,
-            record=record,
-            tavle_rels=record.relations,
-        )
-
-    @strawberry.field
-    def counts(self) -> list[RosterChangeCount]:
-        return [
-            RosterChangeCount(kind=str(c["kind"]), count=int(c["count"]))
-            for c in _json(self.record.counts, [])
-        ]
-
-    @strawberry.field
-    def conflicts(self) -> list[str]:
-        return [str(c) for c in _json(self.record.conflicts, [])]
-
-    @strawberry.field
-    def file_digests(self) -> list[RosterFileDigest]:
-        found = _json(self.record.file_digests, {})
-        # Written as {file name: sha256}; a list of {file, sha256} is read as well.
-        pairs = (
-            found.items() if isinstance(found, dict) else ((d["file"], d["sha256"]) for d in found)
-        )
-        return [RosterFileDigest(file=str(f), sha256=str(h)) for f, h in sorted(pairs)]
+    counts = record_field(_counts)
+    conflicts = record_field(_conflicts)
+    file_digests = record_field(_file_digests)
 
 
 def _json(text: str | None, empty: Any) -> Any:

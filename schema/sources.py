@@ -1,20 +1,24 @@
-"""The generic resolvers of reference, list and connection fields.
+"""The generic resolvers of reference, list and connection fields, and of the root's reads.
 
 Each field's resolver names its coordinate; where its data comes from is declared in
-``resolvers.field_sources`` and followed by ``resolvers.follow``, which hands back records; these
-functions make the Strawberry objects of them (``schema.registry.to_object``) and the connection
-of a page.
+``resolvers.field_sources`` (``resolvers.root_fields`` for the root's) and followed by
+``resolvers.follow``, which hands back records; these functions make the Strawberry objects of
+them (``schema.registry.to_object``) and the connection of a page.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from resolvers import follow
+from resolvers import follow, root_fields
 from resolvers.context import Info
 from resolvers.field_sources import FIELD_SOURCES, Embedded, Reference, Related
+from resolvers.root_fields import ROOT_FIELDS, Lookup, RootPage, ViewerField
 from schema.connection import Connection, connection_of
 from schema.registry import to_object
+from schema.values import object_of
+
+T = TypeVar("T")
 
 
 def _source(coordinate: str, shape: type[Any]) -> Any:
@@ -52,15 +56,49 @@ async def connection(
     source: Related = _source(coordinate, Related)
     if follow.is_stand_in(parent):
         return None
-    args = info.context.page_args(first, after)
-    values = tuple(f.value(given) for f, given in zip(source.filters, filters, strict=True))
+    args, values = follow.page_arguments(info.context, source, first, after, filters)
     page = await follow.related_page(info.context, parent, source, args, values)
     return None if page is None else connection_of(page, to_object)
 
 
-async def embedded(info: Info, parent: Any, coordinate: str, make: Any) -> list[Any] | None:
-    """The plumbing objects of the field at ``coordinate`` under the record ``parent``, each
-    made by ``make`` of its record."""
+async def embedded(info: Info, parent: Any, coordinate: str, item: type[T]) -> list[T] | None:
+    """The plumbing objects (of type ``item``) of the field at ``coordinate`` under the record
+    ``parent``, each made of its record."""
     source: Embedded = _source(coordinate, Embedded)
     found = await follow.embedded(info.context, parent, source)
-    return None if found is None else [make(record) for record in found]
+    return None if found is None else [object_of(item, record) for record in found]
+
+
+# --- the root's reads (resolvers.root_fields) ---------------------------------------------------
+
+
+def _root(coordinate: str, shape: type[Any]) -> Any:
+    field = ROOT_FIELDS[coordinate]
+    if not isinstance(field, shape):
+        raise TypeError(f"{coordinate} is declared as a {type(field).__name__}")
+    return field
+
+
+async def lookup(info: Info, coordinate: str, global_id: str) -> Any:
+    """The object ``global_id`` names, for the lookup at ``coordinate``; else its error."""
+    field: Lookup = _root(coordinate, Lookup)
+    kind, pk = root_fields.lookup_id(field, global_id)
+    found = await info.context.loaders.by_id(kind).load(pk)
+    return to_object(root_fields.lookup_found(field, kind, global_id, found))
+
+
+async def viewer(info: Info, coordinate: str) -> Any:
+    """The caller, or None if the people row rule does not show them."""
+    _root(coordinate, ViewerField)
+    found = await info.context.loaders.by_id("User").load(root_fields.viewer_key(info.context))
+    return None if found is None else to_object(found)
+
+
+async def root_page(
+    info: Info, coordinate: str, first: int | None, after: str | None, *filters: Any
+) -> Connection[Any]:
+    """The page of the root list at ``coordinate``; ``filters``: its filter arguments as sent,
+    in declaration order."""
+    field: RootPage = _root(coordinate, RootPage)
+    args, values = root_fields.page_arguments(info.context, field, first, after, filters)
+    return connection_of(await field.list(info.context, args, *values), to_object)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from config.ids import to_global_id
-from resolvers.context import Info
+from resolvers.context import Info, RequestContext
 from resolvers.records import (
     NotificationRecord,
     PreferenceRecord,
@@ -22,6 +22,7 @@ from schema.connection import Connection, PageArgs
 from schema.enums import AssessmentKind, CourseState, ProcessingState, Role
 from schema.node import Node
 from schema.registry import kind_type
+from schema.values import attr, const, made_of, member, node_id, record_field
 
 if TYPE_CHECKING:
     from schema.assessment import Assessment
@@ -34,6 +35,7 @@ SubmissionT = Annotated["Submission", strawberry.lazy("schema.coursework")]
 
 
 @kind_type("School")
+@made_of(SchoolRecord, id=node_id("School"), state=member(CourseState, "state"))
 @strawberry.type
 class School(Node):
     id: strawberry.ID
@@ -43,26 +45,12 @@ class School(Node):
     record: strawberry.Private[SchoolRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: SchoolRecord) -> School:
-        return cls(
-            id=strawberry.ID(to_global_id("School", record.pk)),
-            name=record.name,
-            code=record.code,
-            state=CourseState(record.state),
-            record=record,
-            tavle_rels=record.relations,
-        )
 
-
+@made_of(RoleAssignmentRecord)
 @strawberry.type
 class RoleAssignment:
     role: Role
     record: strawberry.Private[RoleAssignmentRecord]
-
-    @classmethod
-    def from_record(cls, record: RoleAssignmentRecord) -> RoleAssignment:
-        return cls(role=record.role, record=record)
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:
@@ -70,16 +58,14 @@ class RoleAssignment:
         return found
 
 
+@made_of(PreferenceRecord)
 @strawberry.type
 class Preference:
     key: str
     value: str | None
 
-    @classmethod
-    def from_record(cls, record: PreferenceRecord) -> Preference:
-        return cls(key=record.key, value=record.value)
 
-
+@made_of(NotificationRecord, id=node_id("Notification", "id"))
 @strawberry.type
 class Notification:
     id: strawberry.ID
@@ -88,18 +74,40 @@ class Notification:
     created_at: datetime
     read_at: datetime | None
 
-    @classmethod
-    def from_record(cls, record: NotificationRecord) -> Notification:
-        return cls(
-            id=strawberry.ID(to_global_id("Notification", record.id)),
-            kind=record.kind,
-            message=record.message,
-            created_at=record.created_at,
-            read_at=record.read_at,
-        )
+
+def _pseudonym_id(record: PseudonymRecord) -> str:
+    # A stand-in's id derives from its label, never the person's id.
+    return to_global_id("Pseudonym", record.label)
 
 
-@kind_type("User", "RecycleBin", "PrivacySubject", stand_ins=(PseudonymRecord,))
+def _national_id(record: UserRecord | PseudonymRecord, ctx: RequestContext) -> str | None:
+    if isinstance(record, PseudonymRecord):
+        return None
+    viewer = ctx.viewer
+    if record.national_id is not None and viewer is not None and viewer.person_id != record.pk:
+        # docs/access-policy.md: every read by someone other than the person is audited.
+        ctx.effects.national_id_read(record.pk)
+    return record.national_id
+
+
+@kind_type("User", "RecycleBin", "PrivacySubject")
+@made_of(
+    PseudonymRecord,
+    id=_pseudonym_id,
+    is_pseudonym=const(True),
+    first_name=const(None),
+    last_name=const(None),
+    email=const(None),
+    processing_state=const(None),
+)
+@made_of(
+    UserRecord,
+    id=node_id("User"),
+    is_pseudonym=const(False),
+    first_name=attr("given_name"),
+    last_name=attr("family_name"),
+    processing_state=member(ProcessingState, "processing_state"),
+)
 @strawberry.type
 class User(Node):
     id: strawberry.ID
@@ -112,47 +120,11 @@ class User(Node):
     record: strawberry.Private[UserRecord | PseudonymRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
-    @classmethod
-    def from_record(cls, record: UserRecord | PseudonymRecord) -> User:
-        if isinstance(record, PseudonymRecord):
-            # Its id derives from the label, never the person's id.
-            return cls(
-                id=strawberry.ID(to_global_id("Pseudonym", record.label)),
-                is_pseudonym=True,
-                display_name=record.display_name,
-                first_name=None,
-                last_name=None,
-                email=None,
-                processing_state=None,
-                record=record,
-                tavle_rels=record.relations,
-            )
-        return cls(
-            id=strawberry.ID(to_global_id("User", record.pk)),
-            is_pseudonym=False,
-            display_name=record.display_name,
-            first_name=record.given_name,
-            last_name=record.family_name,
-            email=record.email,
-            processing_state=ProcessingState(record.processing_state),
-            record=record,
-            tavle_rels=record.relations,
-        )
-
-    @strawberry.field
-    def national_id(self, info: Info) -> str | None:
-        record = self.record
-        if isinstance(record, PseudonymRecord):
-            return None
-        viewer = info.context.viewer
-        if record.national_id is not None and viewer is not None and viewer.person_id != record.pk:
-            # docs/access-policy.md: every read by someone other than the person is audited.
-            info.context.effects.national_id_read(record.pk)
-        return record.national_id
+    national_id = record_field(_national_id)
 
     @strawberry.field
     async def roles(self, info: Info) -> list[RoleAssignment] | None:
-        return await sources.embedded(info, self.record, "User.roles", RoleAssignment.from_record)
+        return await sources.embedded(info, self.record, "User.roles", RoleAssignment)
 
     @strawberry.field
     async def guardians(self, info: Info) -> list[User] | None:
@@ -195,13 +167,11 @@ class User(Node):
 
     @strawberry.field
     async def notifications(self, info: Info) -> list[Notification] | None:
-        return await sources.embedded(
-            info, self.record, "User.notifications", Notification.from_record
-        )
+        return await sources.embedded(info, self.record, "User.notifications", Notification)
 
     @strawberry.field
     async def preferences(self, info: Info) -> list[Preference] | None:
-        return await sources.embedded(info, self.record, "User.preferences", Preference.from_record)
+        return await sources.embedded(info, self.record, "User.preferences", Preference)
 
 
 __all__ = ["Notification", "PageArgs", "Preference", "RoleAssignment", "School", "User"]

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -539,4 +540,14 @@ recreate_allowances = Table(
     # this digest, although they match an erased person (docs/school-year.md rule 7).
     Column("sourced_id_digest", String(64), primary_key=True),
     _ts("allowed_at"),
+)
+
+viewer_epoch = Table(
+    "viewer_epoch",
+    metadata,
+    # One row (id 1), raised in the same transaction by every write that changes what a viewer
+    # is made of: the triggers of migration 0005 say which. The gateway's viewer cache
+    # (resolvers/viewer_cache.py) reads it once per request.
+    Column("id", Integer, primary_key=True),
+    Column("epoch", BigInteger, nullable=False),
 )

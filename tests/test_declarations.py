@@ -20,14 +20,16 @@ import strawberry
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
 from graphql import graphql_sync as execute
 
-from authz.guard import ROOT_TYPES, install_field_guards
+from authz.guard import ROOT_TYPES, GuardReads, guard_reads, install_field_guards
 from authz.policy import DEFAULT_MODEL, Policy
 from authz.problems import ProblemLog
 from authz.relations import BASE_RELATIONS, FACT_LABEL, relation_clause
 from authz.viewer import Viewer
+from config.ids import to_global_id
 from resolvers.field_sources import FIELD_SOURCES, Embedded, Reference, Related
 from resolvers.kinds import KINDS, NODE_KINDS
-from schema import registry
+from resolvers.root_fields import ROOT_FIELDS
+from schema import registry, values
 from schema.build import (
     PLUMBING_TYPES,
     SchemaDeclarationError,
@@ -268,3 +270,85 @@ def test_an_object_without_relations_gets_no_field(tmp_path: Path) -> None:
     assert [(e.path, (e.extensions or {})["code"]) for e in result.errors or []] == [
         (["bare", "name"], "FORBIDDEN")
     ]
+
+
+def test_the_guards_say_which_relations_they_read(tmp_path: Path) -> None:
+    schema = _guarded_schema(tmp_path)
+    types = _object_types(schema)
+    assert guard_reads(types["Query"].fields["bare"]) is GuardReads.ROOT
+    assert guard_reads(types["Guarded"].fields["name"]) is GuardReads.OBJECT
+    assert guard_reads(types["Plumbing"].fields["name"]) is GuardReads.ROW_ONLY
+    unguarded = strawberry.Schema(query=GuardedQuery)
+    assert guard_reads(_object_types(unguarded)["Guarded"].fields["name"]) is None
+
+
+# --- values as functions of records (schema.values) -------------------------------------------
+
+#: plumbing types made by a record function of their parent, which are their own records
+OWN_RECORDS = {"CategoryEffect", "RosterChangeCount", "RosterFileDigest", "PrivacyNotice"}
+
+
+def test_every_type_reads_its_plain_fields_from_its_records() -> None:
+    """Each object type declares, per record class it is made of, every plain field's getter
+    (the compiled executor reads records with them, ``from_record`` makes objects with them);
+    a kind's type is made of the kind's records."""
+    schema = build_schema(Policy())
+    for name, gtype in _object_types(schema).items():
+        if name in ROOT_TYPES or name in OWN_RECORDS:
+            continue
+        origin = gtype.extensions["strawberry-definition"].origin
+        shapes = values.shapes_of(origin)
+        assert shapes, name
+        plain = {
+            gfield.extensions["strawberry-definition"].python_name
+            for gfield in gtype.fields.values()
+            if gfield.extensions["strawberry-definition"].base_resolver is None
+        }
+        for record, shape in shapes.items():
+            assert set(shape) == plain, (name, record.__name__)
+    for name, kind in KINDS.items():
+        assert kind.record in (values.shapes_of(registry.KIND_TYPES[name]) or {}), name
+
+
+def test_every_resolver_is_a_declared_source_or_a_record_function() -> None:
+    """A read field with a resolver is declared (``FIELD_SOURCES``, ``ROOT_FIELDS``) or computes
+    from its record and the context alone (``record_field``): both executors answer it from the
+    declaration, none needs code of its own."""
+    schema = build_schema(Policy())
+    for name, gtype in _object_types(schema).items():
+        if name == "Mutation":
+            continue
+        for field_name, gfield in gtype.fields.items():
+            definition = gfield.extensions["strawberry-definition"]
+            if definition.base_resolver is None:
+                continue
+            coordinate = f"{name}.{field_name}"
+            declared = FIELD_SOURCES if name not in ROOT_TYPES else ROOT_FIELDS
+            assert (coordinate in declared) != (values.record_function(definition) is not None), (
+                coordinate
+            )
+
+
+@strawberry.type
+class Shown:
+    name: str
+    code: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownRecord:
+    pk: int
+    name: str
+
+
+def test_a_field_its_record_does_not_have_fails_the_declaration() -> None:
+    with pytest.raises(values.ValuesDeclarationError, match="code"):
+        values.made_of(ShownRecord)(Shown)
+    with pytest.raises(values.ValuesDeclarationError, match="nickname"):
+        values.made_of(ShownRecord, nickname=values.const(None))(Shown)
+
+
+def test_an_object_is_made_with_the_declared_getters() -> None:
+    made = values.made_of(ShownRecord, code=values.node_id("Shown"))(Shown)
+    shown = values.object_of(made, ShownRecord(pk=7, name="seven"))
+    assert (shown.name, shown.code) == ("seven", to_global_id("Shown", 7))

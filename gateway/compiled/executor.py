@@ -6,9 +6,8 @@ and validated the document and before execution; everything around execution (th
 limits, the rate limits, the operation span, the timeout, the read effects) is unchanged, and
 an operation without a plan runs on the executor this one extends.
 
-Only requests of the gateway's guarded schema are planned: a request without Tavle's context, or
-with the benchmark's unguarded context (``bypass``), and operations with field middleware or an
-abort signal run on graphql-core.
+Only requests of the gateway's guarded schema are planned: a request without Tavle's context,
+and operations with field middleware or an abort signal, run on graphql-core.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ class CompiledExecution:
 
     def plan_for(self, executor: Executor[Any]) -> OperationPlan | Fallback:
         context = executor.context_value
-        if not isinstance(context, RequestContext) or getattr(context, "bypass", False):
+        if not isinstance(context, RequestContext):
             return Fallback("not a guarded request")
         operation = executor.operation
         if operation.operation != OperationType.QUERY:

@@ -6,26 +6,31 @@ The fields of each selection are collected with graphql-core's own ``collect_fie
 :class:`FieldPlan` of one kind:
 
 - ``TYPENAME``: ``__typename``, the object type's name;
-- ``LEAF``/``ATTRIBUTE``: a Strawberry field without a resolver, read from the record with
-  ``getattr``, a scalar or enum (``LEAF``) or an object or list (``ATTRIBUTE``: a connection's
-  edges, an edge's node);
-- ``COMPUTED``: a synchronous resolver adapted in :mod:`gateway.compiled.sources`;
-- ``FETCHED``: a field with a data source (:func:`gateway.compiled.sources.source_for`).
+- ``LEAF``/``OBJECT``: a field without a resolver, a function of the record declared with the
+  type (``schema.values``: the function the Strawberry object's value is made with), a scalar or
+  enum (``LEAF``) or an object or list of them (``OBJECT``: a connection's edges, an edge's
+  node, given as their records);
+- ``COMPUTED``: a ``schema.values.record_field``, a function of the record and the context;
+- ``FETCHED``: a field with a declared data source (:func:`gateway.compiled.sources.source_for`).
 
 Every field of an object type must be guarded by ``authz.guard`` (the schema the gateway
-serves), all fields of a type by the same kind of guard (:func:`guard_of`: the relations it
-decides on); anything else (introspection, a resolver nobody adapted, an unguarded schema,
-fragment variables) leaves the operation without a plan: graphql-core runs it.
+serves), all fields of a type by the same kind of guard (``authz.guard.guard_reads``: the
+relations it decides on); anything else (introspection, a resolver with neither a declaration
+nor a ``record_field``, an unguarded schema, fragment variables) leaves the operation without a
+plan: graphql-core runs it.
 
 Values are completed by :class:`Completer` trees made here once: leaves with their
 serialisation, objects with their :class:`ObjectPlan`, the ``Node`` interface with a plan per
-possible type, lists with their items' nullability.
+record class, lists with their items' nullability. An object plan turns, once per record class
+and relation set, into its *program*: per field, what to do with a record of that class, its
+decision taken (``ObjectPlan.program``), so the run's work per object is one loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -56,20 +61,19 @@ from graphql.type.scalars import GraphQLBoolean
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from authz.guard import ROOT_TYPES
+from authz.guard import ROOT_TYPES, GuardReads, guard_reads
 from authz.policy import Policy, Relations
-from gateway.compiled.protocol import Computed, FieldSource
-from gateway.compiled.sources import computed, source_for
+from gateway.compiled.protocol import FieldSource
+from gateway.compiled.sources import source_for
+from resolvers.field_sources import FIELD_SOURCES, Embedded
+from schema.scalars import serialize_datetime
+from schema.values import Getter, RecordFunction, record_function, shapes_of
 
-TYPENAME, LEAF, ATTRIBUTE, COMPUTED, FETCHED = range(5)
-#: where a type's field guards take the relations they decide on (``authz.guard``): the root's
-#: (the caller's), none of the object's own (``ROW_ONLY``: plumbing), or the object's
-ROOT, PLUMBING, OBJECT = "root", "plumbing", "object"
-_GUARDS = {
-    "_root_guard.<locals>.guard": ROOT,
-    "_plumbing_guard.<locals>.guard": PLUMBING,
-    "_object_guard.<locals>.guard": OBJECT,
-}
+TYPENAME, LEAF, OBJECT, COMPUTED, FETCHED = range(5)
+#: a field the viewer may not read (in programs only)
+DENIED = 5
+#: the class of the records an object type is made of (``ObjectPlan.type`` is its GraphQL type)
+RecordClass = type
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 #: scalars whose serialisation returns a value of this exact class unchanged
 _PASSED_THROUGH: dict[str, type] = {
@@ -77,6 +81,9 @@ _PASSED_THROUGH: dict[str, type] = {
     GraphQLID.name: str,
     GraphQLBoolean.name: bool,
 }
+#: serialisations that answer a value (never null) for every value they are given: called
+#: without graphql-core's check for null
+_TOTAL = frozenset({serialize_datetime})
 
 
 class NotPlannedError(Exception):
@@ -99,8 +106,13 @@ class LeafCompleter(Completer):
         self.exact: type | None = (
             _PASSED_THROUGH.get(type_.name) if isinstance(type_, GraphQLScalarType) else None
         )
+        coerce = type_.coerce_output_value
         self.serialize: Callable[[Any], Any] = (
-            _memoised(self._coerce) if isinstance(type_, GraphQLEnumType) else self._coerce
+            _memoised(self._coerce)
+            if isinstance(type_, GraphQLEnumType)
+            else coerce
+            if coerce in _TOTAL
+            else self._coerce
         )
 
     def _coerce(self, value: Any) -> Any:
@@ -138,7 +150,7 @@ class ObjectCompleter(Completer):
 
 
 class AbstractCompleter(Completer):
-    """An interface value (``Node``): the object plan of the record's type."""
+    """An interface value (``Node``): the object plan of the record's type, by record class."""
 
     __slots__ = ("by_class", "type")
 
@@ -173,14 +185,12 @@ class FieldPlan:
     completer: Completer | None
     #: Strawberry's field (arguments are converted with its definitions)
     strawberry_field: StrawberryField | None = None
-    #: ``LEAF``/``ATTRIBUTE``: the record's attribute
-    attribute: str = ""
-    #: ``LEAF``: the class a value of which passes through serialisation unchanged, and the
-    #: serialisation of any other value
-    exact: type | None = None
-    serialize: Callable[[Any], Any] | None = None
-    computed: Computed | None = None
+    #: ``LEAF``/``OBJECT``: the field's Python name (its getter's key in ``schema.values``)
+    python_name: str = ""
+    function: RecordFunction | None = None
     source: FieldSource | None = None
+    #: the object plan of the field's value when it is one object (no list, no interface)
+    object_plan: ObjectPlan | None = None
     #: the field's memo table in the policy (``Policy.memo_for``); None: not guarded
     memo: dict[Relations, bool] | None = None
 
@@ -191,6 +201,11 @@ class FieldPlan:
         )
 
 
+#: One field of a program: its response key, what to do (``LEAF`` ... ``DENIED``), the getter
+#: (a ``record_field``'s function for ``COMPUTED``), the field's plan.
+Step = tuple[str, int, Callable[..., Any] | None, FieldPlan]
+
+
 @dataclass(eq=False, slots=True)
 class ObjectPlan:
     """The collected fields of one object type at one place in the operation."""
@@ -198,10 +213,17 @@ class ObjectPlan:
     type: GraphQLObjectType
     name: str
     fields: list[FieldPlan]
-    #: which relations the type's field guards decide on (``ROOT``, ``PLUMBING``, ``OBJECT``)
-    relations: str
+    #: which relations the type's field guards decide on
+    relations: GuardReads
+    #: per record class the type is made of, each field's getter (None: not a plain field)
+    getters: dict[RecordClass, tuple[Getter | None, ...]]
     #: per relation set, whether each field may be read (``True`` for ``__typename``)
     decisions: dict[Relations, tuple[bool, ...]] = field(default_factory=dict)
+    #: per record class and relation set, the program as a function (``gateway.compiled.emit``
+    #: of ``program``), made by the run on first use
+    programs: dict[RecordClass, dict[Relations, Callable[..., dict[str, Any]]]] = field(
+        default_factory=dict
+    )
 
     def decide(self, policy: Policy, relations: Relations) -> tuple[bool, ...]:
         """The fields' decisions for ``relations``, as the field guards decide them (the memo
@@ -218,6 +240,22 @@ class ObjectPlan:
         )
         self.decisions[relations] = decided
         return decided
+
+    def program(
+        self, record: RecordClass, relations: Relations, policy: Policy
+    ) -> tuple[Step, ...]:
+        """What to do, field by field, with a record of class ``record`` the viewer holds
+        ``relations`` on."""
+        getters = self.getters.get(record)
+        if getters is None:
+            raise TypeError(f"{self.name} is not made of {record.__name__} records")
+        allowed = self.decisions.get(relations) or self.decide(policy, relations)
+        steps: list[Step] = []
+        for plan, ok, getter in zip(self.fields, allowed, getters, strict=True):
+            kind = plan.kind if ok else DENIED
+            read: Callable[..., Any] | None = plan.function if kind == COMPUTED else getter
+            steps.append((plan.key, kind, read, plan))
+        return tuple(steps)
 
 
 @dataclass(eq=False, slots=True)
@@ -261,7 +299,13 @@ class Planner:
     def _object(self, type_: GraphQLObjectType, grouped: GroupedFieldSet) -> ObjectPlan:
         self.objects += 1
         fields = [self._field(type_, key, details) for key, details in grouped.items()]
-        return ObjectPlan(type_, type_.name, fields, _relations_of(type_))
+        getters = {
+            record: tuple(
+                shape[plan.python_name] if plan.kind in (LEAF, OBJECT) else None for plan in fields
+            )
+            for record, shape in _shapes(type_).items()
+        }
+        return ObjectPlan(type_, type_.name, fields, _relations_of(type_), getters)
 
     def _field(self, parent: GraphQLObjectType, key: str, details: FieldDetailsList) -> FieldPlan:
         if any(detail.fragment_variable_values is not None for detail in details):
@@ -281,6 +325,7 @@ class Planner:
             raise NotPlannedError(f"{coordinate} is not a plain Strawberry field")
         return_type = field_def.type
         non_null = isinstance(return_type, GraphQLNonNull)
+        completer = self._completer(return_type, details)
         plan = FieldPlan(
             key,
             name,
@@ -292,31 +337,33 @@ class Planner:
             field_def,
             return_type,
             non_null,
-            self._completer(return_type, details),
+            completer,
             strawberry_field,
             memo=self.policy.memo_for(coordinate, "read"),
+            object_plan=completer.plan if isinstance(completer, ObjectCompleter) else None,
         )
-        source = source_for(coordinate, field_def)
+        source = source_for(coordinate)
         if source is not None:
             if non_null and parent.name not in ROOT_TYPES:
                 # A fetched field's null would propagate across waves: none in the schema.
                 raise NotPlannedError(f"{coordinate} is a non-null fetched field")
+            _check_embedded(coordinate, plan.completer)
             plan.source = source
             return plan
-        adapted = computed(coordinate, strawberry_field)
-        if adapted is not None:
+        function = record_function(strawberry_field)
+        if function is not None:
             plan.kind = COMPUTED
-            plan.computed = adapted
+            plan.function = function
             return plan
         if not strawberry_field.is_basic_field or field_def.args:
             raise NotPlannedError(f"{coordinate} has a resolver without a data source")
-        plan.attribute = strawberry_field.python_name
+        if parent.name in ROOT_TYPES:
+            raise NotPlannedError(f"{coordinate} is a plain field of a root type")
+        plan.python_name = strawberry_field.python_name
         if isinstance(plan.completer, LeafCompleter):
             plan.kind = LEAF
-            plan.exact = plan.completer.exact
-            plan.serialize = plan.completer.serialize
         else:
-            plan.kind = ATTRIBUTE
+            plan.kind = OBJECT
         return plan
 
     def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Completer:
@@ -333,11 +380,9 @@ class Planner:
         if isinstance(type_, GraphQLAbstractType):
             by_class: dict[type, ObjectPlan] = {}
             for possible in self.schema.get_possible_types(type_):
-                definition = possible.extensions.get(_DEFINITION)
-                origin = getattr(definition, "origin", None)
-                if not isinstance(origin, type):
-                    raise NotPlannedError(f"{possible.name} has no Python class")
-                by_class[origin] = self._object(possible, self._subfields(possible, details))
+                plan = self._object(possible, self._subfields(possible, details))
+                for record in plan.getters:
+                    by_class[record] = plan
             return AbstractCompleter(type_, by_class)
         raise NotPlannedError(f"output type {inspect(type_)}")  # pragma: no cover
 
@@ -354,18 +399,34 @@ class Planner:
         return grouped
 
 
-def guard_of(field: GraphQLField) -> str | None:
-    """Which of ``authz.guard``'s guards wraps ``field`` (None: no guard of its)."""
-    resolve = field.resolve
-    if getattr(resolve, "__module__", None) != "authz.guard":
-        return None
-    return _GUARDS.get(getattr(resolve, "__qualname__", ""))
+def _shapes(type_: GraphQLObjectType) -> dict[type, dict[str, Getter]]:
+    """The record classes ``type_`` is made of, each with its getters by Python name
+    (``schema.values``); a type without a declaration is its own record."""
+    definition = type_.extensions.get(_DEFINITION)
+    origin = getattr(definition, "origin", None)
+    if not isinstance(origin, type):
+        raise NotPlannedError(f"{type_.name} has no Python class")
+    declared = shapes_of(origin)
+    if declared is not None:
+        return {record: dict(shape) for record, shape in declared.items()}
+    fields = definition.fields  # type: ignore[union-attr]  # a Strawberry type: origin is set
+    return {origin: {f.python_name: attrgetter(f.python_name) for f in fields}}
 
 
-def _relations_of(type_: GraphQLObjectType) -> str:
+def _check_embedded(coordinate: str, completer: Completer | None) -> None:
+    """An embedded list's records must be ones its item type is made of."""
+    declared = FIELD_SOURCES.get(coordinate)
+    if not isinstance(declared, Embedded):
+        return
+    item = completer.item if isinstance(completer, ListCompleter) else None
+    if not isinstance(item, ObjectCompleter) or declared.record not in item.plan.getters:
+        raise NotPlannedError(f"{coordinate}: its items are not made of its records")
+
+
+def _relations_of(type_: GraphQLObjectType) -> GuardReads:
     """The relations every field guard of ``type_`` decides on; the type is not planned when a
     field has no guard of ``authz.guard`` or its guards disagree."""
-    kinds = {guard_of(field) for field in type_.fields.values()}
+    kinds = {guard_reads(field) for field in type_.fields.values()}
     if len(kinds) != 1 or None in kinds:
         raise NotPlannedError(f"{type_.name}'s fields are not all guarded alike")
     (kind,) = kinds

@@ -1,26 +1,28 @@
-"""What the compiled path needs to know about a field that is not a plain attribute.
+"""What the compiled path needs to know about a fetched field: its data source.
 
 A field of an object type is one of:
 
-- a **plain attribute** of the record (Strawberry's field without a resolver): read with
-  ``getattr``; no source needed;
-- a **computed** field (:class:`Computed`): a synchronous function of the record and the
+- a **plain** field: its value is a function of the record (``schema.values``: the same
+  function makes the Strawberry object's value), no source needed;
+- a **computed** field: ``schema.values.record_field``'s function of the record and the
   request context (``User.nationalId`` notes its audited read);
-- a **fetched** field (:class:`FieldSource`): its ``request`` answers, for one parent record
-  and the field's arguments, either the value at once (``None`` for a pseudonym's lists), a
-  :class:`Missing` reference, or what to load: a :class:`Fetch` (keys for a batch function,
-  which the run calls once per wave with the keys of every parent of the wave) or a
-  :class:`Call` (a root field's own statement).
+- a **fetched** field (:class:`FieldSource`), declared in ``resolvers.field_sources`` or
+  ``resolvers.root_fields``.
 
-``request`` raises for a field error (a malformed id, a page size out of range): the error is
-located at the field, for that parent, as a resolver's exception would be. A ``finish`` may
-answer another :class:`Fetch` (a person not found among the visible people is looked up among
-the restricted ones), loaded in the same wave.
+A fetched field is prepared once per request with its arguments (:meth:`FieldSource.prepare`);
+the :class:`Prepared` source then answers, per parent record, the key to load with its batch
+function (``start``: the run loads each wave's keys with one call per batch function) or a value
+known at once (:class:`Now`), and turns the loaded value into the field's outcome (``finish``):
+the value, a :class:`Missing` reference, or :class:`Again`, a further load in the same wave (a
+person not found among the visible people is looked up among the restricted ones).
+
+``start`` and ``finish`` raise for a field error (a malformed id, a page size out of range): the
+error is located at the field, for that parent, as a resolver's exception would be.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,36 +40,52 @@ class Missing:
     coordinate: str
 
 
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    """Load ``keys`` with ``batch``; the field's value is ``finish`` of the loaded values (in the
-    order of ``keys``), which may be a value, a :class:`Missing`, another :class:`Fetch`, or
-    raise a field error."""
+class Now:
+    """A value known without loading (a null reference, a stand-in's list)."""
 
-    batch: BatchFunction
-    keys: tuple[Hashable, ...]
-    finish: Callable[[Sequence[Any]], Any]
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    """Await ``run()``: a root field's own statement (``Query.courses``); the field's value is
-    ``finish`` of its result."""
+#: the most common value known at once
+NULL = Now(None)
 
-    run: Callable[[], Awaitable[Any]]
-    finish: Callable[[Any], Any]
+
+class Again:
+    """Load ``key`` with ``batch`` as well; the outcome is then ``finish`` of its value."""
+
+    __slots__ = ("batch", "finish", "key")
+
+    def __init__(self, batch: BatchFunction, key: Any, finish: Callable[[Any], Any]) -> None:
+        self.batch = batch
+        self.key = key
+        self.finish = finish
+
+
+class Prepared(Protocol):
+    """A fetched field's source for one request and the field's arguments."""
+
+    @property
+    def batch(self) -> BatchFunction:
+        """The batch function the keys of ``start`` are loaded with."""
+        ...
+
+    def start(self, parent: Any) -> Any:
+        """The key to load for ``parent`` (a record; None for a root field), or :class:`Now`."""
+        ...
+
+    def finish(self, key: Any, loaded: Any) -> Any:
+        """The outcome once ``key`` is loaded: a value, a :class:`Missing` or :class:`Again`."""
+        ...
 
 
 class FieldSource(Protocol):
     """Where a fetched field's values come from."""
 
-    def request(self, ctx: RequestContext, parent: Any, args: Mapping[str, Any]) -> Any:
-        """The value for ``parent`` (``args``: the resolver's keyword arguments, converted as
-        Strawberry converts them), a :class:`Missing`, a :class:`Fetch` or a :class:`Call`."""
+    def prepare(self, ctx: RequestContext, args: Mapping[str, Any]) -> Prepared:
+        """The source for this request (``args``: the resolver's keyword arguments, converted
+        as Strawberry converts them). Never raises: an argument's error is raised by
+        ``start`` for each parent that reads it."""
         ...
-
-
-class Computed(Protocol):
-    """A field computed from its record alone, synchronously."""
-
-    def value(self, ctx: RequestContext, parent: Any) -> Any: ...

@@ -301,23 +301,32 @@ async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: se
 
     A teacher paging through a gradebook reads the same answers again and again: a stamp by the
     same teacher younger than ``OPENED_RESOLUTION`` is left as it is, so re-reads write nothing.
+    They do not begin a write transaction either (on SQLite that takes the database's write
+    lock): the answers to stamp are found by a read first. The write checks each answer's stamp
+    again, so of two requests stamping the same answer at once the second changes nothing.
     """
     if not submission_ids:
         return
     at = now()
     s = t.submissions.c
+    stale = or_(
+        s.last_opened_by_id.is_(None),
+        s.last_opened_by_id != teacher_id,
+        s.last_opened_at.is_(None),
+        s.last_opened_at < at - OPENED_RESOLUTION,
+    )
+    async with engine.connect() as conn:
+        due = (
+            (await conn.execute(select(s.id).where(s.id.in_(sorted(submission_ids)), stale)))
+            .scalars()
+            .all()
+        )
+    if not due:
+        return
     async with engine.begin() as conn:
         await conn.execute(
             update(t.submissions)
-            .where(
-                s.id.in_(sorted(submission_ids)),
-                or_(
-                    s.last_opened_by_id.is_(None),
-                    s.last_opened_by_id != teacher_id,
-                    s.last_opened_at.is_(None),
-                    s.last_opened_at < at - OPENED_RESOLUTION,
-                ),
-            )
+            .where(s.id.in_(sorted(due)), stale)
             .values(last_opened_at=at, last_opened_by_id=teacher_id)
         )
 

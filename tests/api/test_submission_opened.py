@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from gateway_support import LiveGateway
 from mutation_support import create_assignment, ok, submit_answer
+from sqlalchemy.engine import make_url
 
 OPENED = "query($id: ID!) { submission(id: $id) { body lastOpenedAt lastOpenedBy { id } } }"
 STATUS_ONLY = "query($id: ID!) { submission(id: $id) { status lastOpenedAt lastOpenedBy { id } } }"
@@ -48,3 +50,37 @@ def test_reading_without_the_body_or_by_the_school_leader_records_nothing(
     live.gql(OPENED, {"id": answer}, as_user="rektor.bjolsen")
     again = live.gql(STATUS_ONLY, {"id": answer}, as_user="elev.ola").data["submission"]
     assert again == first
+
+
+def test_re_reading_an_answer_just_stamped_writes_nothing(live: LiveGateway, answer: str) -> None:
+    live.gql(OPENED, {"id": answer}, as_user="larer.hansen")
+    first = live.gql(STATUS_ONLY, {"id": answer}, as_user="elev.ola").data["submission"]
+    with live.count_sql() as executed:
+        again = live.gql(OPENED, {"id": answer}, as_user="larer.hansen")
+    statements = list(executed)
+    assert again.errors == [], again.errors
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")], statements
+    assert live.gql(STATUS_ONLY, {"id": answer}, as_user="elev.ola").data["submission"] == first
+
+
+def test_re_reading_an_answer_just_stamped_needs_no_write_lock(
+    live: LiveGateway, answer: str
+) -> None:
+    """While another process holds SQLite's write lock (``BEGIN IMMEDIATE``), a teacher re-reads
+    an answer they opened a moment ago: answered at once, as nothing is to be written. Were a
+    write transaction begun, the request would wait for the lock until SQLite's busy timeout and
+    then fail."""
+    if live.backend != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    live.gql(OPENED, {"id": answer}, as_user="larer.hansen")
+    path = make_url(live.database_url).database
+    assert path
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        again = live.gql(OPENED, {"id": answer}, as_user="larer.hansen")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert again.errors == [], again.errors
+    assert again.data["submission"]["lastOpenedBy"] == {"id": live.person_id("larer.hansen")}

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from config.ids import to_global_id
 from config.paging import encode_cursor
 
-#: root fields the compiled path plans (resolvers adapted in gateway/compiled/sources.py)
+#: root fields the compiled path plans (declared in resolvers/root_fields.py)
 PLANNED_ROOTS = (
     "viewer",
     "node",
@@ -48,9 +48,15 @@ PLANNED_ROOTS = (
     "calendarEvents",
     "rosterImports",
     "privacyNotice",
+    "recycleBin",
+    "privacyRequest",
+    "privacyRequests",
+    "auditLog",
 )
-#: root fields it does not plan: an operation with one runs on graphql-core
-UNPLANNED_ROOTS = ("recycleBin", "privacyRequests")
+#: root fields it does not plan (introspection): an operation with one runs on graphql-core
+UNPLANNED_ROOTS = ("__type",)
+#: their selections
+UNPLANNED_SELECTIONS = {"__type": '__type(name: "User") { name kind }'}
 #: the type of global id each ID argument takes
 ID_ARGUMENTS = {
     "courseId": "Course",
@@ -238,7 +244,12 @@ class _Builder:
     def operation(self, roots: list[str], depth: int) -> str:
         query = self.schema.query_type
         assert query is not None
-        parts = [self.field(query, name, depth) for name in roots]
+        parts = [
+            UNPLANNED_SELECTIONS[name]
+            if name in UNPLANNED_SELECTIONS
+            else self.field(query, name, depth)
+            for name in roots
+        ]
         declared = ", ".join(f"${name}: {type_}" for name, (type_, _v) in self.variables.items())
         header = f"query Generated({declared})" if declared else "query Generated"
         return "\n".join([f"{header} {{ {' '.join(parts)} }}", *self.fragments])

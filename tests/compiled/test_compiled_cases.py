@@ -260,7 +260,7 @@ def test_a_policy_reload_makes_new_plans(twins: Twins) -> None:
     "query",
     [
         "{ __schema { queryType { name } } }",
-        "{ viewer { id } recycleBin { totalCount } }",
+        '{ viewer { id } __type(name: "User") { name } }',
         'mutation { setPreference(key: "compiled.test", value: "1") { key value } }',
     ],
 )
@@ -375,3 +375,45 @@ def test_variables_that_do_not_coerce_are_refused_alike(
     generic, compiled = twins.run(query, variables, "elev.ola")
     assert compiled.canonical() == generic.canonical()
     assert compiled.response.codes() <= {"BAD_USER_INPUT"}
+
+
+PRIVACY_TOOL = """
+query($request: ID!, $subject: ID!) {
+  recycleBin(first: 5) { totalCount edges { node { id displayName processingState email } } }
+  privacyRequests(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { node {
+    id action status origin justification createdAt completedAt format expiresAt error
+    effects { category outcome count item } downloadUrl
+    subject { id displayName isPseudonym } requestedBy { displayName } confirmedBy { id }
+    course { name }
+  } } }
+  filtered: privacyRequests(subjectId: $subject) { totalCount }
+  auditLog(first: 5) { totalCount edges { node {
+    id at action targetType targetId justification traceId hash detail
+    actor { id displayName isPseudonym } rosterImport { id status }
+  } } }
+  one: privacyRequest(id: $request) { id status subject { displayName } }
+  rosterImports { edges { node {
+    id startedAt finishedAt status source mode actor
+    counts { kind count } conflicts fileDigests { file sha256 }
+  } } }
+}
+"""
+
+
+@pytest.mark.parametrize("viewer", ["admin", "superuser.bjolsen", "larer.dahl"])
+def test_the_privacy_tool_and_the_import_runs(twins: Twins, viewer: str) -> None:
+    requests = twins.ids.get("PrivacyRequest") or [to_global_id("PrivacyRequest", 1)]
+    variables = {"request": requests[0], "subject": twins.generic.person_id("elev.mia")}
+    check(twins, PRIVACY_TOOL, variables, viewer)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    ['(subjectId: "nope", first: -1)', "(first: -1)", '(subjectId: "%(course)s")'],
+)
+def test_root_filters_and_page_arguments_fail_alike(twins: Twins, arguments: str) -> None:
+    given = arguments % {"course": course_id(twins, "c-bjs-nor8")}
+    query = f"{{ viewer {{ id }} a: privacyRequests{given} {{ totalCount }} }}"
+    generic, compiled = twins.run(query, None, "admin")
+    assert compiled.canonical() == generic.canonical()
+    assert generic.response.codes() & {"BAD_USER_INPUT", "NOT_FOUND"}

@@ -9,6 +9,7 @@ and it exits 0. SQLite refuses more than one worker.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -24,8 +25,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from db_support import fresh_database
 from jwt.algorithms import RSAAlgorithm
 from serve_support import REPO, TAVLE, ServedGateway, process_exists, tavle_serve
+from sqlalchemy import insert, select
 
 from authz.policy import DEFAULT_POLICY
+from config.ids import to_global_id
+from store import tables as t
+from store.db import make_engine
 
 ISSUER = "https://idp.example.test"
 AUDIENCE = "tavle-gateway"
@@ -71,7 +76,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def two_workers(provider: Provider, folder: Path) -> Iterator[ServedGateway]:
+def workers_database(folder: Path) -> Iterator[str]:
+    with fresh_database("postgresql", folder, prefix="tavle_workers") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def two_workers(provider: Provider, folder: Path, workers_database: str) -> Iterator[ServedGateway]:
     jwks = folder / "jwks.json"
     jwks.write_text(provider.jwks("old"), encoding="utf-8")
     policy = folder / "policy.csv"
@@ -83,12 +94,9 @@ def two_workers(provider: Provider, folder: Path) -> Iterator[ServedGateway]:
         "TAVLE_OIDC_AUDIENCE": AUDIENCE,
         "TAVLE_POLICY_FILE": str(policy),
     }
-    with (
-        fresh_database("postgresql", folder, prefix="tavle_workers") as url,
-        tavle_serve(
-            ["--workers", "2", "--database-url", url, "--demo"], folder, environment
-        ) as served,
-    ):
+    with tavle_serve(
+        ["--workers", "2", "--database-url", workers_database, "--demo"], folder, environment
+    ) as served:
         served.wait_ready()
         yield served
 
@@ -175,6 +183,61 @@ def test_a_removed_signing_key_stops_working_in_every_worker(
             assert email_of_viewer(two_workers, worker, provider.token("new"))[1] == set()
     finally:
         jwks.write_text(provider.jwks("old"), encoding="utf-8")
+
+
+@pytest.mark.postgres
+def test_a_change_reaches_the_viewer_each_worker_keeps(
+    two_workers: ServedGateway, provider: Provider, workers_database: str
+) -> None:
+    """Each worker keeps Ola's viewer between requests (resolvers/viewer_cache.py). Enrolling
+    her in a course of the other school, from another process, reaches both workers at their
+    next request: the write raised the database's viewer epoch in its own transaction."""
+    token = provider.token("old")
+    workers = two_workers.worker_pids()
+
+    def signed_in(worker: int) -> bool:
+        result = two_workers.post(worker, "{ viewer { id } }", token)
+        return bool((result.get("data") or {}).get("viewer"))
+
+    def course_name(worker: int, course: str) -> Any:
+        result = two_workers.post(worker, f'{{ course(id: "{course}") {{ name }} }}', token)
+        return (result.get("data") or {}).get("course")
+
+    async def nat9_and_ola() -> tuple[int, int]:
+        engine = make_engine(workers_database)
+        try:
+            async with engine.connect() as conn:
+                c, p = t.courses.c, t.people.c
+                course = await conn.scalar(select(c.id).where(c.sourced_id == "c-sag-nat9"))
+                ola = await conn.scalar(select(p.id).where(p.username == "elev.ola"))
+                return int(course), int(ola)
+        finally:
+            await engine.dispose()
+
+    async def enrol(course: int, person: int) -> None:
+        engine = make_engine(workers_database)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    insert(t.enrolments).values(
+                        course_id=course,
+                        person_id=person,
+                        role=t.CourseRole.STUDENT,
+                        source=t.DataSource.ADMINISTRATOR,
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    course, ola = asyncio.run(nat9_and_ola())
+    nat9 = to_global_id("Course", course)
+    for worker in workers:
+        # The signing-key test before this one put the old key back: it works within a reload.
+        within(RELOAD_BOUND_SECONDS, lambda worker=worker: signed_in(worker))
+        assert course_name(worker, nat9) is None
+    asyncio.run(enrol(course, ola))
+    for worker in workers:
+        assert course_name(worker, nat9) == {"name": "Naturfag 9"}
 
 
 @pytest.mark.postgres

@@ -53,6 +53,8 @@ NON_PERSONAL_TABLES = {
     # Keyed digests of sourcedIds an administrator allowed to be created again: no readable
     # identifier, and used up by the next import.
     "recreate_allowances",
+    # The viewer cache's counter (migration 0005): a number, no one's data.
+    "viewer_epoch",
 }
 
 
@@ -508,6 +510,9 @@ def test_shared_and_kept_rows_of_others_are_untouched(demo_copy: str) -> None:
         own_submissions = {
             row[0] for row in before["submissions"] if touches_ola("submissions", row)
         }
+        # The viewer cache's counter is no one's row: the erasure raises it (migration 0005;
+        # on PostgreSQL at commit, which this test never reaches).
+        del before["viewer_epoch"], after["viewer_epoch"]
         for table in before:
             kept_before = [r for r in before[table] if not touches_ola(table, r)]
             kept_after = [r for r in after[table] if not touches_ola(table, r)]

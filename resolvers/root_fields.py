@@ -1,0 +1,143 @@
+"""The ``Query`` root's reads: declarations, not code, in ``ROOT_FIELDS`` by coordinate.
+
+* ``Lookup``: one object by its global id: of one kind (``user(id:)``), of any kind a global id
+  names (``node(id:)``: ``kind`` None). A malformed id is BAD_USER_INPUT; an id of another type
+  and an object the viewer may not see are NOT_FOUND, an error of the field (not a bounded
+  ``ProblemLog`` entry), worded ``config.ids.not_found`` unless the declaration words it.
+* ``ViewerField``: the caller, as the people row rule shows them.
+* ``RootPage``: a page of a top-level list (``resolvers.roots``), with its filter arguments.
+
+The pure steps (``lookup_id``, ``lookup_found``, ``page_arguments``) hold the rules; the schema's
+resolvers (``schema.sources``) and the compiled executor (``gateway.compiled``) compose them with
+the loaders, so their answers, errors and wording are one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from config.errors import NotFoundError
+from config.ids import expect_id, from_global_id, not_found
+from config.paging import PageArgs
+from resolvers import roots
+from resolvers.context import RequestContext
+from resolvers.kinds import NODE_KINDS
+from resolvers.records import Page
+
+#: a top-level list: the page for the context, the page arguments and the filters' values
+ListFunction = Callable[..., Awaitable[Page[Any]]]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    coordinate: str
+    #: the kind the id must name; None: any kind a global id names (``NODE_KINDS``)
+    kind: str | None
+    #: the NOT_FOUND message for an object the viewer may not see (None: ``not_found``)
+    not_visible: str | None = None
+
+
+@dataclass(frozen=True)
+class ViewerField:
+    coordinate: str
+
+
+@dataclass(frozen=True)
+class RootFilter:
+    """A filter argument; an ``ID`` argument names the type of the global id it takes."""
+
+    argument: str
+    id_of: str | None = None
+
+    def value(self, given: Any) -> Any:
+        """The value handed to the list (None: not filtered); NOT_FOUND for an id of another
+        type, BAD_USER_INPUT for a malformed one."""
+        if given is None or self.id_of is None:
+            return given
+        return expect_id(given, self.id_of)
+
+
+@dataclass(frozen=True)
+class RootPage:
+    coordinate: str
+    list: ListFunction
+    filters: tuple[RootFilter, ...] = ()
+    #: the filters are read before the page arguments (whose errors then come second)
+    filters_first: bool = False
+
+
+RootField = Lookup | ViewerField | RootPage
+
+_SUBJECT = RootFilter("subject_id", "User")
+
+ROOT_FIELDS: dict[str, RootField] = {
+    field.coordinate: field
+    for field in (
+        ViewerField("Query.viewer"),
+        Lookup("Query.node", None),
+        Lookup("Query.user", "User"),
+        Lookup("Query.school", "School"),
+        Lookup("Query.course", "Course"),
+        Lookup("Query.submission", "Submission"),
+        Lookup("Query.assessment", "Assessment"),
+        Lookup(
+            "Query.privacyRequest",
+            "PrivacyRequest",
+            "No privacy request with that id is visible to you",
+        ),
+        RootPage("Query.courses", roots.courses, (RootFilter("state"),)),
+        RootPage("Query.rosterImports", roots.roster_imports),
+        RootPage("Query.conversations", roots.conversations),
+        RootPage("Query.documents", roots.documents),
+        RootPage("Query.calendarEvents", roots.calendar_events),
+        RootPage("Query.recycleBin", roots.recycle_bin),
+        RootPage("Query.privacyRequests", roots.privacy_requests, (_SUBJECT,), filters_first=True),
+        RootPage("Query.auditLog", roots.audit_log, (_SUBJECT,), filters_first=True),
+    )
+}
+
+
+def lookup_id(field: Lookup, global_id: str) -> tuple[str, int]:
+    """The kind and key ``global_id`` names, or the field's error."""
+    kind = field.kind
+    if kind is None:
+        kind, _pk = from_global_id(global_id)
+        if kind not in NODE_KINDS:
+            raise not_found("object", global_id)
+    return kind, expect_id(global_id, kind)
+
+
+def lookup_found(field: Lookup, kind: str, global_id: str, found: Any | None) -> Any:
+    """The record the loader found, or NOT_FOUND."""
+    if found is None:
+        if field.not_visible is not None:
+            raise NotFoundError(field.not_visible)
+        raise not_found(kind, global_id)
+    return found
+
+
+def viewer_key(ctx: RequestContext) -> int:
+    """The caller's person id (the root guards deny ``viewer`` to anonymous callers first)."""
+    return ctx.require_viewer().person_id
+
+
+def page_arguments(
+    ctx: RequestContext,
+    field: RootPage,
+    first: int | None,
+    after: str | None,
+    given: Sequence[Any],
+) -> tuple[PageArgs, tuple[Any, ...]]:
+    """The page arguments and the filters' values (``given``: as sent, in declaration order),
+    read in the declared order, each raising its error."""
+    if field.filters_first:
+        values = _filter_values(field, given)
+        return ctx.page_args(first, after), values
+    args = ctx.page_args(first, after)
+    return args, _filter_values(field, given)
+
+
+def _filter_values(field: RootPage, given: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(f.value(value) for f, value in zip(field.filters, given, strict=True))
