@@ -42,7 +42,7 @@ class ViewerCache:
         self.max_people = max_people
         self._kept: OrderedDict[int, _Kept] = OrderedDict()
         self._newest_epoch = -1
-        #: requests answered from the cache / with a viewer loaded (the metrics and the tests)
+        #: requests answered with a kept viewer / with one loaded (tests/api/test_viewer_cache.py)
         self.hits = 0
         self.loads = 0
 
@@ -56,7 +56,7 @@ class ViewerCache:
         if found is None:
             return None
         person_id, freshness = found
-        self._forget_older_than(freshness)
+        self._note_epoch(freshness)
         kept = self._kept.get(person_id)
         if kept is not None and kept.freshness == freshness and freshness.cacheable:
             self._kept.move_to_end(person_id)
@@ -67,7 +67,7 @@ class ViewerCache:
     async def _load(self, engine: AsyncEngine, person_id: int) -> Viewer:
         viewer, freshness = await load_viewer_facts(engine, person_id)
         self.loads += 1
-        self._forget_older_than(freshness)
+        self._note_epoch(freshness)
         if freshness.cacheable and freshness.epoch == self._newest_epoch:
             self._kept[person_id] = _Kept(viewer, freshness)
             self._kept.move_to_end(person_id)
@@ -75,10 +75,11 @@ class ViewerCache:
                 self._kept.popitem(last=False)
         return viewer
 
-    def _forget_older_than(self, freshness: Freshness) -> None:
-        """Drop every viewer once a newer epoch shows up. An older one (a read that began
-        before the newest one this process saw, or a database restored from a backup under a
-        running gateway) drops them too and is not kept: the counter may reach the epoch of a
+    def _note_epoch(self, freshness: Freshness) -> None:
+        """Drop every kept viewer when ``freshness`` has another epoch than they were loaded
+        at. A newer one becomes the newest; an older one (a read that began before the newest
+        one this process saw, or a database restored from a backup under a running gateway)
+        does not, and what is loaded at it is not kept: the counter may reach the epoch of a
         kept viewer again with other facts behind it."""
         epoch = freshness.epoch
         if epoch is None or epoch == self._newest_epoch:

@@ -30,6 +30,7 @@ from sqlalchemy import insert, select, text, update
 from config.ids import to_global_id
 from gateway.demo_calendar import shifted_copy, years_to_today
 from gateway.keyfile import pseudonym_key
+from resolvers.viewer_cache import ViewerCache
 from roster import import_roster
 from store import tables as t
 from store.db import MIGRATIONS_DIR, make_engine
@@ -312,6 +313,22 @@ def test_a_kept_viewer_costs_one_statement(live: LiveGateway) -> None:
     assert len(warm) == len(first) - 1
     assert len(warm) <= 3, warm  # the caller, the person's row, their school memberships
     assert len(bare) == 1, bare
+
+
+def test_the_cache_keeps_the_most_recently_used_viewers_only(live: LiveGateway) -> None:
+    async def run() -> tuple[int, int, int]:
+        engine = make_engine(live.database_url)
+        try:
+            cache = ViewerCache(max_people=2)
+            for username in ("elev.mia", "elev.noah", "elev.thea", "elev.noah"):
+                assert await cache.viewer_for(engine, username) is not None
+            kept, loads = len(cache), cache.loads
+            await cache.viewer_for(engine, "elev.mia")  # the least recently used: dropped
+            return kept, loads, cache.loads
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(run()) == (2, 3, 4)
 
 
 # --- the triggers --------------------------------------------------------------------------------
