@@ -68,6 +68,9 @@ BUCKETS = (
     ("resolvers/builders.py (objects + relations)", ("/resolvers/builders.py",)),
     ("resolvers/ (loaders, scopes, fetch)", ("/resolvers/",)),
     ("schema/ (resolvers on types)", ("/schema/",)),
+    ("gateway/compiled/ (planned execution)", ("/gateway/compiled/",)),
+    ("gateway/ (HTTP stages, view, limits)", ("/gateway/",)),
+    ("store/ + config/ (column types, ids)", ("/store/", "/config/")),
     ("bench/peers/ (a peer's own code)", ("/bench/peers/",)),
     ("casbin", ("/casbin/",)),
     ("graphql-core (execution)", ("/graphql/",)),
@@ -75,6 +78,7 @@ BUCKETS = (
     ("SQLAlchemy + driver", ("/sqlalchemy/", "aiosqlite", "asyncpg", "sqlite3")),
     ("asyncio + threads", ("asyncio", "threading", "queue", "select.epoll")),
     ("json", ("/json/", "json.", "orjson")),
+    ("datetime (isoformat, parsing)", ("datetime",)),
     ("starlette + httpx", ("/starlette/", "/httpx/", "/anyio/")),
 )
 
@@ -116,5 +120,5 @@ def profiled(label: str, requests: int) -> Iterator[None]:
             share = 100 * seconds / total
             print(f"  {seconds / requests * 1000:8.1f} ms  {share:5.1f} %  {bucket}")
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
         print(out.getvalue())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -118,6 +119,14 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             self.state.limits.timeout_seconds,
             request_data.operation_name,
         )
+
+    def encode_json(self, data: object) -> str:
+        """orjson instead of ``json.dumps``: the same compact JSON in a tenth of the time, which
+        counts for large responses (a gradebook is about half a megabyte). The compiled
+        executor leaves ``DateTime`` values as ``datetime`` objects for it: orjson writes them
+        as ``isoformat`` does (``gateway.compiled.plan``). Text rather than bytes, because
+        Strawberry sends bytes over a WebSocket as binary frames."""
+        return orjson.dumps(data).decode()
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from config.paging import PageArgs
+from store.db import reader
 from store.idlists import ids_param, in_ids
 
 Row = Mapping[str, Any]
@@ -41,7 +42,7 @@ Params = Mapping[str, Any]
 
 
 async def run(engine: AsyncEngine, stmt: Select[Any]) -> list[Row]:
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         result = await conn.execute(stmt)
         return list(result.mappings().all())
 
@@ -61,7 +62,7 @@ def _positions(keys: Iterable[str]) -> dict[str, int]:
 
 async def fetch(engine: AsyncEngine, stmt: Select[Any], params: Params) -> Rows:
     """The rows of ``stmt`` run with ``params``, as tuples."""
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         result = await conn.execute(stmt, params)
         return Rows(_positions(result.keys()), result.all())
 
@@ -80,7 +81,7 @@ async def by_ids(
     wanted = set(ids)
     if not wanted:
         return {}
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         result = await conn.execute(by_ids_statement(stmt, key), {IDS: wanted})
         return {row["id"]: row for row in result.mappings().all()}
 
@@ -111,7 +112,7 @@ async def lists_by_parent(
     grouped: dict[int, list[Row]] = defaultdict(list)
     if not wanted:
         return grouped
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         result = await conn.execute(lists_statement(stmt, parent, order_by), {PARENTS: wanted})
         for row in result.mappings().all():
             grouped[row[PARENT]].append(row)
@@ -244,7 +245,7 @@ async def fetch_pages(
     wanted = sorted(set(parents))
     if not wanted:
         return {}, {}
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         return await _pages(
             conn, statements, {**params, **page_params(wanted, args)}, wanted, args, mappings=False
         )
@@ -267,7 +268,7 @@ async def pages_by_parent(
     statements = page_statements(
         stmt, parent, key, descending=descending, after=args.after is not None
     )
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         pages, _ = await _pages(
             conn, statements, page_params(wanted, args), wanted, args, mappings=True
         )

@@ -17,6 +17,7 @@ from authz.relations import NO_RELATIONS, relations_of, school_memberships
 from authz.viewer import Viewer
 from resolvers.kinds import Kind, Layout
 from resolvers.records import PseudonymRecord, Relations, Row
+from store.db import reader
 from store.idlists import ids_param
 
 
@@ -42,7 +43,7 @@ _PERSON_SCHOOLS = school_memberships(people=ids_param(PEOPLE))
 async def person_schools(engine: AsyncEngine, ids: Collection[int]) -> dict[int, frozenset[int]]:
     """Each person's "schools" fact (``authz.relations.school_memberships``), one statement."""
     found: dict[int, set[int]] = defaultdict(set)
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         for person_id, school_id in (await conn.execute(_PERSON_SCHOOLS, {PEOPLE: ids})).all():
             found[person_id].add(school_id)
     return {pid: frozenset(schools) for pid, schools in found.items()}

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.viewer import Viewer
 from store import tables as t
+from store.db import reader
 from store.tables import CourseRole, CourseState, ProcessingState, Role
 
 _ra, _e, _g, _c, _p = (
@@ -102,7 +103,7 @@ _FIND_CALLER = select(
 async def find_caller(engine: AsyncEngine, subject: str) -> tuple[int, Freshness] | None:
     """The person ``subject`` names (see ``_FIND_CALLER``) and the freshness of their viewer;
     ``None`` when no one or more than one person matches."""
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         found = (await conn.execute(_FIND_CALLER, {"subject": subject})).all()
     if len(found) != 1:
         return None
@@ -248,7 +249,7 @@ async def load_viewer(engine: AsyncEngine, person_id: int) -> Viewer:
 
 async def load_viewer_facts(engine: AsyncEngine, person_id: int) -> tuple[Viewer, Freshness]:
     """The viewer of ``person_id`` and what it is current for, read in one statement."""
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         rows = (await conn.execute(_VIEWER_FACTS, {"person_id": person_id})).all()
     return _assemble(person_id, rows)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from filelock import FileLock
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, exc, func, select
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -27,6 +29,11 @@ from store.sqlite import create_private_database_file, immediate_writes
 log = logging.getLogger("tavle.db")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "tavle_idle_since"
+#: each engine's twin for reads (``reader``), kept while the engine lives
+_READERS: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictionary()
 #: The PostgreSQL advisory lock held while the schema is upgraded ("tavlemig" in ASCII).
 MIGRATION_LOCK_KEY = 0x7461766C656D6967
 
@@ -50,7 +57,9 @@ def _ensure_sqlite_folder(url: str) -> None:
         create_private_database_file(Path(sqlite_path))
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any
+) -> AsyncEngine:
     """An async engine for ``url`` with the settings the gateway relies on.
 
     ``hide_parameters`` keeps bound values (names, national ids ...) out of exception messages
@@ -63,8 +72,54 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return immediate_writes(engine)
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    ping_idle_connections(engine, ping_after_idle)
+    return engine
+
+
+def ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat idle for ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout, and on asyncpg a ping is three round
+    trips (``BEGIN``, ``SELECT``, ``ROLLBACK``): a gradebook checks out a connection a dozen
+    times. A connection in steady use has just proved itself; one that sat idle may have been
+    closed by the server (a restart, an idle timeout, a failover) and is replaced here before
+    a request sees it. A connection that breaks while in use fails its statement, and
+    SQLAlchemy then discards the pool's other connections.
+    """
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # the pool replaces the connection and tries again
+            raise exc.DisconnectionError("a pooled connection no longer answers") from error
+
+
+def reader(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for statements that only read, which need no transaction of their own.
+
+    On PostgreSQL its connections run in autocommit mode: each read is one round trip instead
+    of three (``BEGIN``, the statement, ``ROLLBACK``), and READ COMMITTED gives every statement
+    its own snapshot either way. SQLite keeps ``engine``: a read there is local and takes no
+    lock beyond its statement.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = _READERS.get(engine.sync_engine)
+    if found is None:
+        found = engine.execution_options(isolation_level="AUTOCOMMIT")
+        _READERS[engine.sync_engine] = found
+    return found
 
 
 def alembic_config(url: str) -> Config:

@@ -160,7 +160,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        tzinfo = value.tzinfo
+        if tzinfo is UTC:  # asyncpg's timestamptz: already what is wanted
+            return value  # type: ignore[no-any-return]
+        if tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
@@ -80,6 +81,9 @@ _PASSED_THROUGH: dict[str, type] = {
     GraphQLString.name: str,
     GraphQLID.name: str,
     GraphQLBoolean.name: bool,
+    # Left to the response's JSON encoder (orjson, ``gateway.graphql_app``), which writes a
+    # date-time exactly as ``serialize_datetime`` does (ISO 8601, ``isoformat``) in C.
+    "DateTime": datetime,
 }
 #: serialisations that answer a value (never null) for every value they are given: called
 #: without graphql-core's check for null

@@ -17,6 +17,8 @@ from resolvers.records import display_name
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, optional_text, require_text
 from store import tables as t
+from store.db import reader
+from store.idlists import in_ids
 from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatus
 
 #: how fresh a teacher's own "opened" stamp may be before re-reading it writes a new one
@@ -315,9 +317,9 @@ async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: se
         s.last_opened_at.is_(None),
         s.last_opened_at < at - OPENED_RESOLUTION,
     )
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         due = (
-            (await conn.execute(select(s.id).where(s.id.in_(sorted(submission_ids)), stale)))
+            (await conn.execute(select(s.id).where(in_ids(s.id, sorted(submission_ids)), stale)))
             .scalars()
             .all()
         )
@@ -326,7 +328,7 @@ async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: se
     async with engine.begin() as conn:
         await conn.execute(
             update(t.submissions)
-            .where(s.id.in_(sorted(due)), stale)
+            .where(in_ids(s.id, sorted(due)), stale)
             .values(last_opened_at=at, last_opened_by_id=teacher_id)
         )
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway_support import GraphQLResult, LiveGateway, run_gateway
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.policy import DEFAULT_POLICY
@@ -141,6 +141,8 @@ class Twins:
     # --- the data both see ---------------------------------------------------------------
 
     async def _restore_stamps(self) -> None:
+        if not self.stamps:
+            return
         s = t.submissions.c
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -211,6 +213,24 @@ class Twins:
                 for name in [row.username for row in students][:4]
                 if name not in self.viewers["STUDENT"]
             )
+        await self._read_ids_and_stamps()
+
+    async def replace_data(self, rows: dict[Table, list[dict[str, Any]]]) -> None:
+        """Replace the demo school with ``rows`` (a generated roster and its activity:
+        tests/engine_datasets.py). The viewer counter is kept: its triggers raise it for the
+        rows deleted and inserted, so neither gateway uses a viewer it cached before."""
+        async with self.engine.begin() as conn:
+            for table in reversed(t.metadata.sorted_tables):
+                if table is not t.viewer_epoch:
+                    await conn.execute(table.delete())
+            for table in t.metadata.sorted_tables:
+                if rows.get(table):
+                    await conn.execute(table.insert(), rows[table])
+        await self._read_ids_and_stamps()
+
+    async def _read_ids_and_stamps(self) -> None:
+        e = t.enrolments.c
+        async with self.engine.connect() as conn:
             for type_name, table in _TABLES.items():
                 found = await conn.execute(select(table.c.id).order_by(table.c.id))
                 self.ids[type_name] = [to_global_id(type_name, row.id) for row in found]
