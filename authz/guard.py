@@ -26,7 +26,7 @@ from authz.policy import Policy, Relations
 from authz.relations import NO_RELATIONS, ROW_ONLY
 
 Resolver = Callable[..., Any]
-ROOT_TYPES = frozenset({"Query", "Mutation"})
+ROOT_TYPES = frozenset({"Query", "Mutation", "Subscription"})
 
 
 class GuardReads(enum.Enum):

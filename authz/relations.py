@@ -29,8 +29,10 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Label,
+    and_,
     bindparam,
     false,
+    or_,
     select,
     true,
     union,
@@ -351,7 +353,13 @@ def _guardian(viewer: ViewerShape, cols: FactColumns) -> ColumnElement[bool] | N
     if cols.person is not None:
         return _in(cols.person, viewer.ids("children"))
     if cols.student is not None:
-        return _in(cols.student, viewer.ids("children"))
+        by_student = _in(cols.student, viewer.ids("children"))
+        by_course = _in(cols.course, viewer.ids("children_courses"))
+        if by_student is None or by_course is None:
+            return by_student
+        # as ``relations_of``: the course counts for a row whose student is NULL (an uploaded
+        # file carried by a course document rather than by an answer)
+        return or_(by_student, and_(cols.student.is_(None), by_course))
     return _in(cols.course, viewer.ids("children_courses"))
 
 

@@ -67,6 +67,29 @@ def from_global_id(global_id: str) -> tuple[str, int]:
         ) from exc
 
 
+#: the type of a pseudonymised stand-in's id (``Pseudonym:<label>``, ``authz.pseudonyms``)
+PSEUDONYM_TYPE = "Pseudonym"
+
+
+def pseudonym_label(global_id: str) -> str | None:
+    """The label of a stand-in's id exactly as the API writes it (``Pseudonym:<6 hex digits>``),
+    or None for any other string."""
+    padded = global_id + "=" * (-len(global_id) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, ValueError):
+        return None
+    type_name, _, label = raw.partition(":")
+    if (
+        type_name != PSEUDONYM_TYPE
+        or len(label) != 6
+        or any(c not in "0123456789ABCDEF" for c in label)
+        or to_global_id(PSEUDONYM_TYPE, label) != global_id
+    ):
+        return None
+    return label
+
+
 def expect_id(global_id: str, type_name: str) -> int:
     """The internal id behind ``global_id`` if it names a ``type_name``; else NOT_FOUND."""
     found_type, local = from_global_id(global_id)

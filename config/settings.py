@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.oidc import OidcIssuer, check_distinct_issuers
+
 DEFAULT_DATA_DIR = Path("data")
 #: a CORS origin: scheme, host and an optional port, nothing after them
 _ORIGIN = re.compile(r"https?://[^/\s?#]+")
@@ -44,6 +46,7 @@ class PrivacyNoticeSettings(BaseModel):
         "assessments",
         "Calendar entries",
         "Student answers: submissions and attachments",
+        "Files you uploaded (attached to answers or documents), with their content",
     ]
     sources: list[str] = [
         "The school administrative system (roster import)",
@@ -105,6 +108,11 @@ class Settings(BaseSettings):
     )
     oidc_user_claim: str = Field(
         default="sub", description="Claim mapped to a person's roster sourcedId or username."
+    )
+    oidc_issuers: list[OidcIssuer] | None = Field(
+        default=None,
+        description="Several trusted issuers as JSON (issuer, jwks_url or jwks_file, audience, "
+        "algorithms, claims); replaces the single-issuer settings above.",
     )
     jwks_cache_seconds: float = Field(
         default=300.0,
@@ -170,6 +178,27 @@ class Settings(BaseSettings):
         "mutations and queries with fields it does not plan run on graphql-core (false: every "
         "operation does).",
     )
+    # Subscriptions over graphql-transport-ws (docs/interfaces.md, "Subscriptions").
+    subscriptions_per_connection: int = Field(
+        default=10, ge=1, description="Most operations one WebSocket connection may run at once."
+    )
+    subscriptions_per_person: int = Field(
+        default=20,
+        ge=1,
+        description="Most subscriptions one person may hold open at once in one gateway process.",
+    )
+    subscription_check_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often an open WebSocket connection checks that its person may still "
+        "use it (restricted, erased or disabled: closed with 4403).",
+    )
+    subscription_ping_seconds: float = Field(
+        default=15.0, gt=0, description="How often the server pings an idle WebSocket connection."
+    )
+    subscription_init_seconds: float = Field(
+        default=10.0, gt=0, description="How long a WebSocket may wait before `connection_init`."
+    )
     # Operation limits (docs/security.md, "Operation limits" and "Schema discovery").
     max_query_cost: int = Field(
         default=10_000_000,
@@ -205,6 +234,12 @@ class Settings(BaseSettings):
         description="An operation still executing after this many seconds is cancelled "
         "(answer: TIMEOUT).",
     )
+    message_delete_window_seconds: int = Field(
+        default=900,
+        ge=0,
+        description="How long after sending its author may delete a direct message "
+        "(deleteMessage); later it is refused (FORBIDDEN).",
+    )
     introspection: bool | None = Field(
         default=None,
         description="Answer introspection (__schema, __type) and give 'Did you mean' hints; "
@@ -239,6 +274,26 @@ class Settings(BaseSettings):
         default=False,
         description="Allow credentials (cookies) on CORS requests; never together with the "
         "origin *.",
+    )
+    # Persisted queries (docs/interfaces.md, "Persisted queries"; docs/security.md).
+    persisted_queries: str = Field(
+        default="apq",
+        pattern=r"^(apq|safelist|off)$",
+        description="`apq`: Automatic Persisted Queries (a client may send a document's sha256 "
+        "hash in place of its text once the gateway has seen it); `safelist`: only the "
+        "operations of TAVLE_PERSISTED_QUERY_MANIFEST run; `off`: every request sends its text.",
+    )
+    persisted_query_manifest: Path | None = Field(
+        default=None,
+        description="The operations allowed in `safelist` mode: an Apollo persisted query "
+        "manifest or a Relay persisted-queries.json; the gateway does not start if it is "
+        "missing or broken.",
+    )
+    persisted_query_cache_size: int = Field(
+        default=1000,
+        ge=1,
+        description="Documents per process the `apq` mode remembers by hash (least recently "
+        "used forgotten first; each process learns them on its own).",
     )
     trusted_proxies: list[str] = Field(
         default=[],
@@ -308,6 +363,55 @@ class Settings(BaseSettings):
         description="Distinct GraphQL operation names per process that get a metrics label of "
         "their own; later names are counted as `other`.",
     )
+    # Files (docs/operations.md, "File storage"; docs/interfaces.md, "Uploads").
+    file_storage: str = Field(
+        default="local",
+        pattern=r"(?i)^(local|s3)$",
+        description="Where uploaded files' bytes are kept: `local` (a folder under data_dir) or "
+        "`s3` (an S3-compatible object store, TAVLE_S3_*).",
+    )
+    file_dir: Path | None = Field(
+        default=None,
+        description="Folder for uploaded files (local storage); default: data_dir/files.",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint URL; unset: AWS's for the region."
+    )
+    s3_bucket: str = Field(default="", description="Bucket for uploaded files (S3 storage).")
+    s3_region: str = Field(default="eu-north-1", description="Region of the bucket (S3 storage).")
+    s3_access_key: SecretStr = Field(
+        default=SecretStr(""), description="Access key id (S3 storage); unset: boto3's defaults."
+    )
+    s3_secret_key: SecretStr = Field(
+        default=SecretStr(""), description="Secret access key (S3 storage)."
+    )
+    max_file_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1,
+        description="Largest uploaded file in bytes; a multipart request may be this plus 64 KiB.",
+    )
+    allowed_file_types: list[str] = Field(
+        default=[
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "text/plain",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/vnd.oasis.opendocument.text",
+        ],
+        description="Media types an upload may declare; its first bytes must match the type.",
+    )
+    file_quota_bytes: int = Field(
+        default=0, ge=0, description="Most bytes of files one person may hold; 0: no quota."
+    )
+    file_url_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=24 * 3600,
+        description="How long a file's downloadUrl works after the response that gave it.",
+    )
 
     @field_validator("cors_origins")
     @classmethod
@@ -349,9 +453,47 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _safelist_has_a_manifest(self) -> Settings:
+        if self.persisted_queries == "safelist" and self.persisted_query_manifest is None:
+            raise ValueError(
+                "TAVLE_PERSISTED_QUERIES=safelist needs TAVLE_PERSISTED_QUERY_MANIFEST: the file "
+                "listing the operations that may run"
+            )
+        return self
+
+    @field_validator("oidc_issuers")
+    @classmethod
+    def _distinct_issuers(cls, issuers: list[OidcIssuer] | None) -> list[OidcIssuer] | None:
+        if issuers is None:
+            return None
+        if not issuers:
+            raise ValueError("TAVLE_OIDC_ISSUERS must list at least one issuer (or be unset)")
+        return check_distinct_issuers(issuers)
+
+    @model_validator(mode="after")
+    def _one_issuer_configuration(self) -> Settings:
+        if self.oidc_issuers is not None and (
+            self.jwks_url is not None or self.jwks_file is not None or self.oidc_issuer
+        ):
+            raise ValueError(
+                "TAVLE_OIDC_ISSUERS replaces TAVLE_JWKS_URL, TAVLE_JWKS_FILE and "
+                "TAVLE_OIDC_ISSUER: set either the list or the single issuer"
+            )
+        return self
+
     @property
     def jwks_configured(self) -> bool:
-        return self.jwks_url is not None or self.jwks_file is not None
+        return (
+            self.jwks_url is not None or self.jwks_file is not None or self.oidc_issuers is not None
+        )
+
+    @property
+    def jwks_fetched(self) -> bool:
+        """Whether some issuer's keys come from a URL (checking them may block on the network)."""
+        if self.oidc_issuers is not None:
+            return any(entry.jwks_url is not None for entry in self.oidc_issuers)
+        return self.jwks_url is not None
 
     @property
     def dev_auth_enabled(self) -> bool:
@@ -373,6 +515,10 @@ class Settings(BaseSettings):
     @property
     def export_dir(self) -> Path:
         return self.data_dir / "exports"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.file_dir if self.file_dir is not None else self.data_dir / "files"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

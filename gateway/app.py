@@ -22,13 +22,16 @@ from starlette.routing import Route
 from config.settings import Settings, get_settings
 from gateway.authentication import AuthenticationMiddleware
 from gateway.exports import download_export
-from gateway.graphql_app import TavleGraphQL, graphql_route
+from gateway.files import download_file
+from gateway.graphiql import graphiql_routes
+from gateway.graphql_app import TavleGraphQL, graphql_route, graphql_websocket_route
 from gateway.http import edge_middleware
 from gateway.http.errors import EXCEPTION_HANDLERS
 from gateway.jobs import RunningWorker
 from gateway.limits.workers import quick_thread_switches
 from gateway.request_observer import RequestObserver
 from gateway.state import AppState
+from gateway.subscriptions import event_feed
 from gateway.telemetry import configure_tracing, flush, instrument_engine
 from store.db import migrate
 
@@ -52,10 +55,11 @@ async def readyz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "policy": "empty"}, status_code=503)
     if state.settings.jwks_configured:
         # A JWKS URL may have to be fetched again (blocking I/O): off the event loop then.
+        # Not ready while any trusted issuer's keys cannot be loaded.
         authenticator = state.authenticator
         problem = (
             await asyncio.to_thread(authenticator.signing_keys_problem)
-            if state.settings.jwks_url is not None
+            if state.settings.jwks_fetched
             else authenticator.signing_keys_problem()
         )
         if problem is not None:
@@ -121,6 +125,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(settings.resolved_database_url())
         instrument_engine(app_state.engine)
+        # Subscription events from every process (PostgreSQL LISTEN) or this one (SQLite).
+        events = event_feed(settings.resolved_database_url(), app_state.engine, app_state.events)
+        await events.start()
         # What startup built (schemas, policy, engine) lives as long as the gateway: kept out of
         # the garbage collector's full collections, which a flood of requests triggers and which
         # would otherwise walk it all while the event loop waits (docs/security.md). Handed back
@@ -143,6 +150,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         finally:
             if worker is not None:
                 await worker.stop()
+            await events.stop()
             app_state.graphql_workers.close()
             await app_state.engine.dispose()
             flush()
@@ -150,15 +158,22 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             gc.unfreeze()
 
     routes = [
-        graphql_route(TavleGraphQL(app_state, graphql_ide=graphiql, allow_queries_via_get=False)),
+        # GET runs only persisted queries, let through by the admission (gateway/persisted_queries)
+        graphql_route(TavleGraphQL(app_state, graphql_ide=graphiql, allow_queries_via_get=True)),
         Route(
             "/privacy/exports/{requestId}",
             download_export,
             methods=["GET"],
             middleware=[Middleware(AuthenticationMiddleware, state=app_state)],
         ),
+        # Subscriptions on the same path (graphql-transport-ws, gateway/subscriptions.py)
+        graphql_websocket_route(TavleGraphQL(app_state, graphql_ide=None)),
+        # Uploaded files, by a signed link (gateway/files.py)
+        Route("/files/{fileId}", download_file, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        # GraphiQL's scripts and styles, while it is on (served here: it works offline)
+        *graphiql_routes(settings),
     ]
     middleware = [
         # Outermost: every request, also one a limit refuses, gets its id, span, metrics and

@@ -1,23 +1,27 @@
 """Authentication of ``Authorization: Bearer <JWT>`` headers.
 
-Exactly one of two token issuers is active, chosen from :class:`~config.settings.Settings`:
+Exactly one of two token sources is active, chosen from :class:`~config.settings.Settings`:
 
-* **OIDC** (production) when a JWKS is configured (``jwks_file`` or ``jwks_url``): tokens are
-  verified against the provider's public keys, selected by the token header's ``kid``, with a
-  fixed allow-list of asymmetric algorithms, and ``exp``, ``iss`` and ``aud`` are required.
+* **OIDC** (production) when trusted issuers are configured: the single issuer of
+  ``jwks_file``/``jwks_url`` with ``oidc_issuer``/``oidc_audience``, or the list
+  ``oidc_issuers`` (Feide and ID-porten at once). The token's ``iss`` picks the issuer (one no
+  entry has is refused); its signature is verified against that issuer's keys only, selected by
+  the token header's ``kid``, with that issuer's allow-list of asymmetric algorithms, and
+  ``exp``, ``iat``, ``iss`` and ``aud`` (one of the issuer's audiences) are required.
 * **Development** when ``settings.dev_auth_enabled``: HS256 tokens minted locally by
   ``tavle token`` with a development key.
 
-No database access happens here: a :class:`Principal` only carries the value of the configured
-claim; the gateway maps it to a person. Token contents and claim values are never logged, and
-:class:`AuthenticationError` reasons never contain them either, so they are safe to return to
-the client.
+No database access happens here: a :class:`Principal` carries the issuer's claim mappings that
+the token has a claim for, in order, with their values (:class:`Identifier`); the gateway maps
+them to a person (``gateway.authentication.viewer_of``). Token contents and claim values are
+never logged, and :class:`AuthenticationError` reasons never contain them either, so they are
+safe to return to the client.
 
-Signing keys change (docs/operations.md, "Signing keys and rotation"): a JWKS file is re-read
-when it changes, checked at most once a second; a JWKS URL is cached for ``jwks_cache_seconds``
-and fetched again early, at most every ``jwks_refresh_seconds``, when a token names an unknown
-``kid``. While the keys cannot be loaded every token is refused and
-:meth:`Authenticator.signing_keys_problem` says why (``/readyz`` answers 503).
+Signing keys change (docs/operations.md, "Signing keys and rotation"), for each issuer on its
+own: a JWKS file is re-read when it changes, checked at most once a second; a JWKS URL is cached
+for ``jwks_cache_seconds`` and fetched again early, at most every ``jwks_refresh_seconds``, when
+a token names an unknown ``kid``. While an issuer's keys cannot be loaded its tokens are refused
+and :meth:`Authenticator.signing_keys_problem` says why (``/readyz`` answers 503).
 
 ``authenticate`` is synchronous and may block (a JWKS fetch over the network), so callers on an
 event loop run it in a worker thread.
@@ -30,7 +34,8 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -38,15 +43,18 @@ from urllib.parse import urlsplit
 import jwt
 from jwt.types import Options
 
+from config.oidc import ASYMMETRIC_ALGORITHMS, ClaimMapping, IdentifierKind, OidcIssuer
 from config.settings import Settings
 from gateway.keyfile import KeyFileError, load_or_create_key
 
 __all__ = [
     "DEVELOPMENT_AUDIENCE",
     "DEVELOPMENT_ISSUER",
+    "LEGACY_IDENTIFIER",
     "AuthConfigurationError",
     "AuthenticationError",
     "Authenticator",
+    "Identifier",
     "Principal",
     "SigningKeysUnavailableError",
 ]
@@ -73,19 +81,8 @@ for the provider's timeout; then the next request or readiness check tries again
 DEVELOPMENT_TOKEN_SECONDS: Final = 8 * 3600
 """Lifetime of a token from ``tavle token`` (shortened to the maximum token lifetime)."""
 
-ASYMMETRIC_ALGORITHMS: Final = frozenset(
-    {
-        "RS256", "RS384", "RS512",
-        "PS256", "PS384", "PS512",
-        "ES256", "ES256K", "ES384", "ES512", "ES521",
-        "EdDSA",
-    }
-)  # fmt: skip
-"""Algorithms that may appear in ``oidc_algorithms``.
-
-Symmetric (HS*) algorithms are excluded on purpose: with a JWKS, an HMAC "secret" would be a
-public key, which is the algorithm-confusion attack. ``none`` is never acceptable.
-"""
+LEGACY_IDENTIFIER: Final[IdentifierKind] = "sourced_id_or_username"
+"""What the single-issuer ``oidc_user_claim`` and development tokens' ``sub`` are compared with."""
 
 
 class AuthenticationError(Exception):
@@ -113,16 +110,38 @@ class AuthConfigurationError(Exception):
     """The authentication settings are inconsistent or unsafe; raised at construction."""
 
 
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """One claim mapping applied to a token: the mapping's ``label`` (``claim->identifier``,
+    which names no person), the kind of roster identifier and the claim's value."""
+
+    label: str
+    kind: IdentifierKind
+    value: str = field(repr=False)
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who presented a valid token.
 
-    ``subject`` is the value of the configured claim (``oidc_user_claim``, or ``sub`` for
-    development tokens): a roster ``sourcedId`` or username, which the gateway maps to a person.
+    ``identifiers``: the issuer's claim mappings whose claim the token carries, in the
+    configured order, each with the claim's value; the gateway picks the first that names
+    exactly one active person. ``subject`` is the first one's value (for development tokens and
+    the single-issuer settings, the only one: a roster ``sourcedId`` or username). ``issuer`` is
+    the token's ``iss``. Values are left out of ``repr``: they may be national id numbers.
     """
 
-    subject: str
+    subject: str = field(repr=False)
     method: Literal["oidc", "development"]
+    identifiers: tuple[Identifier, ...] = field(default=(), compare=False, repr=False)
+    issuer: str | None = field(default=None, compare=False)
+
+    def candidates(self) -> tuple[Identifier, ...]:
+        """The identifiers to look the person up by (``subject`` as a sourcedId or username
+        when none were given)."""
+        if self.identifiers:
+            return self.identifiers
+        return (Identifier(f"sub->{LEGACY_IDENTIFIER}", LEGACY_IDENTIFIER, self.subject),)
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,6 +214,28 @@ def _subject_from(claims: dict[str, Any], claim: str) -> str:
     return value
 
 
+def _identifiers_from(
+    claims: dict[str, Any], mappings: Sequence[ClaimMapping]
+) -> tuple[Identifier, ...]:
+    """The mappings whose claim the token carries, with its value, in the configured order.
+
+    A mapped claim that is present but not a non-empty string refuses the token; a token with
+    none of the mapped claims is refused naming them (names only, never values).
+    """
+    found: list[Identifier] = []
+    for mapping in mappings:
+        value = claims.get(mapping.claim)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise AuthenticationError(f"invalid claim: {mapping.claim}")
+        found.append(Identifier(mapping.label, mapping.identifier, value))
+    if not found:
+        names = ", ".join(dict.fromkeys(mapping.claim for mapping in mappings))
+        raise AuthenticationError(f"missing claim: {names}")
+    return tuple(found)
+
+
 # --------------------------------------------------------------------------------------------
 # OIDC (JWKS) verification
 
@@ -224,8 +265,15 @@ class _FileKeys:
     file is back.
     """
 
-    def __init__(self, path: Path, check_seconds: float = JWKS_FILE_CHECK_SECONDS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        check_seconds: float = JWKS_FILE_CHECK_SECONDS,
+        *,
+        setting: str = "TAVLE_JWKS_FILE",
+    ) -> None:
         self._path = path
+        self._setting = setting
         self._check_seconds = check_seconds
         self._lock = threading.Lock()
         self._seen = self._stamp()
@@ -249,16 +297,16 @@ class _FileKeys:
             text = self._path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             detail = error.strerror if isinstance(error, OSError) else "not UTF-8"
-            raise _UnusableKeysError(f"cannot read TAVLE_JWKS_FILE {name!r}: {detail}") from error
+            raise _UnusableKeysError(f"cannot read {self._setting} {name!r}: {detail}") from error
         try:
             key_set = jwt.PyJWKSet.from_json(text)
         except (ValueError, AttributeError, TypeError, jwt.PyJWTError) as error:
             raise _UnusableKeysError(
-                f"TAVLE_JWKS_FILE {name!r} is not a usable JWK Set: {error}"
+                f"{self._setting} {name!r} is not a usable JWK Set: {error}"
             ) from error
         keys = _signing_keys(key_set)
         if not keys:
-            raise _UnusableKeysError(f"TAVLE_JWKS_FILE {name!r} holds no signing key with a 'kid'")
+            raise _UnusableKeysError(f"{self._setting} {name!r} holds no signing key with a 'kid'")
         return keys
 
     def _refresh(self) -> None:
@@ -315,8 +363,16 @@ class _RemoteKeys:
     Lookups here read the cache without a lock; only fetches are serialised.
     """
 
-    def __init__(self, url: str, *, cache_seconds: float, refresh_seconds: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_seconds: float,
+        refresh_seconds: float,
+        setting: str = "TAVLE_JWKS_URL",
+    ) -> None:
         self._url = url
+        self._setting = setting
         self._client = jwt.PyJWKClient(
             url,
             cache_jwk_set=False,
@@ -355,11 +411,11 @@ class _RemoteKeys:
                     raise _UnusableKeysError("it holds no signing key with a 'kid'")
             except (jwt.PyJWTError, _UnusableKeysError, ValueError, TypeError) as error:
                 self._retry_at = time.monotonic() + JWKS_RETRY_SECONDS
-                self._problem = f"cannot load the signing keys from TAVLE_JWKS_URL: {error}"
+                self._problem = f"cannot load the signing keys from {self._setting}: {error}"
                 logger.warning("%s", self._problem)
                 raise SigningKeysUnavailableError("signing keys unavailable") from error
             if self._problem is not None:
-                logger.info("Signing keys from TAVLE_JWKS_URL are available again")
+                logger.info("Signing keys from %s are available again", self._setting)
             self._cached = (time.monotonic(), keys)
             self._problem = None
             return keys
@@ -379,24 +435,23 @@ class _RemoteKeys:
         try:
             self._fetch(forced=False)
         except SigningKeysUnavailableError:
-            return self._problem or "cannot load the signing keys from TAVLE_JWKS_URL"
+            return self._problem or f"cannot load the signing keys from {self._setting}"
         return None
 
 
-def _make_remote_keys(settings: Settings) -> _RemoteKeys:
-    url = settings.jwks_url
-    assert url is not None
+def _make_remote_keys(url: str, settings: Settings, setting: str = "TAVLE_JWKS_URL") -> _RemoteKeys:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AuthConfigurationError("TAVLE_JWKS_URL must be an http(s) URL")
+        raise AuthConfigurationError(f"{setting} must be an http(s) URL")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         # Keys fetched over plain HTTP could be swapped in transit, letting anyone mint
         # tokens. Loopback is allowed for local providers and tests.
-        raise AuthConfigurationError("TAVLE_JWKS_URL must use https (http only on loopback)")
+        raise AuthConfigurationError(f"{setting} must use https (http only on loopback)")
     return _RemoteKeys(
         url,
         cache_seconds=settings.jwks_cache_seconds,
         refresh_seconds=settings.jwks_refresh_seconds,
+        setting=setting,
     )
 
 
@@ -409,46 +464,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class _OidcVerifier:
-    def __init__(self, settings: Settings) -> None:
-        if settings.jwks_file is not None and settings.jwks_url is not None:
-            raise AuthConfigurationError("set only one of TAVLE_JWKS_FILE and TAVLE_JWKS_URL")
-        if not settings.oidc_issuer:
-            raise AuthConfigurationError("TAVLE_OIDC_ISSUER is required when a JWKS is configured")
-        if not settings.oidc_audience:
-            raise AuthConfigurationError(
-                "TAVLE_OIDC_AUDIENCE is required when a JWKS is configured"
-            )
-        if not settings.oidc_user_claim:
-            raise AuthConfigurationError("TAVLE_OIDC_USER_CLAIM must not be empty")
-        self._algorithms = _validated_algorithms(settings.oidc_algorithms)
-        self._issuer = settings.oidc_issuer
-        self._audience = settings.oidc_audience
-        self._user_claim = settings.oidc_user_claim
+class _IssuerVerifier:
+    """Tokens of one trusted issuer: its keys, audience(s), algorithms and claim mappings."""
+
+    def __init__(self, issuer: OidcIssuer, keys: _FileKeys | _RemoteKeys, settings: Settings):
+        self.issuer = issuer.issuer
+        self.algorithms = frozenset(issuer.algorithms)
+        self._audience = list(issuer.audience)
+        self._mappings = tuple(issuer.claims)
         self._max_lifetime = settings.max_token_lifetime_seconds
-        self._keys: _FileKeys | _RemoteKeys = (
-            _FileKeys(settings.jwks_file)
-            if settings.jwks_file is not None
-            else _make_remote_keys(settings)
-        )
+        self.keys = keys
 
-    def signing_keys_problem(self) -> str | None:
-        return self._keys.problem()
-
-    def verify(self, token: str) -> Principal:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as error:
-            raise AuthenticationError(_reason_for(error)) from error
-        algorithm = header.get("alg")
-        # Checked before any key lookup: rejects "none", HS* (including HS256 "signed" with
-        # the provider's public key) and anything else outside the allow-list.
-        if not isinstance(algorithm, str) or algorithm not in self._algorithms:
-            raise AuthenticationError("algorithm not allowed")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise AuthenticationError("missing key id")
-        key = self._keys.get(kid)
+    def verify(self, token: str, algorithm: str, kid: str) -> Principal:
+        # Only this issuer's keys are looked at: a token naming issuer A signed with issuer B's
+        # key finds no key (or the wrong one) and fails.
+        key = self.keys.get(kid)
         # A JWK is bound to one algorithm (its "alg", or the default for its key type);
         # verifying with whatever the token header claims would defeat that binding.
         if algorithm != key.algorithm_name:
@@ -463,14 +493,117 @@ class _OidcVerifier:
                 key,
                 algorithms=[algorithm],
                 audience=self._audience,
-                issuer=self._issuer,
+                issuer=self.issuer,
                 leeway=CLOCK_SKEW_LEEWAY_SECONDS,
                 options=options,
             )
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason_for(error)) from error
         _check_lifetime(claims, self._max_lifetime)
-        return Principal(subject=_subject_from(claims, self._user_claim), method="oidc")
+        identifiers = _identifiers_from(claims, self._mappings)
+        return Principal(
+            subject=identifiers[0].value,
+            method="oidc",
+            identifiers=identifiers,
+            issuer=self.issuer,
+        )
+
+
+def _legacy_issuer(settings: Settings) -> tuple[OidcIssuer, _FileKeys | _RemoteKeys]:
+    """The single-issuer settings (``TAVLE_JWKS_*``, ``TAVLE_OIDC_*``) as one issuer."""
+    if settings.jwks_file is not None and settings.jwks_url is not None:
+        raise AuthConfigurationError("set only one of TAVLE_JWKS_FILE and TAVLE_JWKS_URL")
+    if not settings.oidc_issuer:
+        raise AuthConfigurationError("TAVLE_OIDC_ISSUER is required when a JWKS is configured")
+    if not settings.oidc_audience:
+        raise AuthConfigurationError("TAVLE_OIDC_AUDIENCE is required when a JWKS is configured")
+    if not settings.oidc_user_claim:
+        raise AuthConfigurationError("TAVLE_OIDC_USER_CLAIM must not be empty")
+    algorithms = _validated_algorithms(settings.oidc_algorithms)
+    issuer = OidcIssuer(
+        issuer=settings.oidc_issuer,
+        jwks_url=settings.jwks_url,
+        jwks_file=settings.jwks_file,
+        audience=[settings.oidc_audience],
+        algorithms=sorted(algorithms),
+        claims=[ClaimMapping(claim=settings.oidc_user_claim, identifier=LEGACY_IDENTIFIER)],
+    )
+    keys: _FileKeys | _RemoteKeys
+    if settings.jwks_file is not None:
+        keys = _FileKeys(settings.jwks_file)
+    else:
+        assert settings.jwks_url is not None
+        keys = _make_remote_keys(settings.jwks_url, settings)
+    return issuer, keys
+
+
+def _listed_issuer(
+    position: int, issuer: OidcIssuer, settings: Settings
+) -> tuple[OidcIssuer, _FileKeys | _RemoteKeys]:
+    """One entry of ``TAVLE_OIDC_ISSUERS`` (already validated by the settings)."""
+    where = f"TAVLE_OIDC_ISSUERS[{position}] ({issuer.issuer})"
+    if issuer.jwks_file is not None:
+        return issuer, _FileKeys(issuer.jwks_file, setting=f"{where} jwks_file")
+    assert issuer.jwks_url is not None
+    return issuer, _make_remote_keys(issuer.jwks_url, settings, f"{where} jwks_url")
+
+
+class _OidcVerifier:
+    """Tokens of the trusted issuers; the token's ``iss`` picks the issuer."""
+
+    def __init__(self, settings: Settings) -> None:
+        configured = (
+            [_listed_issuer(n, entry, settings) for n, entry in enumerate(settings.oidc_issuers)]
+            if settings.oidc_issuers is not None
+            else [_legacy_issuer(settings)]
+        )
+        self._issuers = {
+            issuer.issuer: _IssuerVerifier(issuer, keys, settings) for issuer, keys in configured
+        }
+        self._algorithms = frozenset().union(*(v.algorithms for v in self._issuers.values()))
+
+    def signing_keys_problem(self) -> str | None:
+        """Every issuer's problem, one per line; None when all issuers' keys are usable."""
+        problems = [
+            problem
+            for verifier in self._issuers.values()
+            if (problem := verifier.keys.problem()) is not None
+        ]
+        return "; ".join(problems) if problems else None
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise AuthenticationError(_reason_for(error)) from error
+        algorithm = header.get("alg")
+        # Checked before anything else: rejects "none", HS* (including HS256 "signed" with
+        # a provider's public key) and anything else outside every issuer's allow-list.
+        if not isinstance(algorithm, str) or algorithm not in self._algorithms:
+            raise AuthenticationError("algorithm not allowed")
+        verifier = self._issuers.get(_unverified_issuer(token))
+        if verifier is None:
+            raise AuthenticationError("invalid issuer")
+        if algorithm not in verifier.algorithms:
+            raise AuthenticationError("algorithm not allowed")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationError("missing key id")
+        return verifier.verify(token, algorithm, kid)
+
+
+def _unverified_issuer(token: str) -> str:
+    """The token's ``iss``, read before verification only to pick whose keys verify it."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise AuthenticationError(_reason_for(error)) from error
+    issuer = claims.get("iss")
+    if issuer is None:
+        raise AuthenticationError("missing claim: iss")
+    if not isinstance(issuer, str):
+        raise AuthenticationError("invalid issuer")
+    return issuer
 
 
 def _validated_algorithms(configured: list[str]) -> frozenset[str]:
@@ -546,7 +679,13 @@ class _DevelopmentTokens:
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason_for(error)) from error
         _check_lifetime(claims, self._max_lifetime)
-        return Principal(subject=_subject_from(claims, "sub"), method="development")
+        subject = _subject_from(claims, "sub")
+        return Principal(
+            subject=subject,
+            method="development",
+            identifiers=(Identifier(f"sub->{LEGACY_IDENTIFIER}", LEGACY_IDENTIFIER, subject),),
+            issuer=DEVELOPMENT_ISSUER,
+        )
 
 
 def _load_or_create_dev_secret(path: Path) -> bytes:
@@ -581,16 +720,18 @@ class Authenticator:
 
         Raises :class:`AuthConfigurationError` for an unusable configuration (for example a
         JWKS without ``oidc_issuer``/``oidc_audience``, or a symmetric algorithm in
-        ``oidc_algorithms``). With ``jwks_file`` the file is read here (and again whenever it
-        changes); with ``jwks_url`` the keys are fetched on first use. With development
+        ``oidc_algorithms``; ``oidc_issuers`` is validated by the settings already). Each JWKS
+        file is read here (and again whenever it changes); keys at a URL are fetched on first
+        use. With development
         authentication the development key is read or created here.
         """
         return cls(settings)
 
     def signing_keys_problem(self) -> str | None:
-        """Why the provider's signing keys cannot be used now, or None when they can.
+        """Why some trusted issuer's signing keys cannot be used now (every such issuer's
+        problem, joined by ``; ``), or None when all of them can.
 
-        Always None without a JWKS (development tokens or none). With ``jwks_url`` this may
+        Always None without a JWKS (development tokens or none). With a JWKS URL this may
         fetch the key set when the cached one has expired, so it may block like
         :meth:`authenticate`. The text names the setting and the failure, never a token.
         """

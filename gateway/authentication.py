@@ -12,7 +12,8 @@ them (``resolvers.viewer_cache``), two otherwise.
 
 On ``/graphql`` it comes after the request's admission (``gateway.graphql_admission``): a body
 that is not one GraphQL request, or a document over the token limit, is refused before any
-authentication work.
+authentication work. A file upload is the exception: the admission authenticates it (with
+:func:`authenticate`) before reading its body, and this middleware keeps the caller it found.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authz.viewer import Viewer
-from gateway.auth import AuthenticationError, SigningKeysUnavailableError
+from gateway.auth import AuthenticationError, Principal, SigningKeysUnavailableError
 from gateway.metrics import count_refusal
 from gateway.state import AppState
 
@@ -78,8 +79,8 @@ async def authenticate(state: AppState, connection: HTTPConnection) -> Caller:
     authenticator = state.authenticator
     header = connection.headers.get("authorization")
     try:
-        if state.settings.jwks_url is not None:
-            # Fetching the provider's keys is blocking I/O: keep it off the event loop.
+        if state.settings.jwks_fetched:
+            # Fetching a provider's keys is blocking I/O: keep it off the event loop.
             principal = await asyncio.to_thread(authenticator.authenticate, header)
         else:
             principal = authenticator.authenticate(header)
@@ -90,10 +91,41 @@ async def authenticate(state: AppState, connection: HTTPConnection) -> Caller:
         return _refused(exc.reason)
     if principal is None:
         return ANONYMOUS
-    viewer = await state.viewers.viewer_for(state.engine, principal.subject)
+    viewer, refusal = await viewer_of(state, principal)
     if viewer is None:
-        return _refused("the token's subject is not an active person here")
+        return _refused(refusal or "no person")
     return Caller(viewer=viewer)
+
+
+async def viewer_of(state: AppState, principal: Principal) -> tuple[Viewer | None, str | None]:
+    """The viewer of the person a verified token names, by its issuer's claim mappings in
+    order (the first naming exactly one ACTIVE, enabled person wins), or ``None`` and why not.
+
+    Every entry point (HTTP, websocket connections) finds the caller with this, never by
+    ``principal.subject`` alone: with several mappings the subject may be an opaque id or a
+    national id number, not a sourcedId or username. One statement (``find_caller_by``), two
+    when the viewer has to be loaded.
+    """
+    candidates = principal.candidates()
+    viewer, match = await state.viewers.viewer_by(
+        state.engine, [(candidate.kind, candidate.value) for candidate in candidates]
+    )
+    if viewer is None:
+        return None, _no_person(principal, match.counts)
+    return viewer, None
+
+
+def _no_person(principal: Principal, counts: tuple[int, ...]) -> str:
+    """Why no person was found: each claim mapping tried (by name, never a value) and what it
+    matched."""
+    labels = [candidate.label for candidate in principal.candidates()]
+    if not any(counts):
+        return f"the token's subject is not an active person here (tried {', '.join(labels)})"
+    outcomes = "; ".join(
+        f"{label}: {'several people' if count > 1 else 'no match'}"
+        for label, count in zip(labels, counts, strict=True)
+    )
+    return f"the token names no single active person here ({outcomes})"
 
 
 def _refused(reason: str) -> Caller:
@@ -111,6 +143,7 @@ class AuthenticationMiddleware:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        # An upload was authenticated by the admission already, before its body was read.
+        if scope["type"] == "http" and not isinstance(scope.get(CALLER_SCOPE_KEY), Caller):
             scope[CALLER_SCOPE_KEY] = await authenticate(self.state, HTTPConnection(scope))
         await self.app(scope, receive, send)

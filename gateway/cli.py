@@ -17,6 +17,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TypeVar
 
+from pydantic import ValidationError
+
 from config.settings import Settings
 from gateway.demo_data import DEMO_ROSTER
 
@@ -51,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gateway.demo import ensure_demo
     from gateway.observability import ServeObservability, StartupError
+    from gateway.persisted_queries import ManifestError, PersistedQueries
     from store.db import is_sqlite, migrate
 
     settings = _settings(args)
@@ -64,6 +67,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "(set DATABASE_URL or --database-url to a PostgreSQL database, or leave out --workers)",
             file=sys.stderr,
         )
+        return 2
+    try:
+        # The safelist's manifest is read by every server process; a broken one stops it here.
+        PersistedQueries.from_settings(settings)
+    except ManifestError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
         return 2
     try:
         observability = ServeObservability.start(settings)
@@ -97,6 +106,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # X-Forwarded-For is honoured only from TAVLE_TRUSTED_PROXIES, by the app itself
             # (gateway/http/stack.py); uvicorn's own handling would trust 127.0.0.1.
             proxy_headers=False,
+            # A WebSocket message (a subscription document) is bounded like a request body.
+            ws_max_size=settings.max_body_bytes,
             **observability.uvicorn_options(),
         )
     finally:
@@ -284,6 +295,21 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if verdict.ok else 1
 
 
+def cmd_files_sweep(args: argparse.Namespace) -> int:
+    from store.filestore import storage_of
+    from store.filestore.deletions import drain, sweep
+
+    settings = _settings(args)
+    storage = storage_of(settings)
+
+    async def both(engine: AsyncEngine) -> tuple[int, int]:
+        return await drain(engine, storage), await sweep(engine, storage)
+
+    drained, swept = _on_database(settings.resolved_database_url(), both)
+    print(f"Deleted the bytes of {drained} deleted file(s) and {swept} unreferenced file(s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tavle", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -371,6 +397,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=int, default=1000, help="entries read per query (default 1000)"
     )
     verify.set_defaults(func=cmd_audit_verify)
+
+    fil = sub.add_parser("files", help="uploaded files' storage")
+    fil_sub = fil.add_subparsers(dest="files_command", required=True)
+    swp = with_db(
+        fil_sub.add_parser(
+            "sweep",
+            help="delete queued bytes of deleted files, and bytes no file refers to (run while "
+            "no upload is in flight)",
+        )
+    )
+    swp.set_defaults(func=cmd_files_sweep)
     return parser
 
 
@@ -378,7 +415,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except ValidationError as error:
+        # A bad setting (TAVLE_OIDC_ISSUERS, say): what and where, without a traceback.
+        print(f"tavle: invalid settings: {error}", file=sys.stderr)
+        return 2
     return code
 
 

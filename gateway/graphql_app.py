@@ -11,23 +11,27 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
+from graphql import DocumentNode, OperationType, get_operation_ast
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult
 
 from authz.problems import ProblemLog
 from gateway.authentication import AuthenticationMiddleware, caller_of
 from gateway.error_codes import count_refused_input, with_codes
+from gateway.graphiql import graphiql_page
 from gateway.graphql_admission import GRAPHQL_REQUEST, GraphQLAdmission
 from gateway.http.errors import BAD_REQUEST, refuse
 from gateway.limits.extension import PARSED_DOCUMENT
@@ -35,10 +39,21 @@ from gateway.limits.timeout import timed_out, within_timeout
 from gateway.limits.tokens import ParsedDocument
 from gateway.request_info import note_graphql_result
 from gateway.state import AppState
+from gateway.subscriptions import TransportWSHandler, connection_context
 from resolvers.context import RequestContext
 
 log = logging.getLogger("tavle.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over a WebSocket on /graphql (graphql-transport-ws), not over HTTP"
+)
+
+
+def _is_subscription(document: DocumentNode, operation_name: str | None) -> bool:
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
 
 
 class _CheckedRequestAdapter(StarletteRequestAdapter):
@@ -71,9 +86,29 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
 
     request_adapter_class = _CheckedRequestAdapter
 
+    #: subscriptions: graphql-transport-ws only (gateway/subscriptions.py)
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, state: AppState, **kwargs: Any) -> None:
+        settings = state.settings
+        kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+        kwargs.setdefault(
+            "connection_init_wait_timeout", timedelta(seconds=settings.subscription_init_seconds)
+        )
+        kwargs.setdefault("max_subscriptions_per_connection", settings.subscriptions_per_connection)
+        kwargs.setdefault("allowed_origins", tuple(settings.cors_origins))
         super().__init__(state.schema, **kwargs)
         self.state = state
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """Tavle's GraphiQL page, whose files the gateway serves itself (``gateway.graphiql``)."""
+        return graphiql_page()
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Never here: the admission serves GraphiQL's page, and a ``GET`` it hands on is a
+        persisted query to run (``gateway.persisted_queries``), whatever its ``Accept``."""
+        return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,6 +142,13 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             and parsed.query == request_data.query
         ):
             return ExecutionResult(data=None, errors=[parsed.error])
+        if (
+            isinstance(parsed, ParsedDocument)
+            and parsed.document is not None
+            and parsed.query == request_data.query
+            and _is_subscription(parsed.document, request_data.operation_name)
+        ):
+            raise HTTPException(400, SUBSCRIPTIONS_OVER_WEBSOCKET)
         return await within_timeout(
             super().execute_single(
                 request=request,
@@ -143,6 +185,8 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         self.state.policy.refresh_if_changed()
+        if isinstance(request, WebSocket):  # the caller is known at connection_init
+            return connection_context(self.state, request)
         caller = caller_of(request)
         problems = ProblemLog(self.state.settings.max_field_errors, caller.refusal)
         context = RequestContext(
@@ -154,6 +198,7 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             pseudonyms=self.state.pseudonyms,
             request=request,
             response=response,
+            file_url_key=self.state.file_url_key,
         )
         return context
 
@@ -212,3 +257,9 @@ def graphql_route(view: TavleGraphQL, path: str = "/graphql") -> Route:
             Middleware(AuthenticationMiddleware, state=view.state),
         ],
     )
+
+
+def graphql_websocket_route(view: TavleGraphQL, path: str = "/graphql") -> WebSocketRoute:
+    """Subscriptions on the same path, over graphql-transport-ws (``gateway.subscriptions``):
+    the caller authenticates in ``connection_init``, not by the HTTP middleware."""
+    return WebSocketRoute(path, view)

@@ -32,6 +32,8 @@ from gateway.telemetry import instrument_engine, job_span
 from roster.maintenance import archive_ended
 from store import jobs
 from store.db import is_sqlite, make_engine
+from store.filestore import FileStorage, storage_of
+from store.filestore.deletions import drain
 from store.tables import PrivacyAction
 
 log = logging.getLogger("tavle.jobs")
@@ -79,8 +81,11 @@ class JobWorker:
         poll_seconds: float = 1.0,
         lease_seconds: float = 300.0,
         worker_id: str | None = None,
+        file_storage: FileStorage | None = None,
     ) -> None:
         self.engine = engine
+        #: where deleted files' bytes are removed from (``store.filestore.deletions``)
+        self.file_storage = file_storage
         self.handlers = handlers
         self.export_dir = export_dir
         self.poll_seconds = poll_seconds
@@ -97,6 +102,7 @@ class JobWorker:
             export_dir=settings.export_dir,
             poll_seconds=settings.job_poll_seconds,
             lease_seconds=settings.job_lease_seconds,
+            file_storage=storage_of(settings),
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -155,6 +161,11 @@ class JobWorker:
         expired = await jobs.expire_exports(self.engine, self.export_dir, datetime.now(UTC))
         if expired:
             log.info("deleted %d expired export file(s)", expired)
+        if self.file_storage is not None:
+            # Bytes of files deleted by a transaction whose process stopped before removing them.
+            drained = await drain(self.engine, self.file_storage)
+            if drained:
+                log.info("deleted the bytes of %d deleted file(s)", drained)
         return expired
 
     async def daily(self) -> list[str]:

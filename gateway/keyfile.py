@@ -61,3 +61,9 @@ def pseudonym_key(settings: Settings) -> bytes:
             raise ValueError("TAVLE_PSEUDONYM_KEY must be at least 32 characters")
         return configured.encode()
     return load_or_create_key(settings.data_dir / "pseudonym-key", 32, "pseudonym key")
+
+
+def file_url_key(settings: Settings) -> bytes:
+    """The key download links of uploaded files are signed with (``gateway.files``), kept in the
+    data folder and shared by every process on it. Deleting it ends every link given out."""
+    return load_or_create_key(settings.data_dir / "file-url-key", 32, "file link key")

@@ -17,13 +17,15 @@ from gateway.auth import Authenticator
 from gateway.compiled.executor import CompiledExecution
 from gateway.http.rate_limit import RateLimits
 from gateway.jobs import Handler
-from gateway.keyfile import pseudonym_key
+from gateway.keyfile import file_url_key, pseudonym_key
 from gateway.limits import OperationLimits
 from gateway.limits.discovery import SuggestionFreeExecutor
 from gateway.limits.extension import OperationLimitsExtension
 from gateway.limits.workers import GraphQLWorkers
+from gateway.persisted_queries import PersistedQueries
 from gateway.read_effects import ReadEffectsExtension
 from gateway.telemetry import OperationSpan
+from resolvers.events import EventHub
 from resolvers.services import privacy
 from resolvers.viewer_cache import ViewerCache
 from schema.build import build_schema
@@ -57,6 +59,12 @@ class AppState:
     #: the viewers this process loaded, checked against the database on every request
     #: (resolvers/viewer_cache.py)
     viewers: ViewerCache = field(default_factory=ViewerCache)
+    #: the subscribers of this process and the events for them (gateway/subscriptions.py)
+    events: EventHub = field(default_factory=EventHub)
+    #: persisted queries and the safelist (gateway/persisted_queries.py)
+    persisted_queries: PersistedQueries = field(default_factory=PersistedQueries)
+    #: the key of files' download links (gateway/files.py); empty: no links
+    file_url_key: bytes = b""
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:
@@ -89,4 +97,6 @@ class AppState:
             graphql_workers=workers,
             job_handlers=dict(privacy.job_handlers(settings, pseudonym_key(settings))),
             compiled=compiled,
+            persisted_queries=PersistedQueries.from_settings(settings),
+            file_url_key=file_url_key(settings),
         )

@@ -37,6 +37,8 @@ class RequestContext:
     effects: RequestEffects = field(default_factory=RequestEffects)
     request: Any = None
     response: Any = None
+    #: the key download links of files are signed with (``gateway.keyfile``); empty: no links
+    file_url_key: bytes = b""
     #: the request's loaders, each made on first use
     loaders: Loaders = field(init=False)
 
@@ -73,9 +75,25 @@ class RequestContext:
         """The stand-in record for a restricted or erased person."""
         return pseudonym(self.pseudonyms, person_id)
 
-    def page_args(self, first: int | None, after: str | None) -> PageArgs:
+    def page_args(
+        self,
+        first: int | None,
+        after: str | None,
+        last: int | None = None,
+        before: str | None = None,
+        *,
+        connection: str = "",
+        descending: bool = False,
+    ) -> PageArgs:
         return PageArgs.parse(
-            first, after, self.settings.default_page_size, self.settings.max_page_size
+            first,
+            after,
+            self.settings.default_page_size,
+            self.settings.max_page_size,
+            last=last,
+            before=before,
+            connection=connection,
+            descending=descending,
         )
 
     def missing(

@@ -36,6 +36,7 @@ TOTAL = "tavle_total"
 IDS = "tavle_ids"
 PARENTS = "tavle_parents"
 AFTER = "tavle_after"
+BEFORE = "tavle_before"
 LIMIT = "tavle_limit"
 MISSING = "tavle_missing"
 Params = Mapping[str, Any]
@@ -138,13 +139,17 @@ def page_statements(
     *,
     descending: bool,
     after: bool,
+    before: bool = False,
+    backward: bool = False,
 ) -> PageStatements:
     """One page per parent in one statement: window functions number and count each partition.
 
-    ``totalCount`` counts every visible row of the parent, before the cursor; ordering is by the
+    ``totalCount`` counts every visible row of the parent, before the cursors; ordering is by the
     object's id, so cursors are stable under inserts. ``descending`` lists newest first (the
-    gradebook); the cursor (``after``: the parameter ``AFTER``) then means ids below it. The
-    parameter ``LIMIT`` is the page size plus one (whether more follow).
+    gradebook); the cursors (``after``: the parameter ``AFTER``, ``before``: ``BEFORE``) then
+    mean ids below and above them. ``backward`` (``last``) numbers the rows from the end, so the
+    page is the last rows before ``before`` (``_pages`` turns them back into reading order). The
+    parameter ``LIMIT`` is the page size plus one (whether more follow, or precede).
     """
     counted = (
         stmt.add_columns(
@@ -161,8 +166,11 @@ def page_statements(
         rows_after = rows_after.where(
             counted.c[KEY] < cursor if descending else counted.c[KEY] > cursor
         )
+    if before:
+        end = bindparam(BEFORE, type_=Integer, required=True)
+        rows_after = rows_after.where(counted.c[KEY] > end if descending else counted.c[KEY] < end)
     after_sub = rows_after.subquery()
-    order = after_sub.c[KEY].desc() if descending else after_sub.c[KEY]
+    order = after_sub.c[KEY].desc() if descending != backward else after_sub.c[KEY]
     numbered = select(
         after_sub,
         func.row_number().over(partition_by=after_sub.c[PARENT], order_by=order).label("tavle_rn"),
@@ -187,6 +195,7 @@ class PageRows:
     rows: Sequence[Any]
     total: int
     has_next: bool
+    has_previous: bool = False
 
 
 def page_params(parents: Iterable[int], args: PageArgs) -> dict[str, Any]:
@@ -194,7 +203,15 @@ def page_params(parents: Iterable[int], args: PageArgs) -> dict[str, Any]:
     params: dict[str, Any] = {PARENTS: parents, LIMIT: args.first + 1}
     if args.after is not None:
         params[AFTER] = args.after
+    if args.before is not None:
+        params[BEFORE] = args.before
     return params
+
+
+def page_shape(args: PageArgs) -> tuple[bool, bool, bool, bool]:
+    """What ``page_statements`` needs of ``args`` (the statement differs by each):
+    descending, after, before, backward."""
+    return args.descending, args.after is not None, args.before is not None, args.backward
 
 
 async def _pages(
@@ -218,7 +235,7 @@ async def _pages(
         grouped[parent_id].append(row)
         totals[parent_id] = row[total_at]
     missing = [p for p in wanted if p not in totals]
-    if missing and args.after is not None:
+    if missing and (args.after is not None or args.before is not None):
         # Every row of these parents lies before the cursor: count them separately.
         counted = await conn.execute(statements.count, {**params, MISSING: missing})
         for parent_id, total in counted.all():
@@ -227,9 +244,15 @@ async def _pages(
     pages: dict[int, PageRows] = {}
     for parent_id in wanted:
         got = grouped.get(parent_id, [])
-        pages[parent_id] = PageRows(
-            rows=got[:first], total=totals.get(parent_id, 0), has_next=len(got) > first
-        )
+        more = len(got) > first
+        total = totals.get(parent_id, 0)
+        if args.backward:
+            # numbered from the end: the nearest rows first; the page reads in order
+            pages[parent_id] = PageRows(
+                rows=got[:first][::-1], total=total, has_next=False, has_previous=more
+            )
+        else:
+            pages[parent_id] = PageRows(rows=got[:first], total=total, has_next=more)
     return pages, columns
 
 
@@ -259,14 +282,18 @@ async def pages_by_parent(
     parents: Iterable[int],
     args: PageArgs,
     *,
-    descending: bool = False,
+    descending: bool | None = None,
 ) -> dict[int, PageRows]:
-    """``page_statements`` of ``stmt`` run once: one page per parent, rows as mappings."""
+    """``page_statements`` of ``stmt`` run once: one page per parent, rows as mappings, in
+    ``args``' ordering unless ``descending`` is given."""
     wanted = sorted(set(parents))
     if not wanted:
         return {}
+    ordered, after, before, backward = page_shape(args)
+    if descending is None:
+        descending = ordered
     statements = page_statements(
-        stmt, parent, key, descending=descending, after=args.after is not None
+        stmt, parent, key, descending=descending, after=after, before=before, backward=backward
     )
     async with reader(engine).connect() as conn:
         pages, _ = await _pages(

@@ -29,7 +29,6 @@ from sqlalchemy import ColumnElement, FromClause
 from config.ids import expect_id
 from resolvers.records import (
     AttachmentRecord,
-    NotificationRecord,
     PreferenceRecord,
     RoleAssignmentRecord,
 )
@@ -106,6 +105,11 @@ class Embedded:
     #: the plumbing record made of each row (its fields are the columns' names)
     record: type[Any]
     key: str = "pk"
+    #: a connection (``order_by`` is then the rows' id, their cursor) rather than a list
+    page: bool = False
+    descending: bool = False
+    #: no filter arguments (the page arguments read them as a ``Related``'s)
+    filters: tuple[Filter, ...] = ()
 
 
 FieldSource = Reference | Related | Embedded
@@ -148,6 +152,22 @@ _SOURCES: tuple[FieldSource, ...] = (
         source=_people.join(t.guardianships, _g.student_id == _people.c.id),
     ),
     Related(
+        "User.guardiansConnection",
+        "User",
+        "GuardiansByStudent",
+        _g.student_id,
+        source=_people.join(t.guardianships, _g.guardian_id == _people.c.id),
+        page=True,
+    ),
+    Related(
+        "User.childrenConnection",
+        "User",
+        "ChildrenByGuardian",
+        _g.guardian_id,
+        source=_people.join(t.guardianships, _g.student_id == _people.c.id),
+        page=True,
+    ),
+    Related(
         "User.courses",
         "Course",
         "CoursesByPerson",
@@ -174,12 +194,14 @@ _SOURCES: tuple[FieldSource, ...] = (
         descending=True,
         filters=(Filter("course_id", _x.course_id, "Course"), Filter("kind", _x.kind)),
     ),
-    Embedded(
-        "User.notifications",
+    # A person's notifications, oldest first, through the Notification row rule (the owner).
+    Related("User.notifications", "Notification", "NotificationsByPerson", _n.person_id),
+    Related(
+        "User.notificationsConnection",
+        "Notification",
+        "NotificationsByPerson",
         _n.person_id,
-        (_n.id, _n.kind, _n.message, _n.created_at, _n.read_at),
-        _n.id,
-        NotificationRecord,
+        page=True,
     ),
     Embedded(
         "User.preferences", _pref.person_id, (_pref.key, _pref.value), _pref.key, PreferenceRecord
@@ -194,6 +216,15 @@ _SOURCES: tuple[FieldSource, ...] = (
         _e.course_id,
         source=_enrolled_people,
         where=(_e.role == CourseRole.TEACHER) & _current,
+    ),
+    Related(
+        "Course.teachersConnection",
+        "User",
+        "TeachersByCourse",
+        _e.course_id,
+        source=_enrolled_people,
+        where=(_e.role == CourseRole.TEACHER) & _current,
+        page=True,
     ),
     Related(
         "Course.students",
@@ -214,6 +245,13 @@ _SOURCES: tuple[FieldSource, ...] = (
     Related("Course.posts", "Post", "PostsByCourse", t.posts.c.course_id, page=True),
     Related(
         "Course.events", "CalendarEvent", "CalendarEventsByCourse", t.calendar_events.c.course_id
+    ),
+    Related(
+        "Course.eventsConnection",
+        "CalendarEvent",
+        "CalendarEventsByCourse",
+        t.calendar_events.c.course_id,
+        page=True,
     ),
     Related(
         "Course.terms",
@@ -251,15 +289,25 @@ _SOURCES: tuple[FieldSource, ...] = (
     Embedded(
         "Submission.attachments",
         _att.submission_id,
-        (_att.filename, _att.content_type, _att.size_bytes),
+        (_att.filename, _att.content_type, _att.size_bytes, _att.file_id),
         _att.id,
         AttachmentRecord,
     ),
+    # The uploaded file it carries, for whom the see lines on this coordinate name (those who
+    # read Submission.attachments); null while the file's owner is restricted.
+    Reference("Attachment.file", "FileRef", "file_id", _NULL, path=True),
     Related(
         "Submission.assessments",
         "Assessment",
         "AssessmentsBySubmission",
         _x.submission_id,
+    ),
+    Related(
+        "Submission.assessmentsConnection",
+        "Assessment",
+        "AssessmentsBySubmission",
+        _x.submission_id,
+        page=True,
     ),
     Reference("Assessment.student", "User", "student_id", _HIDDEN),
     # None once the course was deleted: not an invisible reference
@@ -270,6 +318,9 @@ _SOURCES: tuple[FieldSource, ...] = (
     Reference("Post.course", "Course", "course_id", _NF),
     Reference("Post.author", "User", "author_id", _PSEUDO),
     Related("Post.comments", "Comment", "CommentsByPost", t.comments.c.post_id),
+    Related(
+        "Post.commentsConnection", "Comment", "CommentsByPost", t.comments.c.post_id, page=True
+    ),
     Reference("Comment.author", "User", "author_id", _PSEUDO),
     # A fellow participant, even one the User row rule hides elsewhere (docs/access-policy.md,
     # "Communication": conversations are read *including* their participants and authors).
@@ -291,6 +342,9 @@ _SOURCES: tuple[FieldSource, ...] = (
     Reference("Message.author", "User", "author_id", _PSEUDO, path=True),
     # --- Material -----------------------------------------------------------------------------
     Reference("Document.owner", "User", "owner_id", _PSEUDO),
+    # The uploaded file it carries, for whom the see lines on this coordinate name (the same
+    # people who read the document); null while the file's owner is restricted.
+    Reference("Document.file", "FileRef", "file_id", _NULL, path=True),
     Reference("Document.course", "Course", "course_id", _NF),
     Reference("CalendarEvent.owner", "User", "owner_id", _PSEUDO),
     Reference("CalendarEvent.course", "Course", "course_id", _NF),

@@ -19,7 +19,7 @@ import strawberry
 from graphql import GraphQLResolveInfo
 from strawberry.dataloader import DataLoader
 
-from config.paging import PageArgs
+from config.paging import PageArgs, descending_of
 from resolvers.context import RequestContext
 from resolvers.field_sources import Embedded, Missing, Reference, Related
 from resolvers.loaders import Filters
@@ -94,18 +94,42 @@ def key_of(parent: Any, source: Related | Embedded) -> Any | None:
 
 
 def page_arguments(
-    ctx: RequestContext, source: Related, first: int | None, after: str | None, given: Sequence[Any]
+    ctx: RequestContext,
+    source: Related | Embedded,
+    first: int | None,
+    after: str | None,
+    given: Sequence[Any],
+    last: int | None = None,
+    before: str | None = None,
+    order: Any = None,
 ) -> tuple[PageArgs, Filters]:
     """A connection's page arguments, then its filters' values (``given``: the filter arguments
     as sent, in declaration order; ``Filter.value``), each raising its BAD_USER_INPUT or
     NOT_FOUND in that order. Read after ``is_stand_in``: a stand-in's connection is null before
-    any argument is looked at."""
-    args = ctx.page_args(first, after)
+    any argument is looked at. ``order``: its ``orderBy`` (None: the declared order); the
+    cursors must come from this connection in this order."""
+    args = ctx.page_args(
+        first,
+        after,
+        last,
+        before,
+        connection=source.coordinate,
+        descending=descending_of(order, source.descending),
+    )
     values = tuple(f.value(value) for f, value in zip(source.filters, given, strict=True))
     return args, values
 
 
-def page_key(parent: Any, source: Related, args: PageArgs) -> tuple[Any, PageArgs]:
+def page_loader(
+    ctx: RequestContext, source: Related | Embedded, filters: Filters = ()
+) -> DataLoader[tuple[int, PageArgs], Page[Any]]:
+    """The loader of ``source``'s pages (a kind's rows, or plumbing rows)."""
+    if isinstance(source, Embedded):
+        return ctx.loaders.embedded_pages(source)
+    return ctx.loaders.related_pages(source, filters)
+
+
+def page_key(parent: Any, source: Related | Embedded, args: PageArgs) -> tuple[Any, PageArgs]:
     """The key of ``parent``'s page of ``source``."""
     return getattr(parent, source.key), args
 
@@ -141,13 +165,17 @@ async def related_list(ctx: RequestContext, parent: Any, source: Related) -> lis
 
 
 async def related_page(
-    ctx: RequestContext, parent: Any, source: Related, args: PageArgs, filters: Filters = ()
+    ctx: RequestContext,
+    parent: Any,
+    source: Related | Embedded,
+    args: PageArgs,
+    filters: Filters = (),
 ) -> Page[Any] | None:
     """One page of ``source`` under ``parent``; ``filters`` are the values of its filter
     arguments in declaration order (``page_arguments``)."""
     if is_stand_in(parent):
         return None
-    loader = ctx.loaders.related_pages(source, filters)
+    loader = page_loader(ctx, source, filters)
     found: Page[Any] = await loader.load(page_key(parent, source, args))
     return found
 

@@ -31,7 +31,9 @@ from resolvers.records import (
     ConversationRecord,
     CourseRecord,
     DocumentRecord,
+    FileRefRecord,
     MessageRecord,
+    NotificationRecord,
     PostRecord,
     PrivacyRequestRecord,
     Relations,
@@ -353,7 +355,7 @@ DOCUMENT = Kind(
     "Document",
     t.documents.outerjoin(t.courses, _c.id == _d.course_id),
     (
-        *_labelled(_d.id, _d.owner_id, _d.course_id, _d.title, _d.body),
+        *_labelled(_d.id, _d.owner_id, _d.course_id, _d.title, _d.body, _d.file_id),
         _c.school_id.label("school_id"),
         _c.state.label("course_state"),
     ),
@@ -361,6 +363,35 @@ DOCUMENT = Kind(
     DocumentRecord,
     FactColumns(owner=_d.owner_id, course=_d.course_id, school=_c.school_id),
     always=_d.course_id.is_not(None) | _d.owner_id.is_(None) | _d.owner_id.not_in(_inactive_people),
+)
+
+_f, _fa, _fs, _fasg, _fd = (
+    t.files.c,
+    t.attachments.c,
+    t.submissions.c,
+    t.assignments.c,
+    t.documents.c,
+)
+#: the course of the answer or document that carries a file (NULL: neither, or private)
+_file_course = func.coalesce(_fasg.course_id, _fd.course_id)
+#: Uploaded files. Their owner finds them by id (``node``); others only through the field that
+#: lists them (``Attachment.file``, ``Document.file``: the see lines on those coordinates), by
+#: the facts of what carries the file: the answer's course and student, the document's course.
+#: A restricted owner's files do not resolve.
+FILE_REF = Kind(
+    "FileRef",
+    t.files.outerjoin(t.attachments, _fa.file_id == _f.id)
+    .outerjoin(t.submissions, _fs.id == _fa.submission_id)
+    .outerjoin(t.assignments, _fasg.id == _fs.assignment_id)
+    .outerjoin(t.documents, _fd.file_id == _f.id)
+    .outerjoin(t.courses, _c.id == _file_course),
+    _labelled(_f.id, _f.owner_id, _f.filename, _f.content_type, _f.size_bytes),
+    _f.id,
+    FileRefRecord,
+    FactColumns(
+        owner=_f.owner_id, course=_file_course, school=_c.school_id, student=_fs.student_id
+    ),
+    always=_f.owner_id.not_in(_inactive_people),
 )
 
 _e = t.calendar_events.c
@@ -386,6 +417,18 @@ ACADEMIC_SESSION = Kind(
     _labelled(_as.id, _as.title, _as.type, _as.start_date, _as.end_date, _as.parent_id),
     _as.id,
     AcademicSessionRecord,
+)
+
+_n = t.notifications.c
+#: A person's notifications: theirs alone (the owner), by id through ``node`` as in
+#: ``User.notifications``. The global id is ``Notification:<row id>``, as it always was.
+NOTIFICATION = Kind(
+    "Notification",
+    t.notifications,
+    _labelled(_n.id, _n.kind, _n.message, _n.created_at, _n.read_at),
+    _n.id,
+    NotificationRecord,
+    FactColumns(owner=_n.person_id),
 )
 
 # --- The privacy tool's objects: system administrators only ---------------------------------
@@ -497,11 +540,13 @@ KINDS: dict[str, Kind] = {
         CONVERSATION,
         MESSAGE,
         DOCUMENT,
+        FILE_REF,
         CALENDAR_EVENT,
         PRIVACY_REQUEST,
         AUDIT_ENTRY,
         ACADEMIC_SESSION,
         ROSTER_IMPORT,
+        NOTIFICATION,
         RECYCLE_BIN,
         PRIVACY_SUBJECT,
     )

@@ -19,7 +19,7 @@ from sqlalchemy import FromClause, Select, bindparam, select
 from strawberry.dataloader import DataLoader
 
 from authz.relations import ViewerShape, viewer_params
-from config.paging import PageArgs
+from config.paging import LIST_BOUND, PageArgs
 from config.tracing import span
 from resolvers.fetch import (
     IDS,
@@ -32,6 +32,7 @@ from resolvers.fetch import (
     fetch,
     fetch_pages,
     lists_statement,
+    page_shape,
     page_statements,
 )
 from resolvers.field_sources import Embedded, Related
@@ -127,7 +128,9 @@ def _list(ctx: RequestContext, viewing: Viewing, source: Related) -> DataLoader[
             parent_at = got.columns[PARENT]
             grouped: dict[int, list[Any]] = defaultdict(list)
             for row in got.rows:
-                grouped[row[parent_at]].append(row)
+                bucket = grouped[row[parent_at]]
+                if len(bucket) < LIST_BOUND:
+                    bucket.append(row)
             all_rows = [row for key in keys for row in grouped.get(key, ())]
             made = iter(await records_of(ctx, kind, all_rows, kind.layout(got.columns)))
             return [[next(made) for _ in grouped.get(key, ())] for key in keys]
@@ -150,11 +153,18 @@ def _pages(
         **{FILTER.format(n): value for n, value in enumerate(filters) if value is not None},
     }
 
-    def statements(after: bool) -> PageStatements:
+    def statements(args: PageArgs) -> PageStatements:
+        descending, after, before, backward = shape = page_shape(args)
         return scoped.derive(
-            ("pages", source, given, after),
+            ("pages", source, given, shape),
             lambda s: page_statements(
-                where(s), source.parent, kind.key, descending=source.descending, after=after
+                where(s),
+                source.parent,
+                kind.key,
+                descending=descending,
+                after=after,
+                before=before,
+                backward=backward,
             ),
         )
 
@@ -167,7 +177,7 @@ def _pages(
             columns: Mapping[str, int] = {}
             for args, parent_ids in by_args.items():
                 found, columns = await fetch_pages(
-                    ctx.engine, statements(args.after is not None), params, parent_ids, args
+                    ctx.engine, statements(args), params, parent_ids, args
                 )
                 for parent_id, page in found.items():
                     pages[(parent_id, args)] = page
@@ -184,6 +194,8 @@ def _pages(
                     sort_keys=[row[key_at] for row in pages[key].rows],
                     total=pages[key].total,
                     has_next=pages[key].has_next,
+                    has_previous=pages[key].has_previous,
+                    args=key[1],
                 )
                 for key in keys
             ]
@@ -206,6 +218,58 @@ def _embedded_statement(source: Embedded) -> Select[Any]:
     return stmt
 
 
+def _embedded_pages(ctx: RequestContext, source: Embedded) -> DataLoader[PageKey, Page[Any]]:
+    """Pages of plumbing rows per (parent, page arguments): as ``_pages``, without a row scope
+    of their own (they only appear under an authorised parent field)."""
+    names = [column.name for column in source.columns]
+    base = select(*source.columns)
+    built: dict[tuple[bool, bool, bool, bool], PageStatements] = {}
+
+    def statements(args: PageArgs) -> PageStatements:
+        descending, after, before, backward = shape = page_shape(args)
+        found = built.get(shape)
+        if found is None:
+            found = built[shape] = page_statements(
+                base,
+                source.parent,
+                source.order_by,
+                descending=descending,
+                after=after,
+                before=before,
+                backward=backward,
+            )
+        return found
+
+    async def load(keys: list[PageKey]) -> list[Page[Any]]:
+        by_args: dict[PageArgs, list[int]] = defaultdict(list)
+        for parent_id, args in keys:
+            by_args[args].append(parent_id)
+        pages: dict[PageKey, PageRows] = {}
+        columns: Mapping[str, int] = {}
+        for args, parent_ids in by_args.items():
+            found, columns = await fetch_pages(ctx.engine, statements(args), {}, parent_ids, args)
+            for parent_id, page in found.items():
+                pages[(parent_id, args)] = page
+        at = [columns.get(name, 0) for name in names]
+        key_at = columns.get(KEY, 0)
+        return [
+            Page(
+                records=[
+                    source.record(**{name: row[n] for name, n in zip(names, at, strict=True)})
+                    for row in pages[key].rows
+                ],
+                sort_keys=[row[key_at] for row in pages[key].rows],
+                total=pages[key].total,
+                has_next=pages[key].has_next,
+                has_previous=pages[key].has_previous,
+                args=key[1],
+            )
+            for key in keys
+        ]
+
+    return DataLoader(load_fn=load)
+
+
 def _embedded(ctx: RequestContext, source: Embedded) -> DataLoader[int, list[Any]]:
     """Rows that only appear under an authorised parent field: no row scope of their own, one
     statement per batch."""
@@ -216,7 +280,9 @@ def _embedded(ctx: RequestContext, source: Embedded) -> DataLoader[int, list[Any
         grouped: dict[int, list[Any]] = defaultdict(list)
         if keys:
             for parent_id, *values in (await fetch(ctx.engine, stmt, {PARENTS: set(keys)})).rows:
-                grouped[parent_id].append(source.record(**dict(zip(names, values, strict=True))))
+                bucket = grouped[parent_id]
+                if len(bucket) < LIST_BOUND:
+                    bucket.append(source.record(**dict(zip(names, values, strict=True))))
         return [grouped.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
@@ -244,7 +310,16 @@ class Loaders:
     """All loaders of one request, each made the first time it is asked for: most requests
     touch only a few."""
 
-    __slots__ = ("_by_id", "_ctx", "_embedded", "_lists", "_pages", "_person_states", "_viewing")
+    __slots__ = (
+        "_by_id",
+        "_ctx",
+        "_embedded",
+        "_embedded_pages",
+        "_lists",
+        "_pages",
+        "_person_states",
+        "_viewing",
+    )
 
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
@@ -253,6 +328,7 @@ class Loaders:
         self._lists: dict[str, DataLoader[int, list[Any]]] = {}
         self._pages: dict[tuple[str, Filters], DataLoader[PageKey, Page[Any]]] = {}
         self._embedded: dict[str, DataLoader[int, list[Any]]] = {}
+        self._embedded_pages: dict[str, DataLoader[PageKey, Page[Any]]] = {}
         self._person_states: DataLoader[int, ProcessingState | None] | None = None
 
     @property
@@ -290,6 +366,12 @@ class Loaders:
         loader = self._embedded.get(source.coordinate)
         if loader is None:
             loader = self._embedded[source.coordinate] = _embedded(self._ctx, source)
+        return loader
+
+    def embedded_pages(self, source: Embedded) -> DataLoader[PageKey, Page[Any]]:
+        loader = self._embedded_pages.get(source.coordinate)
+        if loader is None:
+            loader = self._embedded_pages[source.coordinate] = _embedded_pages(self._ctx, source)
         return loader
 
     @property

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from config.paging import PageArgs, encode_cursor
 from store.tables import (
     AcademicSessionType,
     AssessmentKind,
@@ -205,6 +206,18 @@ class DocumentRecord:
     body: str | None
     school_id: int | None
     course_state: CourseState | None
+    #: the uploaded file the document carries, if any
+    file_id: int | None
+    relations: Relations
+
+
+@dataclass(frozen=True, slots=True)
+class FileRefRecord:
+    pk: int
+    owner_id: int | None
+    filename: str
+    content_type: str | None
+    size_bytes: int | None
     relations: Relations
 
 
@@ -285,6 +298,18 @@ class RosterImportRecord:
     relations: Relations
 
 
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    """A notification addressed to one person (``owner``: the only one who sees it)."""
+
+    pk: int
+    kind: str
+    message: str
+    created_at: datetime
+    read_at: datetime | None
+    relations: Relations
+
+
 # --- Plumbing: rows that only appear under an authorised parent field --------------------------
 
 
@@ -299,15 +324,8 @@ class AttachmentRecord:
     filename: str
     content_type: str | None
     size_bytes: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationRecord:
-    id: int
-    kind: str
-    message: str
-    created_at: datetime
-    read_at: datetime | None
+    #: the uploaded file the attachment carries, if any
+    file_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,3 +348,10 @@ class Page(Generic[R]):
     sort_keys: Sequence[int]
     total: int
     has_next: bool
+    #: paging backwards (``last``): whether more precede
+    has_previous: bool = False
+    #: the page's connection and ordering: its cursors name them (``config.paging``)
+    args: PageArgs | None = None
+
+    def cursor(self, sort_key: int) -> str:
+        return encode_cursor(sort_key) if self.args is None else self.args.cursor(sort_key)

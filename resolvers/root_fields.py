@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.errors import NotFoundError
-from config.ids import expect_id, from_global_id, not_found
-from config.paging import PageArgs
+from config.ids import PSEUDONYM_TYPE, expect_id, from_global_id, not_found, pseudonym_label
+from config.paging import PageArgs, descending_of
 from resolvers import roots
 from resolvers.context import RequestContext
 from resolvers.kinds import NODE_KINDS
@@ -66,6 +66,8 @@ class RootPage:
     filters: tuple[RootFilter, ...] = ()
     #: the filters are read before the page arguments (whose errors then come second)
     filters_first: bool = False
+    #: the list's default order is newest first (``orderBy`` may change it)
+    descending: bool = False
 
 
 RootField = Lookup | ViewerField | RootPage
@@ -88,15 +90,32 @@ ROOT_FIELDS: dict[str, RootField] = {
             "No privacy request with that id is visible to you",
         ),
         RootPage("Query.courses", roots.courses, (RootFilter("state"),)),
-        RootPage("Query.rosterImports", roots.roster_imports),
+        RootPage("Query.rosterImports", roots.roster_imports, descending=True),
         RootPage("Query.conversations", roots.conversations),
         RootPage("Query.documents", roots.documents),
         RootPage("Query.calendarEvents", roots.calendar_events),
         RootPage("Query.recycleBin", roots.recycle_bin),
         RootPage("Query.privacyRequests", roots.privacy_requests, (_SUBJECT,), filters_first=True),
         RootPage("Query.auditLog", roots.audit_log, (_SUBJECT,), filters_first=True),
+        RootPage(
+            "Query.users",
+            roots.users,
+            (
+                RootFilter("search"),
+                RootFilter("school_id", "School"),
+                RootFilter("role"),
+                RootFilter("state"),
+            ),
+            filters_first=True,
+        ),
     )
 }
+
+
+def stand_in_label(field: Lookup, global_id: str) -> str | None:
+    """The label of a stand-in's id (``Pseudonym:<label>``) given to ``node(id:)``; None for
+    every other id or field (those go through ``lookup_id``). ``roots.pseudonym`` finds it."""
+    return pseudonym_label(global_id) if field.kind is None else None
 
 
 def lookup_id(field: Lookup, global_id: str) -> tuple[str, int]:
@@ -118,6 +137,11 @@ def lookup_found(field: Lookup, kind: str, global_id: str, found: Any | None) ->
     return found
 
 
+def stand_in_found(field: Lookup, global_id: str, found: Any | None) -> Any:
+    """The stand-in ``roots.pseudonym`` found, or NOT_FOUND."""
+    return lookup_found(field, PSEUDONYM_TYPE, global_id, found)
+
+
 def viewer_key(ctx: RequestContext) -> int:
     """The caller's person id (the root guards deny ``viewer`` to anonymous callers first)."""
     return ctx.require_viewer().person_id
@@ -129,13 +153,28 @@ def page_arguments(
     first: int | None,
     after: str | None,
     given: Sequence[Any],
+    last: int | None = None,
+    before: str | None = None,
+    order: Any = None,
 ) -> tuple[PageArgs, tuple[Any, ...]]:
     """The page arguments and the filters' values (``given``: as sent, in declaration order),
-    read in the declared order, each raising its error."""
+    read in the declared order, each raising its error. ``order``: the ``orderBy`` given (None:
+    the declared order); cursors must come from this list in this order."""
+
+    def page() -> PageArgs:
+        return ctx.page_args(
+            first,
+            after,
+            last,
+            before,
+            connection=field.coordinate,
+            descending=descending_of(order, field.descending),
+        )
+
     if field.filters_first:
         values = _filter_values(field, given)
-        return ctx.page_args(first, after), values
-    args = ctx.page_args(first, after)
+        return page(), values
+    args = page()
     return args, _filter_values(field, given)
 
 

@@ -7,18 +7,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, literal
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    exists,
+    literal,
+    or_,
+    select,
+)
 
+from config.errors import BadUserInputError
 from config.paging import PageArgs
 from resolvers import kinds as k
 from resolvers.context import RequestContext
-from resolvers.fetch import KEY, PageStatements, fetch_pages, page_statements
+from resolvers.fetch import KEY, PageStatements, fetch_pages, page_shape, page_statements
+from resolvers.field_sources import FIELD_SOURCES, Missing, Reference
 from resolvers.kinds import Kind
 from resolvers.materialize import records_of
-from resolvers.records import Page
+from resolvers.records import Page, PseudonymRecord
+from resolvers.scopes import scoped_select
 from store import tables as t
+from store.db import reader
 from store.idlists import ids_param, in_ids
-from store.tables import CourseState
+from store.tables import CourseState, ProcessingState, Role
+from store.text import contains_pattern, matches
 
 #: the parameter holding the value a root list's filter compares with
 ROOT_VALUE = "tavle_root_value"
@@ -40,18 +56,27 @@ async def _root_page(
     args: PageArgs,
     where: _Where | None = None,
     value: Any = None,
-    *,
-    descending: bool = False,
 ) -> Page[Any]:
+    """The page of the root list; ``args`` carry its ordering (``RootPage.descending`` is its
+    default)."""
     viewing = ctx.loaders.viewing
-    after = args.after is not None
+    shape = page_shape(args)
+    descending, after, before, backward = shape
 
     def build(stmt: Select[Any]) -> PageStatements:
         if where is not None:
             stmt = stmt.where(where.clause)
-        return page_statements(stmt, _ROOT, kind.key, descending=descending, after=after)
+        return page_statements(
+            stmt,
+            _ROOT,
+            kind.key,
+            descending=descending,
+            after=after,
+            before=before,
+            backward=backward,
+        )
 
-    statements = viewing.scope(kind).derive(("root", where, descending, after), build)
+    statements = viewing.scope(kind).derive(("root", where, shape), build)
     params = viewing.params if where is None else {**viewing.params, ROOT_VALUE: value}
     pages, columns = await fetch_pages(ctx.engine, statements, params, [0], args)
     page = pages[0]
@@ -61,6 +86,8 @@ async def _root_page(
         sort_keys=[row[key_at] for row in page.rows],
         total=page.total,
         has_next=page.has_next,
+        has_previous=page.has_previous,
+        args=args,
     )
 
 
@@ -81,7 +108,7 @@ async def courses(
 
 async def roster_imports(ctx: RequestContext, args: PageArgs) -> Page[Any]:
     """Import runs, newest first (system administrators: the row rule hides them from others)."""
-    return await _root_page(ctx, k.ROSTER_IMPORT, args, descending=True)
+    return await _root_page(ctx, k.ROSTER_IMPORT, args)
 
 
 async def conversations(ctx: RequestContext, args: PageArgs) -> Page[Any]:
@@ -116,3 +143,129 @@ async def audit_log(
     if subject_id is None:
         return await _root_page(ctx, k.AUDIT_ENTRY, args)
     return await _root_page(ctx, k.AUDIT_ENTRY, args, _ENTRY_SUBJECT, subject_id)
+
+
+# --- the users directory (``Query.users``) --------------------------------------------------------
+
+#: the longest search text ``users`` takes
+SEARCH_MAX = 100
+_ra = t.role_assignments.c
+_SEARCH = bindparam("tavle_users_search", type_=String)
+_SCHOOL = bindparam("tavle_users_school", type_=Integer)
+_ROLE: BindParameter[Any] = bindparam("tavle_users_role")
+_STATE: BindParameter[Any] = bindparam("tavle_users_state")
+
+
+def _directory_where(search: bool, school: bool, role: bool) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [t.people.c.processing_state == _STATE]
+    if search:
+        # names only: no caller may read a username (there is no such field), so matching it
+        # would let a search find out, letter by letter, what it is
+        conditions.append(
+            or_(
+                matches(t.people.c.given_name, _SEARCH),
+                matches(t.people.c.family_name, _SEARCH),
+            )
+        )
+    if school or role:
+        assigned = select(_ra.id).where(_ra.person_id == t.people.c.id)
+        if school:
+            assigned = assigned.where(_ra.school_id == _SCHOOL)
+        if role:
+            assigned = assigned.where(_ra.role == _ROLE)
+        conditions.append(exists(assigned))
+    return conditions
+
+
+async def users(
+    ctx: RequestContext,
+    args: PageArgs,
+    search: str | None = None,
+    school_id: int | None = None,
+    role: Role | None = None,
+    state: ProcessingState | None = None,
+) -> Page[Any]:
+    """People the viewer may see (the User row rule), by name (``search``: a part of the given
+    name or family name, case-insensitive), school and role. Active
+    people unless ``state`` says: restricted people are in the recycle bin's row rule (system
+    administrators), and erased people are never listed."""
+    if search is not None and len(search) > SEARCH_MAX:
+        raise BadUserInputError(f"'search' must be at most {SEARCH_MAX} characters")
+    state = ProcessingState.ACTIVE if state is None else ProcessingState(state)
+    kind = k.USER if state is ProcessingState.ACTIVE else k.RECYCLE_BIN
+    viewing = ctx.loaders.viewing
+    shape = page_shape(args)
+    descending, after, before, backward = shape
+    given = (bool(search), school_id is not None, role is not None)
+
+    def build(stmt: Select[Any]) -> PageStatements:
+        return page_statements(
+            stmt.where(*_directory_where(*given)),
+            _ROOT,
+            kind.key,
+            descending=descending,
+            after=after,
+            before=before,
+            backward=backward,
+        )
+
+    statements = viewing.scope(kind).derive(("users", given, shape), build)
+    params: dict[str, Any] = {**viewing.params, _STATE.key: state}
+    if search:
+        params[_SEARCH.key] = contains_pattern(search)
+    if school_id is not None:
+        params[_SCHOOL.key] = school_id
+    if role is not None:
+        params[_ROLE.key] = Role(getattr(role, "value", role))
+    pages, columns = await fetch_pages(ctx.engine, statements, params, [0], args)
+    page = pages[0]
+    key_at = columns[KEY]
+    return Page(
+        records=await records_of(ctx, kind, page.rows, kind.layout(columns)),
+        sort_keys=[row[key_at] for row in page.rows],
+        total=page.total,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+        args=args,
+    )
+
+
+# --- a stand-in by its id (``node(id: "Pseudonym:...")``) ---------------------------------------
+
+_p = t.people.c
+#: the people who appear as stand-ins: anyone not active (restricted or erased)
+_NOT_ACTIVE = select(_p.id).where(_p.processing_state != ProcessingState.ACTIVE)
+
+
+def _authored() -> tuple[tuple[Kind, str], ...]:
+    """Where stand-ins appear: the kinds whose references fall back to the pseudonym
+    (``Missing.PSEUDONYM``), with the record attribute holding the person's id."""
+    return tuple(
+        (k.KINDS[source.coordinate.partition(".")[0]], source.key)
+        for source in FIELD_SOURCES.values()
+        if isinstance(source, Reference) and source.missing is Missing.PSEUDONYM
+    )
+
+
+async def pseudonym(ctx: RequestContext, label: str) -> PseudonymRecord | None:
+    """The stand-in with ``label``, for a viewer who may see something it stands in for:
+    a visible post, comment, assignment, message, document or calendar event by a restricted
+    or erased person with that label. Else None (NOT_FOUND, as for any object not visible).
+
+    The person is only looked for among the people who are not active, by their labels
+    (computed here, never stored); what is handed back carries the label only."""
+    if ctx.viewer is None:
+        return None
+    async with reader(ctx.engine).connect() as conn:
+        people = (await conn.execute(_NOT_ACTIVE)).scalars().all()
+        matching = [pk for pk in people if ctx.pseudonyms.label(pk) == label]
+        if not matching:
+            return None
+        for kind, key in _authored():
+            scoped = scoped_select(kind, ctx).subquery()
+            found = await conn.execute(
+                select(scoped.c.id).where(scoped.c[key].in_(matching)).limit(1)
+            )
+            if found.first() is not None:
+                return ctx.pseudonym(matching[0])
+    return None

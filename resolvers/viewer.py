@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -30,10 +31,12 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.viewer import Viewer
+from config.oidc import IdentifierKind
 from store import tables as t
 from store.db import reader
 from store.tables import CourseRole, CourseState, ProcessingState, Role
@@ -50,7 +53,6 @@ _ra, _e, _g, _c, _p = (
 _current = _e.ended_at.is_(None)
 
 _PERSON = bindparam("person_id", type_=Integer)
-_SUBJECT = bindparam("subject", type_=String)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,28 +89,99 @@ def _conversation_links(person: ColumnElement[int]) -> ScalarSelect[int]:
 
 _EPOCH = select(t.viewer_epoch.c.epoch).where(t.viewer_epoch.c.id == 1).scalar_subquery()
 
-#: The ACTIVE, enabled person whose roster ``sourcedId`` or ``username`` is the subject, with
-#: the :class:`Freshness` of their cached viewer, as of the same moment.
-_FIND_CALLER = select(
-    _p.id,
-    _EPOCH.label("epoch"),
-    _conversation_links(_p.id).label("conversation_links"),
-).where(
-    or_(_p.sourced_id == _SUBJECT, _p.username == _SUBJECT),
-    _p.processing_state == ProcessingState.ACTIVE,
-    _p.enabled.is_(True),
-)
+#: How each kind of roster identifier a token may carry is compared (config.oidc). Every one of
+#: these columns is unique or indexed.
+_IDENTIFIER_CLAUSES: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "sourced_id": lambda value: _p.sourced_id == value,
+    "username": lambda value: _p.username == value,
+    "feide_id": lambda value: _p.feide_id == value,
+    "national_id": lambda value: _p.national_id == value,
+    "sourced_id_or_username": lambda value: or_(_p.sourced_id == value, _p.username == value),
+}
+
+#: More matches than this for one identifier are not told apart: two already mean "ambiguous".
+_MATCHES_LOOKED_AT = 2
+
+
+@lru_cache(maxsize=256)
+def _find_caller_statement(kinds: tuple[IdentifierKind, ...]) -> Select[Any]:
+    """For each identifier (``:value_0``, ``:value_1`` ... of the given kinds, in order) the
+    ACTIVE, enabled people it names (at most two), with the :class:`Freshness` of each one's
+    cached viewer, as of the same moment: one statement, each branch an indexed lookup.
+
+    Built once per sequence of kinds (a handful per configuration): SQLAlchemy then finds its
+    compiled form in its cache.
+    """
+    branches = []
+    for rank, kind in enumerate(kinds):
+        value = bindparam(f"value_{rank}", type_=String)
+        found = (
+            select(
+                literal_column(str(rank), Integer).label("rank"),
+                _p.id.label("person_id"),
+            )
+            .where(
+                _IDENTIFIER_CLAUSES[kind](value),
+                _p.processing_state == ProcessingState.ACTIVE,
+                _p.enabled.is_(True),
+            )
+            .limit(_MATCHES_LOOKED_AT)
+            .subquery(f"match_{rank}")
+        )
+        branches.append(select(found.c.rank, found.c.person_id))
+    matches = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("matches")
+    return select(
+        matches.c.rank,
+        matches.c.person_id,
+        _EPOCH.label("epoch"),
+        _conversation_links(matches.c.person_id).label("conversation_links"),
+    ).order_by(matches.c.rank, matches.c.person_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CallerMatch:
+    """Who a token's identifiers name.
+
+    ``counts``: for each identifier, in order, how many ACTIVE, enabled people it names (2 means
+    two or more). ``chosen``: the first identifier naming exactly one person, whose id and
+    viewer freshness are ``person_id`` and ``freshness``; all three are None when none does.
+    """
+
+    counts: tuple[int, ...]
+    chosen: int | None = None
+    person_id: int | None = None
+    freshness: Freshness | None = None
+
+
+async def find_caller_by(
+    engine: AsyncEngine, identifiers: Sequence[tuple[IdentifierKind, str]]
+) -> CallerMatch:
+    """The person the first of ``identifiers`` (kind, value) that names exactly one ACTIVE,
+    enabled person names, in one statement (``_find_caller_statement``)."""
+    if not identifiers:
+        return CallerMatch(counts=())
+    statement = _find_caller_statement(tuple(kind for kind, _value in identifiers))
+    values = {f"value_{rank}": value for rank, (_kind, value) in enumerate(identifiers)}
+    async with reader(engine).connect() as conn:
+        rows = (await conn.execute(statement, values)).all()
+    people: defaultdict[int, list[tuple[int, int | None, int]]] = defaultdict(list)
+    for rank, person_id, epoch, links in rows:
+        people[rank].append((person_id, epoch, links))
+    counts = tuple(min(len(people[rank]), _MATCHES_LOOKED_AT) for rank in range(len(identifiers)))
+    for rank, count in enumerate(counts):
+        if count == 1:
+            person_id, epoch, links = people[rank][0]
+            return CallerMatch(counts, rank, person_id, Freshness(epoch, links))
+    return CallerMatch(counts)
 
 
 async def find_caller(engine: AsyncEngine, subject: str) -> tuple[int, Freshness] | None:
-    """The person ``subject`` names (see ``_FIND_CALLER``) and the freshness of their viewer;
-    ``None`` when no one or more than one person matches."""
-    async with reader(engine).connect() as conn:
-        found = (await conn.execute(_FIND_CALLER, {"subject": subject})).all()
-    if len(found) != 1:
+    """The ACTIVE, enabled person whose roster ``sourcedId`` or ``username`` is ``subject``,
+    and the freshness of their viewer; ``None`` when no one or more than one person matches."""
+    found = await find_caller_by(engine, [("sourced_id_or_username", subject)])
+    if found.person_id is None or found.freshness is None:
         return None
-    person_id, epoch, links = found[0]
-    return person_id, Freshness(epoch, links)
+    return found.person_id, found.freshness
 
 
 async def find_person_id(engine: AsyncEngine, subject: str) -> int | None:

@@ -18,12 +18,14 @@ are dropped as soon as another epoch shows up.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.viewer import Viewer
-from resolvers.viewer import Freshness, find_caller, load_viewer_facts
+from config.oidc import IdentifierKind
+from resolvers.viewer import CallerMatch, Freshness, find_caller_by, load_viewer_facts
 
 #: viewers kept per process: a few kilobytes each
 DEFAULT_MAX_PEOPLE = 10_000
@@ -50,12 +52,24 @@ class ViewerCache:
         return len(self._kept)
 
     async def viewer_for(self, engine: AsyncEngine, subject: str) -> Viewer | None:
-        """The viewer of the person a token's ``subject`` names, or ``None`` when it names no
-        ACTIVE, enabled person (or more than one)."""
-        found = await find_caller(engine, subject)
-        if found is None:
-            return None
-        person_id, freshness = found
+        """The viewer of the person a token's ``subject`` (a roster sourcedId or username)
+        names, or ``None`` when it names no ACTIVE, enabled person (or more than one)."""
+        viewer, _match = await self.viewer_by(engine, [("sourced_id_or_username", subject)])
+        return viewer
+
+    async def viewer_by(
+        self, engine: AsyncEngine, identifiers: Sequence[tuple[IdentifierKind, str]]
+    ) -> tuple[Viewer | None, CallerMatch]:
+        """The viewer of the person the first of ``identifiers`` naming exactly one ACTIVE,
+        enabled person names (``resolvers.viewer.find_caller_by``), and what each identifier
+        matched; the viewer is ``None`` when none of them names exactly one person."""
+        found = await find_caller_by(engine, identifiers)
+        person_id, freshness = found.person_id, found.freshness
+        if person_id is None or freshness is None:
+            return None, found
+        return await self._viewer(engine, person_id, freshness), found
+
+    async def _viewer(self, engine: AsyncEngine, person_id: int, freshness: Freshness) -> Viewer:
         self._note_epoch(freshness)
         kept = self._kept.get(person_id)
         if kept is not None and kept.freshness == freshness and freshness.cacheable:

@@ -177,11 +177,32 @@ def _enabled(row: Row) -> bool:
     raise row.error(f"bad enabledUser '{value}' (expected true or false)")
 
 
-def _national_id(row: Row) -> str | None:
+def _user_ids(row: Row) -> list[tuple[str, str]]:
     try:
-        entries = parse_user_ids(row.get("userIds"))
+        return parse_user_ids(row.get("userIds"))
     except MalformedError as exc:
         raise row.error(f"malformed userIds: {exc}") from None
+
+
+def _feide_id(row: Row) -> str | None:
+    """The ``{Feide:...}`` entry of userIds (at most one), as written."""
+    found = {
+        identifier for kind, identifier in _user_ids(row) if kind.upper() == vocab.FEIDE_ID_TYPE
+    }
+    if len(found) > 1:
+        raise row.error("more than one Feide id in userIds")
+    if not found:
+        return None
+    (feide_id,) = found
+    if len(feide_id) > vocab.FEIDE_ID_LENGTH or any(c.isspace() for c in feide_id):
+        raise row.error(
+            f"Feide id in userIds is longer than {vocab.FEIDE_ID_LENGTH} characters or has spaces"
+        )
+    return feide_id
+
+
+def _national_id(row: Row) -> str | None:
+    entries = _user_ids(row)
     numbers = {identifier for kind, identifier in entries if kind.upper() == vocab.NATIONAL_ID_TYPE}
     if len(numbers) > 1:
         raise row.error(f"more than one {vocab.NATIONAL_ID_TYPE} in userIds")
@@ -208,6 +229,7 @@ def _user(row: Row) -> UserRecord:
         email=_optional(row, "email", EMAIL_LENGTH),
         national_id=_national_id(row),
         agents=parse_agents(row.get("agentSourcedIds")),
+        feide_id=_feide_id(row),
     )
 
 

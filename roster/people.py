@@ -52,6 +52,7 @@ FIELD_LABELS = {
     "family_name": "familyName",
     "email": "email",
     "national_id": "nationalId",
+    "feide_id": "feideId",
 }
 
 KEPT_BECAUSE = {
@@ -84,6 +85,7 @@ def _new_person(user: UserRecord, now: datetime) -> dict[str, Any]:
         "family_name": user.family_name,
         "email": user.email,
         "national_id": user.national_id,
+        "feide_id": user.feide_id,
         "given_name_source": DataSource.ROSTER,
         "family_name_source": DataSource.ROSTER,
         "email_source": DataSource.ROSTER,
@@ -98,7 +100,12 @@ def _new_person(user: UserRecord, now: datetime) -> dict[str, Any]:
 def _person_values(
     user: UserRecord, row: Mapping[str, Any], conflicts: list[str]
 ) -> dict[str, Any]:
-    values: dict[str, Any] = {"username": user.username, "enabled": user.enabled}
+    # The Feide id has no source column: only the roster sets it (like the username).
+    values: dict[str, Any] = {
+        "username": user.username,
+        "enabled": user.enabled,
+        "feide_id": user.feide_id,
+    }
     for column, label in SOURCED_FIELDS:
         wanted = getattr(user, column)
         source = row[f"{column}_source"]

@@ -33,6 +33,8 @@ class UserRecord:
     email: str | None
     national_id: str | None
     agents: tuple[str, ...]
+    #: ``{Feide:...}`` in userIds: the Feide login tokens from Feide are matched against
+    feide_id: str | None = None
 
 
 @dataclass(frozen=True)

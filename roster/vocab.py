@@ -68,6 +68,10 @@ SESSION_TYPES: dict[str, str] = {
 # userIds type whose identifier is the Norwegian national identity number (fødselsnummer).
 NATIONAL_ID_TYPE = "FNR"
 NATIONAL_ID_DIGITS = 11
+# userIds type whose identifier is the person's Feide login (eduPersonPrincipalName,
+# "name@school.no"), compared case-insensitively like the national id's type.
+FEIDE_ID_TYPE = "FEIDE"
+FEIDE_ID_LENGTH = 255
 
 
 def is_extension(value: str) -> bool:

@@ -17,7 +17,9 @@ from resolvers.kinds import KINDS, NODE_KINDS
 from resolvers.services.input_limits import install_input_limits
 from schema.connection import Connection, Edge, PageInfo
 from schema.coursework import Attachment
+from schema.edits import Deleted, EditMutation
 from schema.executor import TavleExecutor
+from schema.files import FileMutation
 from schema.mutation import Mutation
 from schema.privacy import CategoryEffect, PrivacyMutation, PrivacyQuery
 from schema.privacy_notice import PrivacyNotice
@@ -25,11 +27,12 @@ from schema.query import Query
 from schema.registry import KIND_TYPES
 from schema.scalars import SCALAR_MAP
 from schema.school_year import RosterChangeCount, RosterFileDigest
-from schema.user import Notification, Preference, RoleAssignment
+from schema.subscription import Subscription
+from schema.user import Preference, RoleAssignment
 
 #: Plumbing: object types whose objects carry no relations of their own, because they only
 #: appear under a field of an object the viewer may read (connections and their edges and page
-#: info, a person's roles, notifications and preferences, an answer's attachments, a privacy
+#: info, a person's roles and preferences, an answer's attachments, a privacy
 #: request's effects, an import run's counts and digests) or are public (the privacy notice).
 #: Their fields are read with ``ROW_ONLY`` (``authz.guard``); every other object type is a
 #: kind's type (``schema.registry``), whose objects carry their relations or get no field.
@@ -38,13 +41,13 @@ PLUMBING_TYPES: tuple[type[Any], ...] = (
     Edge,
     PageInfo,
     RoleAssignment,
-    Notification,
     Preference,
     Attachment,
     CategoryEffect,
     RosterChangeCount,
     RosterFileDigest,
     PrivacyNotice,
+    Deleted,
 )
 
 
@@ -88,7 +91,7 @@ def plumbing_type_names(schema: strawberry.Schema) -> frozenset[str]:
 
 
 RootQuery = merge_types("Query", (Query, PrivacyQuery))
-RootMutation = merge_types("Mutation", (Mutation, PrivacyMutation))
+RootMutation = merge_types("Mutation", (Mutation, PrivacyMutation, EditMutation, FileMutation))
 
 
 class TavleSchema(strawberry.Schema):
@@ -115,6 +118,7 @@ def build_schema(
     schema = TavleSchema(
         query=RootQuery,
         mutation=RootMutation,
+        subscription=Subscription,
         types=node_types(),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         extensions=extensions or [],  # type: ignore[arg-type]

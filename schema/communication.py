@@ -11,6 +11,7 @@ from resolvers.records import CommentRecord, ConversationRecord, MessageRecord, 
 from schema import sources
 from schema.connection import Connection
 from schema.course import Course
+from schema.enums import Ordering
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
@@ -53,9 +54,33 @@ class Post(Node):
         found: User | None = await sources.reference(info, self.record, "Post.author")
         return found
 
-    @strawberry.field
+    @strawberry.field(
+        description="The post's comments, oldest first, at most 100 (all of them: "
+        "`commentsConnection`)."
+    )
     async def comments(self, info: Info) -> list[Comment] | None:
         return await sources.listed(info, self.record, "Post.comments")
+
+    @strawberry.field(description="The post's comments, a page at a time, oldest first by default.")
+    async def comments_connection(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
+    ) -> Connection[Comment] | None:
+        return await sources.connection(
+            info,
+            self.record,
+            "Post.commentsConnection",
+            first,
+            after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
 
 
 @kind_type("Message")
@@ -88,6 +113,21 @@ class Conversation(Node):
 
     @strawberry.field
     async def messages(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
     ) -> Connection[Message] | None:
-        return await sources.connection(info, self.record, "Conversation.messages", first, after)
+        return await sources.connection(
+            info,
+            self.record,
+            "Conversation.messages",
+            first,
+            after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )

@@ -8,42 +8,56 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from config.paging import PageArgs, encode_cursor
+from config.paging import PageArgs
 from resolvers.records import Page
 from schema.values import attr, made_of, object_of, reads
 
 NodeT = TypeVar("NodeT")
 
 
-#: an edge's record: the node's sort key (its cursor) and the node's record
-EdgeRecord = tuple[int, Any]
+#: an edge's record: the node's cursor (naming its connection and ordering) and its record
+EdgeRecord = tuple[str, Any]
 
 
 def edges_of(page: Page[Any]) -> list[EdgeRecord]:
-    return list(zip(page.sort_keys, page.records, strict=True))
-
-
-def _cursor(edge: EdgeRecord) -> str:
-    return encode_cursor(edge[0])
+    cursor = page.cursor
+    return [(cursor(key), record) for key, record in zip(page.sort_keys, page.records, strict=True)]
 
 
 def _end_cursor(page: Page[Any]) -> str | None:
     keys = page.sort_keys
-    return encode_cursor(keys[-1]) if keys else None
+    return page.cursor(keys[-1]) if keys else None
+
+
+def _start_cursor(page: Page[Any]) -> str | None:
+    keys = page.sort_keys
+    return page.cursor(keys[0]) if keys else None
 
 
 def _same(page: Page[Any]) -> Page[Any]:
     return page
 
 
-@made_of(Page, has_next_page=attr("has_next"), end_cursor=_end_cursor)
+@made_of(
+    Page,
+    has_next_page=attr("has_next"),
+    has_previous_page=attr("has_previous"),
+    start_cursor=_start_cursor,
+    end_cursor=_end_cursor,
+)
 @strawberry.type
 class PageInfo:
+    """Relay's page info. Paging forwards (``first``/``after``), ``hasNextPage`` says whether
+    more follow and ``hasPreviousPage`` is false; paging backwards (``last``/``before``),
+    ``hasPreviousPage`` says whether more precede and ``hasNextPage`` is false."""
+
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool
+    start_cursor: str | None
 
 
-@reads(tuple, cursor=_cursor, node=itemgetter(1))
+@reads(tuple, cursor=itemgetter(0), node=itemgetter(1))
 @strawberry.type
 class Edge(Generic[NodeT]):
     cursor: str
@@ -64,7 +78,7 @@ class Connection(Generic[NodeT]):
 def connection_of(page: Page[Any], make: Callable[[Any], NodeT]) -> Connection[NodeT]:
     """The connection of a page of records, each node made by ``make`` of its record."""
     return Connection(
-        edges=[Edge(cursor=_cursor(edge), node=make(edge[1])) for edge in edges_of(page)],
+        edges=[Edge(cursor=edge[0], node=make(edge[1])) for edge in edges_of(page)],
         page_info=object_of(PageInfo, page),
         total_count=page.total,
     )

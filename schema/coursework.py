@@ -12,7 +12,8 @@ from resolvers.records import AssignmentRecord, AttachmentRecord, SubmissionReco
 from schema import sources
 from schema.connection import Connection
 from schema.course import Course
-from schema.enums import SubmissionStatus
+from schema.enums import Ordering, SubmissionStatus
+from schema.files import FileRef
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
@@ -48,9 +49,24 @@ class Assignment(Node):
 
     @strawberry.field
     async def submissions(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
     ) -> Connection[Submission] | None:
-        return await sources.connection(info, self.record, "Assignment.submissions", first, after)
+        return await sources.connection(
+            info,
+            self.record,
+            "Assignment.submissions",
+            first,
+            after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
 
 
 @made_of(AttachmentRecord)
@@ -59,6 +75,15 @@ class Attachment:
     filename: str
     content_type: str | None
     size_bytes: int | None
+    record: strawberry.Private[AttachmentRecord]
+
+    @strawberry.field(
+        description="The uploaded file, if the attachment carries one (null while its owner's "
+        "data is restricted)."
+    )
+    async def file(self, info: Info) -> FileRef | None:
+        found: FileRef | None = await sources.reference(info, self.record, "Attachment.file")
+        return found
 
 
 def _submission_body(record: SubmissionRecord, ctx: RequestContext) -> str | None:
@@ -104,9 +129,35 @@ class Submission(Node):
     async def attachments(self, info: Info) -> list[Attachment] | None:
         return await sources.embedded(info, self.record, "Submission.attachments", Attachment)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The submission's assessments, oldest first, at most 100 (all of them: "
+        "`assessmentsConnection`)."
+    )
     async def assessments(self, info: Info) -> list[AssessmentT] | None:
         return await sources.listed(info, self.record, "Submission.assessments")
+
+    @strawberry.field(
+        description="The submission's assessments, a page at a time, oldest first by default."
+    )
+    async def assessments_connection(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
+    ) -> Connection[AssessmentT] | None:
+        return await sources.connection(
+            info,
+            self.record,
+            "Submission.assessmentsConnection",
+            first,
+            after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
 
 
 __all__ = ["Assignment", "Attachment", "Submission"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from config.paging import Ordering
 from store.privacy.base import DataCategory, Outcome
 from store.tables import (
     AcademicSessionType,
@@ -37,6 +38,7 @@ for _enum in (
     CourseState,
     AcademicSessionType,
     RequestOrigin,
+    Ordering,
 ):
     strawberry.enum(_enum, name=_enum.__name__)
 
@@ -47,6 +49,7 @@ __all__ = [
     "CourseState",
     "DataCategory",
     "ExportFormat",
+    "Ordering",
     "Outcome",
     "PrivacyAction",
     "PrivacyRequestStatus",

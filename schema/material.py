@@ -10,6 +10,7 @@ from resolvers.context import Info
 from resolvers.records import CalendarEventRecord, DocumentRecord
 from schema import sources
 from schema.course import Course
+from schema.files import FileRef
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
@@ -34,6 +35,14 @@ class Document(Node):
     @strawberry.field
     async def course(self, info: Info) -> Course | None:
         found: Course | None = await sources.reference(info, self.record, "Document.course")
+        return found
+
+    @strawberry.field(
+        description="The uploaded file the document carries, if any (null while its owner's "
+        "data is restricted)."
+    )
+    async def file(self, info: Info) -> FileRef | None:
+        found: FileRef | None = await sources.reference(info, self.record, "Document.file")
         return found
 
 

@@ -19,6 +19,7 @@ from schema.material import CalendarEvent, Document
 from schema.registry import to_object
 from schema.user import Preference
 from schema.values import object_of
+from store.filestore import storage_of
 
 
 @strawberry.input
@@ -41,6 +42,8 @@ class SubmitAnswerInput:
     assignment_id: strawberry.ID
     body: str
     attachments: list[AttachmentInput] | None = None
+    #: uploaded files (uploadFile) to attach: the viewer's own, attached nowhere yet
+    attachment_ids: list[strawberry.ID] | None = None
 
 
 @strawberry.input
@@ -85,6 +88,8 @@ class Mutation:
             expect_id(input.assignment_id, "Assignment"),
             input.body,
             attachments,
+            [expect_id(i, "FileRef") for i in input.attachment_ids or []],
+            storage_of(info.context.settings),
         )
         found: Submission = await _created(info, "Submission", pk)
         return found
@@ -156,12 +161,14 @@ class Mutation:
         title: str,
         body: str | None = None,
         course_id: strawberry.ID | None = None,
+        file_id: strawberry.ID | None = None,
     ) -> Document:
         pk = await personal.create_document(
             info.context.actor(),
             title,
             body,
             expect_id(course_id, "Course") if course_id else None,
+            expect_id(file_id, "FileRef") if file_id else None,
         )
         found: Document = await _created(info, "Document", pk)
         return found

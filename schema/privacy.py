@@ -19,6 +19,7 @@ from schema.course import Course
 from schema.enums import (
     DataCategory,
     ExportFormat,
+    Ordering,
     Outcome,
     PrivacyAction,
     PrivacyRequestStatus,
@@ -29,6 +30,8 @@ from schema.registry import kind_type, to_object
 from schema.school_year import RosterImport
 from schema.user import User
 from schema.values import made_of, member, node_id, object_of, record_field
+from store.filestore import storage_of
+from store.filestore.deletions import drain
 
 
 @strawberry.type
@@ -165,9 +168,16 @@ async def _request(info: Info, pk: int) -> PrivacyRequest:
 class PrivacyQuery:
     @strawberry.field(description="Restricted people (the recycle bin); system administrators.")
     async def recycle_bin(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[User]:
-        return await sources.root_page(info, "Query.recycleBin", first, after)
+        return await sources.root_page(
+            info, "Query.recycleBin", first, after, last=last, before=before
+        )
 
     @strawberry.field
     async def privacy_request(self, info: Info, id: strawberry.ID) -> PrivacyRequest | None:
@@ -181,18 +191,34 @@ class PrivacyQuery:
         subject_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[PrivacyRequest]:
-        return await sources.root_page(info, "Query.privacyRequests", first, after, subject_id)
+        return await sources.root_page(
+            info, "Query.privacyRequests", first, after, subject_id, last=last, before=before
+        )
 
-    @strawberry.field
+    @strawberry.field(description="The audit log, oldest first unless `orderBy` says.")
     async def audit_log(
         self,
         info: Info,
         subject_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
     ) -> Connection[AuditEntry]:
-        return await sources.root_page(info, "Query.auditLog", first, after, subject_id)
+        return await sources.root_page(
+            info,
+            "Query.auditLog",
+            first,
+            after,
+            subject_id,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
 
 
 @strawberry.input
@@ -256,6 +282,8 @@ class PrivacyMutation:
             info.context.settings,
             identity_key=info.context.pseudonyms.key,
         )
+        # The erased files' bytes, now that their rows are gone (store/filestore/deletions.py).
+        await drain(info.context.engine, storage_of(info.context.settings))
         return await _request(info, outcome.request_id)
 
     @strawberry.mutation(

@@ -12,7 +12,7 @@ from schema.communication import Conversation
 from schema.connection import Connection
 from schema.course import Course
 from schema.coursework import Submission
-from schema.enums import CourseState
+from schema.enums import CourseState, ProcessingState, Role
 from schema.material import CalendarEvent, Document
 from schema.node import Node
 from schema.privacy_notice import PrivacyNotice, notice_from_settings
@@ -61,14 +61,25 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         state: CourseState | None = CourseState.ACTIVE,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Course]:
-        return await sources.root_page(info, "Query.courses", first, after, state)
+        return await sources.root_page(
+            info, "Query.courses", first, after, state, last=last, before=before
+        )
 
     @strawberry.field(description="Roster import runs, newest first (system administrators).")
     async def roster_imports(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[RosterImport]:
-        return await sources.root_page(info, "Query.rosterImports", first, after)
+        return await sources.root_page(
+            info, "Query.rosterImports", first, after, last=last, before=before
+        )
 
     @strawberry.field
     async def submission(self, info: Info, id: strawberry.ID) -> Submission | None:
@@ -82,24 +93,75 @@ class Query:
 
     @strawberry.field(description="The viewer's conversations (added beside the contract).")
     async def conversations(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Conversation]:
-        return await sources.root_page(info, "Query.conversations", first, after)
+        return await sources.root_page(
+            info, "Query.conversations", first, after, last=last, before=before
+        )
 
     @strawberry.field(
         description="Documents the viewer may see: own private ones and those shared to "
         "visible courses (added beside the contract)."
     )
     async def documents(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Document]:
-        return await sources.root_page(info, "Query.documents", first, after)
+        return await sources.root_page(
+            info, "Query.documents", first, after, last=last, before=before
+        )
 
     @strawberry.field(description="Calendar events the viewer may see (added beside the contract).")
     async def calendar_events(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CalendarEvent]:
-        return await sources.root_page(info, "Query.calendarEvents", first, after)
+        return await sources.root_page(
+            info, "Query.calendarEvents", first, after, last=last, before=before
+        )
+
+    @strawberry.field(
+        description="The users directory: people you may see, by name (`search`: part of the "
+        "given name or family name, any case), school and role; active people unless `state` "
+        "says (restricted ones: system administrators only)."
+    )
+    async def users(
+        self,
+        info: Info,
+        search: str | None = None,
+        school_id: strawberry.ID | None = None,
+        role: Role | None = None,
+        state: ProcessingState | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[User]:
+        return await sources.root_page(
+            info,
+            "Query.users",
+            first,
+            after,
+            search,
+            school_id,
+            role,
+            state,
+            last=last,
+            before=before,
+        )
 
     privacy_notice = record_field(
         _privacy_notice, description="Public: who processes whose data, why, and your rights."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from resolvers import follow, root_fields
+from resolvers import follow, root_fields, roots
 from resolvers.context import Info
 from resolvers.field_sources import FIELD_SOURCES, Embedded, Reference, Related
 from resolvers.root_fields import ROOT_FIELDS, Lookup, RootPage, ViewerField
@@ -49,16 +49,43 @@ async def connection(
     first: int | None,
     after: str | None,
     *filters: Any,
+    last: int | None = None,
+    before: str | None = None,
+    order_by: Any = None,
 ) -> Connection[Any] | None:
     """The page of the connection field at ``coordinate`` under the record ``parent``;
-    ``filters``: its filter arguments as given, in declaration order (``Related.filters``).
+    ``filters``: its filter arguments as given, in declaration order (``Related.filters``);
+    ``order_by``: its ``orderBy`` (None: the declared order).
     A stand-in's connection is null before any argument is looked at."""
     source: Related = _source(coordinate, Related)
     if follow.is_stand_in(parent):
         return None
-    args, values = follow.page_arguments(info.context, source, first, after, filters)
+    args, values = follow.page_arguments(
+        info.context, source, first, after, filters, last, before, order_by
+    )
     page = await follow.related_page(info.context, parent, source, args, values)
     return None if page is None else connection_of(page, to_object)
+
+
+async def embedded_connection(
+    info: Info,
+    parent: Any,
+    coordinate: str,
+    item: type[T],
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    order_by: Any = None,
+) -> Connection[T] | None:
+    """The page of plumbing objects (of type ``item``) of the connection at ``coordinate``
+    under the record ``parent`` (an ``Embedded`` declared with ``page``)."""
+    source: Embedded = _source(coordinate, Embedded)
+    if follow.is_stand_in(parent):
+        return None
+    args, _ = follow.page_arguments(info.context, source, first, after, (), last, before, order_by)
+    page = await follow.related_page(info.context, parent, source, args)
+    return None if page is None else connection_of(page, lambda record: object_of(item, record))
 
 
 async def embedded(info: Info, parent: Any, coordinate: str, item: type[T]) -> list[T] | None:
@@ -82,6 +109,10 @@ def _root(coordinate: str, shape: type[Any]) -> Any:
 async def lookup(info: Info, coordinate: str, global_id: str) -> Any:
     """The object ``global_id`` names, for the lookup at ``coordinate``; else its error."""
     field: Lookup = _root(coordinate, Lookup)
+    label = root_fields.stand_in_label(field, global_id)
+    if label is not None:
+        stand_in = await roots.pseudonym(info.context, label)
+        return to_object(root_fields.stand_in_found(field, global_id, stand_in))
     kind, pk = root_fields.lookup_id(field, global_id)
     found = await info.context.loaders.by_id(kind).load(pk)
     return to_object(root_fields.lookup_found(field, kind, global_id, found))
@@ -95,10 +126,19 @@ async def viewer(info: Info, coordinate: str) -> Any:
 
 
 async def root_page(
-    info: Info, coordinate: str, first: int | None, after: str | None, *filters: Any
+    info: Info,
+    coordinate: str,
+    first: int | None,
+    after: str | None,
+    *filters: Any,
+    last: int | None = None,
+    before: str | None = None,
+    order_by: Any = None,
 ) -> Connection[Any]:
     """The page of the root list at ``coordinate``; ``filters``: its filter arguments as sent,
-    in declaration order."""
+    in declaration order; ``order_by``: its ``orderBy`` (None: the declared order)."""
     field: RootPage = _root(coordinate, RootPage)
-    args, values = root_fields.page_arguments(info.context, field, first, after, filters)
+    args, values = root_fields.page_arguments(
+        info.context, field, first, after, filters, last, before, order_by
+    )
     return connection_of(await field.list(info.context, args, *values), to_object)

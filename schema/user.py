@@ -19,7 +19,7 @@ from resolvers.records import (
 )
 from schema import sources
 from schema.connection import Connection, PageArgs
-from schema.enums import AssessmentKind, CourseState, ProcessingState, Role
+from schema.enums import AssessmentKind, CourseState, Ordering, ProcessingState, Role
 from schema.node import Node
 from schema.registry import kind_type
 from schema.values import attr, const, made_of, member, node_id, record_field
@@ -65,14 +65,17 @@ class Preference:
     value: str | None
 
 
-@made_of(NotificationRecord, id=node_id("Notification", "id"))
+@kind_type("Notification")
+@made_of(NotificationRecord, id=node_id("Notification"))
 @strawberry.type
-class Notification:
+class Notification(Node):
     id: strawberry.ID
     kind: str
     message: str
     created_at: datetime
     read_at: datetime | None
+    record: strawberry.Private[NotificationRecord]
+    tavle_rels: strawberry.Private[frozenset[str]]
 
 
 def _pseudonym_id(record: PseudonymRecord) -> str:
@@ -126,19 +129,56 @@ class User(Node):
     async def roles(self, info: Info) -> list[RoleAssignment] | None:
         return await sources.embedded(info, self.record, "User.roles", RoleAssignment)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The person's guardians, at most 100 (all of them: `guardiansConnection`)."
+    )
     async def guardians(self, info: Info) -> list[User] | None:
         return await sources.listed(info, self.record, "User.guardians")
 
-    @strawberry.field
+    @strawberry.field(description="The person's guardians, a page at a time.")
+    async def guardians_connection(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[User] | None:
+        return await sources.connection(
+            info, self.record, "User.guardiansConnection", first, after, last=last, before=before
+        )
+
+    @strawberry.field(
+        description="The person's children, at most 100 (all of them: `childrenConnection`)."
+    )
     async def children(self, info: Info) -> list[User] | None:
         return await sources.listed(info, self.record, "User.children")
 
+    @strawberry.field(description="The person's children, a page at a time.")
+    async def children_connection(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[User] | None:
+        return await sources.connection(
+            info, self.record, "User.childrenConnection", first, after, last=last, before=before
+        )
+
     @strawberry.field
     async def courses(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CourseT] | None:
-        return await sources.connection(info, self.record, "User.courses", first, after)
+        return await sources.connection(
+            info, self.record, "User.courses", first, after, last=last, before=before
+        )
 
     @strawberry.field(description="The person's submissions visible to you, newest last.")
     async def submissions(
@@ -147,9 +187,20 @@ class User(Node):
         first: int | None = None,
         after: str | None = None,
         course_id: strawberry.ID | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
     ) -> Connection[SubmissionT] | None:
         return await sources.connection(
-            info, self.record, "User.submissions", first, after, course_id
+            info,
+            self.record,
+            "User.submissions",
+            first,
+            after,
+            course_id,
+            last=last,
+            before=before,
+            order_by=order_by,
         )
 
     @strawberry.field(description="The person's assessments visible to you, newest first.")
@@ -160,14 +211,52 @@ class User(Node):
         after: str | None = None,
         course_id: strawberry.ID | None = None,
         kind: AssessmentKind | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
     ) -> Connection[AssessmentT] | None:
         return await sources.connection(
-            info, self.record, "User.assessments", first, after, course_id, kind
+            info,
+            self.record,
+            "User.assessments",
+            first,
+            after,
+            course_id,
+            kind,
+            last=last,
+            before=before,
+            order_by=order_by,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The person's notifications, oldest first, at most 100 (all of them: "
+        "`notificationsConnection`)."
+    )
     async def notifications(self, info: Info) -> list[Notification] | None:
-        return await sources.embedded(info, self.record, "User.notifications", Notification)
+        return await sources.listed(info, self.record, "User.notifications")
+
+    @strawberry.field(
+        description="The person's notifications, a page at a time, oldest first by default."
+    )
+    async def notifications_connection(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: Ordering | None = None,
+    ) -> Connection[Notification] | None:
+        return await sources.connection(
+            info,
+            self.record,
+            "User.notificationsConnection",
+            first,
+            after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
 
     @strawberry.field
     async def preferences(self, info: Info) -> list[Preference] | None:

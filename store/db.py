@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from store.sqlite import create_private_database_file, immediate_writes
+from store.text import FOLD_FUNCTION
 
 log = logging.getLogger("tavle.db")
 
@@ -48,6 +49,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # SQLite's lower() folds ASCII only; store.text.folded uses this one (Python's lower()).
+    dbapi_connection.create_function(FOLD_FUNCTION, 1, _fold, deterministic=True)
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.lower()
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -194,7 +194,10 @@ people = Table(
     Column("given_name", String(255)),
     Column("family_name", String(255)),
     Column("email", String(320)),
-    Column("national_id", String(32)),
+    Column("national_id", String(32), index=True),
+    # The Feide login (eduPersonPrincipalName, "name@school.no") from the roster's userIds
+    # ({Feide:...}); tokens from Feide are matched against it (config.oidc claim mappings).
+    Column("feide_id", String(255), index=True),
     Column("given_name_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
     Column("family_name_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
     Column("email_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
@@ -328,6 +331,33 @@ submissions = Table(
     _ts("assessed_at", nullable=True),
 )
 
+files = Table(
+    "files",
+    metadata,
+    # Uploaded files (uploadFile): the bytes live in the file storage (store/filestore) under
+    # ``storage_key`` (random, never the person's file name); a row is owned by its uploader and
+    # referenced by at most one attachment or document.
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(128), nullable=False, unique=True),
+    _ts("created_at"),
+    Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+)
+
+file_deletions = Table(
+    "file_deletions",
+    metadata,
+    # Bytes to delete from the file storage: written in the transaction that deletes their
+    # ``files`` rows (erasure, course deletion), drained after it commits
+    # (store/filestore/deletions.py). A random key only, no personal data.
+    Column("storage_key", String(128), primary_key=True),
+    _ts("queued_at"),
+)
+
 attachments = Table(
     "attachments",
     metadata,
@@ -341,6 +371,8 @@ attachments = Table(
     Column("filename", String(255), nullable=False),
     Column("content_type", String(255)),
     Column("size_bytes", Integer),
+    # The uploaded file this attachment carries (NULL: metadata only, as before uploads).
+    Column("file_id", ForeignKey("files.id", ondelete="SET NULL"), unique=True),
 )
 
 assessments = Table(
@@ -434,6 +466,8 @@ documents = Table(
     Column("body", Text),
     _ts("created_at"),
     Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
+    # The uploaded file this document carries (NULL: a text document).
+    Column("file_id", ForeignKey("files.id", ondelete="SET NULL"), unique=True),
 )
 
 calendar_events = Table(
@@ -553,4 +587,39 @@ viewer_epoch = Table(
     # (resolvers/viewer_cache.py) reads it once per request.
     Column("id", Integer, primary_key=True),
     Column("epoch", BigInteger, nullable=False),
+)
+
+submission_versions = Table(
+    "submission_versions",
+    metadata,
+    # An assessed answer a student replaced after a teacher returned it (RETURNED): the text as
+    # it was assessed, kept so the assessments that referred to it still have what they judged.
+    Column("id", Integer, primary_key=True),
+    Column(
+        "submission_id",
+        ForeignKey("submissions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("body", Text, nullable=False),
+    _ts("submitted_at"),
+    _ts("assessed_at"),
+    _ts("replaced_at"),
+)
+
+assessment_revisions = Table(
+    "assessment_revisions",
+    metadata,
+    # The grade and comment an assessment had before a correction (updateAssessment), one row
+    # per correction; the audit entry of the correction names the changed fields and this row.
+    Column("id", Integer, primary_key=True),
+    Column(
+        "assessment_id",
+        ForeignKey("assessments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("grade", String(64)),
+    Column("comment", Text),
+    _ts("revised_at"),
 )

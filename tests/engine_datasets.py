@@ -37,7 +37,7 @@ T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 PEOPLE_BASE, SCHOOL_BASE, COURSE_BASE, SESSION_BASE = 0, 100, 200, 300
 ASSIGNMENT_BASE, SUBMISSION_BASE, ASSESSMENT_BASE, POST_BASE = 400, 500, 600, 700
 COMMENT_BASE, CONVERSATION_BASE, MESSAGE_BASE, DOCUMENT_BASE = 800, 900, 1000, 1100
-EVENT_BASE = 1200
+EVENT_BASE, FILE_BASE, ATTACHMENT_BASE, NOTIFICATION_BASE = 1200, 1300, 1400, 1500
 
 
 class School(NamedTuple):
@@ -138,6 +138,16 @@ class Material(NamedTuple):
     course: int | None
 
 
+class File(NamedTuple):
+    """An uploaded file, carried by an answer (``submission``, through an attachment), by a
+    document (``document``), or by nothing yet (both None)."""
+
+    id: int
+    owner: int | None
+    submission: int | None
+    document: int | None
+
+
 class Dataset(NamedTuple):
     schools: tuple[School, ...]
     people: tuple[Person, ...]
@@ -155,6 +165,9 @@ class Dataset(NamedTuple):
     messages: tuple[Message, ...]
     documents: tuple[Material, ...]
     events: tuple[Material, ...]
+    files: tuple[File, ...] = ()
+    #: (notification id, the person it is for)
+    notifications: tuple[tuple[int, int], ...] = ()
 
     @property
     def person_ids(self) -> list[int]:
@@ -226,6 +239,8 @@ ROWS_OF: dict[str, tuple[str, ...]] = {
     "Message": ("conversations", "messages"),
     "Document": ("documents",),
     "CalendarEvent": ("events",),
+    "FileRef": ("files",),
+    "Notification": ("notifications",),
 }
 
 
@@ -374,6 +389,34 @@ def datasets(draw: st.DrawFn, dense_in: str | None = None, max_people: int = 6) 
         Material(*row) for row in _numbered(draw, DOCUMENT_BASE, material, 3, least("documents"))
     ]
     events = [Material(*row) for row in _numbered(draw, EVENT_BASE, material, 3, least("events"))]
+    carriers: list[tuple[str, int] | None] = [
+        None,
+        *[("submission", sub.id) for sub in submissions],
+        *[("document", doc.id) for doc in documents],
+    ]
+    files: list[File] = []
+    taken: set[tuple[str, int]] = set()
+    for file_id, (owner, carrier) in zip(
+        _ids(FILE_BASE, 4),
+        _some(draw, st.tuples(_maybe(person_ids), _pick(carriers)), 4, least("files")),
+        strict=False,
+    ):
+        # a document carries at most one file; an answer any number
+        if carrier is not None and carrier[0] == "document" and carrier in taken:
+            carrier = None
+        if carrier is not None:
+            taken.add(carrier)
+        files.append(
+            File(
+                file_id,
+                owner,
+                carrier[1] if carrier is not None and carrier[0] == "submission" else None,
+                carrier[1] if carrier is not None and carrier[0] == "document" else None,
+            )
+        )
+    notifications = _numbered(
+        draw, NOTIFICATION_BASE, st.tuples(_pick(person_ids)), 3, least("notifications")
+    )
     return Dataset(
         schools=schools,
         people=people,
@@ -391,6 +434,8 @@ def datasets(draw: st.DrawFn, dense_in: str | None = None, max_people: int = 6) 
         messages=tuple(messages),
         documents=tuple(documents),
         events=tuple(events),
+        files=tuple(files),
+        notifications=tuple((n, person) for n, person in notifications),
     )
 
 
@@ -538,8 +583,45 @@ def table_rows(data: Dataset) -> dict[Table, list[dict[str, Any]]]:
             "title": f"Document {d.id}",
             "body": "Text",
             "created_at": T0,
+            "file_id": next((f.id for f in data.files if f.document == d.id), None),
         }
         for d in data.documents
+    ]
+    files = [
+        {
+            "id": f.id,
+            "owner_id": f.owner,
+            "filename": f"file{f.id}.pdf",
+            "content_type": "application/pdf",
+            "size_bytes": 10,
+            "sha256": "0" * 64,
+            "storage_key": f"key-{f.id}",
+            "created_at": T0,
+        }
+        for f in data.files
+    ]
+    notifications = [
+        {
+            "id": n,
+            "person_id": person,
+            "kind": "NOTICE",
+            "message": "Notice",
+            "created_at": T0,
+            "read_at": None,
+        }
+        for n, person in data.notifications
+    ]
+    attachments = [
+        {
+            "id": ATTACHMENT_BASE + n,
+            "submission_id": f.submission,
+            "filename": f"file{f.id}.pdf",
+            "content_type": "application/pdf",
+            "size_bytes": 10,
+            "file_id": f.id,
+        }
+        for n, f in enumerate(data.files, start=1)
+        if f.submission is not None
     ]
     events = [
         {
@@ -569,8 +651,11 @@ def table_rows(data: Dataset) -> dict[Table, list[dict[str, Any]]]:
         t.conversations: conversations,
         t.conversation_participants: participants,
         t.messages: messages,
+        t.files: files,
         t.documents: documents,
+        t.attachments: attachments,
         t.calendar_events: events,
+        t.notifications: notifications,
     }
 
 
@@ -682,6 +767,17 @@ def _rich() -> Dataset:
             Material(1203, None, 203),
             Material(1204, 6, 204),
         ),
+        files=(
+            File(1301, 2, 501, None),  # a student's answer's file
+            File(1302, 3, 502, None),
+            File(1303, 8, 503, None),  # a restricted student's
+            File(1304, 1, None, 1102),  # a teacher's course document's
+            File(1305, 2, None, 1101),  # a personal document's
+            File(1306, 9, None, 1105),
+            File(1307, 2, None, None),  # uploaded, not attached yet
+            File(1308, None, None, 1104),
+        ),
+        notifications=((1501, 2), (1502, 8), (1503, 1)),
     )
 
 

@@ -418,9 +418,10 @@ def _shapes(type_: GraphQLObjectType) -> dict[type, dict[str, Getter]]:
 
 
 def _check_embedded(coordinate: str, completer: Completer | None) -> None:
-    """An embedded list's records must be ones its item type is made of."""
+    """An embedded list's records must be ones its item type is made of (a page of them is
+    read through its connection type's declared getters, like any page)."""
     declared = FIELD_SOURCES.get(coordinate)
-    if not isinstance(declared, Embedded):
+    if not isinstance(declared, Embedded) or declared.page:
         return
     item = completer.item if isinstance(completer, ListCompleter) else None
     if not isinstance(item, ObjectCompleter) or declared.record not in item.plan.getters:

@@ -27,7 +27,7 @@ from gateway.compiled.protocol import (
     Missing,
     Prepared,
 )
-from resolvers import follow, root_fields
+from resolvers import follow, root_fields, roots
 from resolvers.context import RequestContext
 from resolvers.field_sources import FIELD_SOURCES, Embedded, Reference, Related
 from resolvers.root_fields import ROOT_FIELDS, Lookup, RootPage, ViewerField
@@ -136,7 +136,7 @@ class PageSource:
     """A ``Related`` page (``schema.sources.connection``): null for a stand-in before any
     argument is looked at; then the page arguments, then the filters' values."""
 
-    def __init__(self, declared: Related) -> None:
+    def __init__(self, declared: Related | Embedded) -> None:
         self.declared = declared
         self.filters = tuple(f.argument for f in declared.filters)
 
@@ -149,16 +149,19 @@ class PageSource:
                 args.get("first"),
                 args.get("after"),
                 [args.get(name) for name in self.filters],
+                args.get("last"),
+                args.get("before"),
+                args.get("order_by"),
             )
         except Exception as error:
             return _StandInsFirst(_Failing(error))
-        return _PreparedPage(source, page, ctx.loaders.related_pages(source, values).load_fn)
+        return _PreparedPage(source, page, follow.page_loader(ctx, source, values).load_fn)
 
 
 class _PreparedPage:
     __slots__ = ("batch", "declared", "page")
 
-    def __init__(self, declared: Related, page: Any, batch: BatchFunction) -> None:
+    def __init__(self, declared: Related | Embedded, page: Any, batch: BatchFunction) -> None:
         self.declared = declared
         self.page = page
         self.batch = batch
@@ -200,6 +203,9 @@ class LookupSource:
 
     def prepare(self, ctx: RequestContext, args: Mapping[str, Any]) -> Prepared:
         global_id = args["id"]
+        label = root_fields.stand_in_label(self.declared, global_id)
+        if label is not None:
+            return _PreparedStandIn(self.declared, ctx, global_id, label)
         try:
             kind, pk = root_fields.lookup_id(self.declared, global_id)
         except Exception as error:
@@ -224,6 +230,27 @@ class _PreparedLookup:
 
     def finish(self, key: Any, loaded: Any) -> Any:
         return root_fields.lookup_found(self.declared, self.kind, self.global_id, loaded)
+
+
+class _PreparedStandIn:
+    """``node(id:)`` of a stand-in's id (``roots.pseudonym``), called once (its key is 0)."""
+
+    __slots__ = ("ctx", "declared", "global_id", "label")
+
+    def __init__(self, declared: Lookup, ctx: RequestContext, global_id: str, label: str) -> None:
+        self.declared = declared
+        self.ctx = ctx
+        self.global_id = global_id
+        self.label = label
+
+    async def batch(self, keys: list[Any]) -> Sequence[Any]:
+        return [await roots.pseudonym(self.ctx, self.label)]
+
+    def start(self, parent: Any) -> Any:
+        return 0
+
+    def finish(self, key: Any, loaded: Any) -> Any:
+        return root_fields.stand_in_found(self.declared, self.global_id, loaded)
 
 
 class ViewerSource:
@@ -262,6 +289,9 @@ class RootPageSource:
                 args.get("first"),
                 args.get("after"),
                 [args.get(name) for name in self.filters],
+                args.get("last"),
+                args.get("before"),
+                args.get("order_by"),
             )
         except Exception as error:
             return _Failing(error)
@@ -296,7 +326,7 @@ def source_for(coordinate: str) -> FieldSource | None:
     if isinstance(declared, Related):
         return PageSource(declared) if declared.page else ListSource(declared)
     if isinstance(declared, Embedded):
-        return EmbeddedSource(declared)
+        return PageSource(declared) if declared.page else EmbeddedSource(declared)
     root = ROOT_FIELDS.get(coordinate)
     if isinstance(root, Lookup):
         return LookupSource(root)

@@ -7,8 +7,10 @@ included), a body that is not UTF-8, not JSON, JSON nested too deeply for the de
 non-JSON constants ``NaN`` and ``Infinity``, numbers over Python's 4,300 digits, a lone UTF-16
 surrogate anywhere (``"\\ud800"`` is valid JSON but not Unicode text: no database can store it),
 a body that is not an object (``null``, a number, a string, an array: batches are not accepted),
-``query`` missing, empty or not a string, and ``variables``, ``operationName`` or
-``extensions`` of the wrong type.
+``query`` missing (unless the request names a persisted document instead, see
+``gateway.persisted_queries``), empty or not a string, and ``variables``, ``operationName``,
+``extensions``, ``documentId`` or ``doc_id`` of the wrong type. A ``GET`` request's parameters
+are checked the same way (``request_from_object``).
 
 The work is CPU-bound (a 1 MiB body takes milliseconds to decode and search, far too long for
 one step of the event loop): ``graphql_request`` is called in one of the GraphQL threads
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.http import GraphQLRequestData
@@ -149,28 +152,53 @@ def decode_body(body: bytes) -> object:
         ) from None
     if not text.strip():
         raise MalformedRequestError("The request body is empty: send a JSON object with a `query`")
+    return decode_json(text)
+
+
+def decode_json(text: str, where: str = "The request body") -> object:
+    """The JSON value of ``text`` (a body, or a parameter of a ``GET`` request named in
+    ``where``), or :class:`MalformedRequestError`."""
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise MalformedRequestError(
-            f"The request body is not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+            f"{where} is not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
+    except MalformedRequestError as error:
+        raise MalformedRequestError(str(error).replace("The request body", where, 1)) from None
     except RecursionError:
-        raise MalformedRequestError("The request body's JSON is nested too deeply") from None
+        raise MalformedRequestError(f"{where}'s JSON is nested too deeply") from None
     except ValueError:  # the only other one: an integer over sys.get_int_max_str_digits()
-        raise MalformedRequestError("The request body has a number with too many digits") from None
+        raise MalformedRequestError(f"{where} has a number with too many digits") from None
     if _LONE_SURROGATE_ESCAPE.match(text) is not None:
         found = _find_surrogate(value)
         if found is not None:
             path, character = found
             raise MalformedRequestError(
-                f"{_where(path)} contains a lone UTF-16 surrogate (\\u{ord(character):04x}), "
-                "which is not Unicode text"
+                f"{_where(path) if path else where} contains a lone UTF-16 surrogate "
+                f"(\\u{ord(character):04x}), which is not Unicode text"
             )
     return value
 
 
-def graphql_request(body: bytes) -> GraphQLRequestData:
+@dataclass
+class CheckedRequest(GraphQLRequestData):
+    """A checked GraphQL request, with the id of a persisted document a client sent in place of
+    its text (Relay's ``doc_id``, or ``documentId``; Apollo's hash is in ``extensions``):
+    ``gateway.persisted_queries`` puts the text in ``query``."""
+
+    document_id: str | None = None
+
+
+#: the top-level members naming a persisted document by its id (Relay, GraphQL over HTTP drafts)
+DOCUMENT_ID_MEMBERS = ("documentId", "doc_id")
+
+
+def _has_persisted_query(extensions: object) -> bool:
+    return isinstance(extensions, dict) and extensions.get("persistedQuery") is not None
+
+
+def graphql_request(body: bytes) -> CheckedRequest:
     """One GraphQL request from a ``POST /graphql`` body, or :class:`MalformedRequestError`."""
     data = decode_body(body)
     if isinstance(data, list):
@@ -182,12 +210,29 @@ def graphql_request(body: bytes) -> GraphQLRequestData:
         raise MalformedRequestError(
             f"The request body must be a JSON object with a `query`, not {_kind(data)}"
         )
+    return request_from_object(data)
+
+
+def request_from_object(data: dict[str, Any]) -> CheckedRequest:
+    """The request in a JSON object (a ``POST`` body, or a ``GET`` request's parameters), or
+    :class:`MalformedRequestError`. ``query`` may be left out when the request names a
+    persisted document instead (``extensions.persistedQuery``, ``documentId``, ``doc_id``)."""
+    document_id: str | None = None
+    for member in DOCUMENT_ID_MEMBERS:
+        value = data.get(member)
+        if value is not None:
+            if not isinstance(value, str) or not value:
+                raise MalformedRequestError(
+                    f"`{member}` must be a non-empty string, not {_kind(value)}"
+                )
+            document_id = value
     query = data.get("query")
-    if query is None:
+    persisted = document_id is not None or _has_persisted_query(data.get("extensions"))
+    if query is None and not persisted:
         raise MalformedRequestError("The request has no `query`: send the GraphQL document in it")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise MalformedRequestError(f"`query` must be a string, not {_kind(query)}")
-    if not query.strip():
+    if query is not None and not query.strip():
         raise MalformedRequestError("`query` is empty: send the GraphQL document in it")
     variables = data.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -200,10 +245,11 @@ def graphql_request(body: bytes) -> GraphQLRequestData:
     extensions = data.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise MalformedRequestError(f"`extensions` must be a JSON object, not {_kind(extensions)}")
-    return GraphQLRequestData(
+    return CheckedRequest(
         query=query,
         variables=variables,
         operation_name=operation_name,
         extensions=extensions,
         protocol="http",
+        document_id=document_id,
     )

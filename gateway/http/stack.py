@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config.settings import Settings
-from gateway.http.body_limit import BodyLimitMiddleware
+from gateway.http.body_limit import BodyLimitMiddleware, multipart_limit
 from gateway.http.cors import cors_middleware
 from gateway.http.errors import InternalErrorMiddleware
 from gateway.http.headers import SecurityHeadersMiddleware
@@ -36,5 +36,11 @@ def edge_middleware(settings: Settings, rate_limits: RateLimits) -> list[Middlew
     if cors is not None:
         stack.append(cors)
     stack.append(Middleware(InternalErrorMiddleware))
-    stack.append(Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes))
+    stack.append(
+        Middleware(
+            BodyLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            multipart_max_bytes=multipart_limit(settings.max_body_bytes, settings.max_file_bytes),
+        )
+    )
     return stack

@@ -69,6 +69,9 @@ LIST_SIZES: Mapping[str, int] = {
 
 #: the argument whose value is the number of items a connection returns
 PAGE_ARGUMENT = "first"
+#: the arguments that set a page's size: ``first``, or ``last`` when paging backwards (both
+#: together are refused by execution; the analysis counts the larger)
+PAGE_ARGUMENTS = (PAGE_ARGUMENT, "last")
 
 
 class _Unreadable:
@@ -147,24 +150,27 @@ class _OperationCost:
         return LIST_SIZES.get(f"{parent.name}.{name}", self.default_page_size)
 
     def page_size(self, node: FieldNode, definition: GraphQLField | None) -> int | None:
-        """The ``first`` a paged field will use, or None for a field that does not page."""
+        """The ``first`` (or ``last``) a paged field will use, or None for a field that does
+        not page."""
         if definition is None or PAGE_ARGUMENT not in definition.args:
             return None
-        value: object = None
+        sizes: list[int] = []
         for argument in node.arguments or ():
-            if argument.name.value != PAGE_ARGUMENT:
+            if argument.name.value not in PAGE_ARGUMENTS:
                 continue
+            value: object = None
             if isinstance(argument.value, IntValueNode):
                 value = int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
                 value = self.variable(argument.value.name.value)
             elif not isinstance(argument.value, NullValueNode):
                 value = UNREADABLE
-        if value is None:
-            return self.default_page_size
-        if not isinstance(value, int) or isinstance(value, bool):
-            return self.max_page_size
-        return max(0, min(value, self.max_page_size))
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                return self.max_page_size
+            sizes.append(max(0, min(value, self.max_page_size)))
+        return max(sizes) if sizes else self.default_page_size
 
     def variable(self, name: str) -> object:
         """The variable's value as execution would have it: coerced to its declared type, its

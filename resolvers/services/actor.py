@@ -81,7 +81,10 @@ class Actor:
         target_id: int,
         subject_id: int | None = None,
         justification: str | None = None,
+        detail: str | None = None,
     ) -> None:
+        """Append an audit entry in the write's transaction: ids only; ``justification`` is a
+        privacy action's (or a withdrawal's) reason, ``detail`` the names of changed fields."""
         await audit.append(
             conn,
             audit.AuditEvent(
@@ -92,6 +95,7 @@ class Actor:
                 subject_id=subject_id,
                 justification=justification,
                 trace_id=self.trace_id,
+                detail=detail,
             ),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from authz.relations import Facts
 from resolvers import kinds as k
 from resolvers.errors import bad_input
+from resolvers.events import Event, Topic, publish
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, require_text
 from store import tables as t
@@ -70,6 +71,8 @@ async def send_message(
         raise bad_input("Give either 'conversationId' or a non-empty 'recipientIds', not both")
     if recipient_ids:
         limits.check_count(recipient_ids, "recipientIds", limits.RECIPIENTS_PER_MESSAGE)
+    #: the participants of a conversation this message opens (the event names them)
+    opened: tuple[int, ...] = ()
     async with actor.engine.begin() as conn:
         if conversation_id is not None:
             await actor.visible_row(conn, k.CONVERSATION, conversation_id, "Conversation")
@@ -90,9 +93,10 @@ async def send_message(
                 )
             result = await conn.execute(t.conversations.insert().values(created_at=now()))
             conversation_id = inserted_id(result)
+            opened = (me, *others)
             await conn.execute(
                 t.conversation_participants.insert(),
-                [{"conversation_id": conversation_id, "person_id": pid} for pid in [me, *others]],
+                [{"conversation_id": conversation_id, "person_id": pid} for pid in opened],
             )
         result = await conn.execute(
             t.messages.insert().values(
@@ -105,4 +109,5 @@ async def send_message(
         )
         message_id = inserted_id(result)
         await actor.audit(conn, "SEND_MESSAGE", "Message", message_id)
+    await publish(actor.engine, Event(Topic.MESSAGE, message_id, conversation_id, opened))
     return message_id

@@ -30,6 +30,8 @@ from resolvers.errors import conflict, not_found
 from resolvers.services import privacy
 from resolvers.services.actor import Actor, inserted_id, now
 from store import tables as t
+from store.filestore import storage_of
+from store.filestore.deletions import delete_files, drain
 from store.privacy.base import DataCategory, Outcome
 from store.tables import CourseState, PrivacyAction, PrivacyRequestStatus, RequestOrigin
 
@@ -73,7 +75,16 @@ def _targets(course_id: int) -> list[_Target]:
     submissions = _submissions(course_id)
     posts = select(p.id).where(p.course_id == course_id)
     answers, material = DataCategory.STUDENT_ANSWERS, DataCategory.TEACHING_MATERIAL
+    att, doc = t.attachments.c, t.documents.c
+    carried = (
+        select(att.file_id)
+        .where(att.submission_id.in_(submissions))
+        .union_all(select(doc.file_id).where(doc.course_id == course_id))
+    )
     return [
+        # The uploaded files the answers and shared documents carry: rows here, bytes after
+        # the commit (store/filestore/deletions.py).
+        _Target("FILE", DataCategory.FILES, t.files, t.files.c.id.in_(carried)),
         _Target(
             "ATTACHMENT", answers, t.attachments, t.attachments.c.submission_id.in_(submissions)
         ),
@@ -145,8 +156,11 @@ async def delete_course(conn: AsyncConnection, course_id: int) -> list[ItemEffec
     )
     effects: list[ItemEffect] = []
     for target in _targets(course_id):
-        result = await conn.execute(target.table.delete().where(target.where))
-        effects.append(ItemEffect(target.item, target.category, Outcome.DELETED, result.rowcount))
+        if target.table is t.files:
+            deleted = await delete_files(conn, target.where)
+        else:
+            deleted = (await conn.execute(target.table.delete().where(target.where))).rowcount
+        effects.append(ItemEffect(target.item, target.category, Outcome.DELETED, deleted))
     await conn.execute(t.course_terms.delete().where(t.course_terms.c.course_id == course_id))
     await conn.execute(update(t.assessments).where(x.course_id == course_id).values(course_id=None))
     await conn.execute(
@@ -295,4 +309,5 @@ async def confirm_course_deletion(actor: Actor, request_id: int, settings: Setti
             .values(effects=effects_json(effects), error=None)
         )
         await actor.audit(conn, "COURSE_DELETION_CONFIRMED", "Course", course_id)
+    await drain(actor.engine, storage_of(settings))
     return request_id

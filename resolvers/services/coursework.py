@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from graphql import GraphQLError
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
@@ -16,8 +16,11 @@ from resolvers.fetch import Row
 from resolvers.records import display_name
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, optional_text, require_text
+from resolvers.services.files import claim_files
 from store import tables as t
 from store.db import reader
+from store.filestore import FileStorage
+from store.filestore.deletions import delete_files, drain
 from store.idlists import in_ids
 from store.tables import AssessmentKind, CourseRole, DataSource, SubmissionStatus
 
@@ -90,9 +93,18 @@ def answer_assessed() -> GraphQLError:
 
 
 async def submit_answer(
-    actor: Actor, assignment_id: int, body: str, attachments: list[AttachmentData] | None = None
+    actor: Actor,
+    assignment_id: int,
+    body: str,
+    attachments: list[AttachmentData] | None = None,
+    file_ids: list[int] | None = None,
+    storage: FileStorage | None = None,
 ) -> int:
     """Submit (or resubmit, replacing the earlier answer) the viewer's answer to an assignment.
+
+    A resubmission deletes the uploaded files of the earlier answer that it does not attach
+    again (``store.filestore.deletions``: the rows in this transaction, the bytes from
+    ``storage`` after it commits, or by the job worker's next drain without one).
 
     An answer that has been assessed is not replaced (CONFLICT) unless it was returned: the
     replacement is a compare-and-set on the submission row, which the assessment's own write of
@@ -102,6 +114,9 @@ async def submit_answer(
     if not limits.check_text(body, "body", limits.ANSWER_BODY).strip():
         raise bad_input("'body' must not be blank")
     limits.check_count(attachments or [], "attachments", limits.ATTACHMENTS_PER_ANSWER)
+    limits.check_count(
+        [*(attachments or []), *(file_ids or [])], "attachments", limits.ATTACHMENTS_PER_ANSWER
+    )
     for attachment in attachments or []:
         require_text(attachment.filename, "attachments.filename", limits.ATTACHMENT_FILENAME)
         optional_text(
@@ -110,6 +125,7 @@ async def submit_answer(
         if attachment.size_bytes is not None and attachment.size_bytes < 0:
             raise bad_input("'attachments.sizeBytes' must not be negative")
     me = actor.viewer.person_id
+    detached: set[int] = set()
     async with actor.engine.begin() as conn:
         assignment = await actor.visible_row(conn, k.ASSIGNMENT, assignment_id, "Assignment")
         actor.require(
@@ -148,6 +164,23 @@ async def submit_answer(
             submission_id = inserted_id(result)
         else:
             submission_id = int(existing)
+            # An assessed answer that was returned: its text is kept as it was assessed.
+            await conn.execute(
+                t.submission_versions.insert().from_select(
+                    ["submission_id", "body", "submitted_at", "assessed_at", "replaced_at"],
+                    select(
+                        sub.id,
+                        sub.body,
+                        sub.submitted_at,
+                        sub.assessed_at,
+                        literal(at, t.submission_versions.c.replaced_at.type),
+                    ).where(
+                        sub.id == submission_id,
+                        sub.assessed_at.is_not(None),
+                        open_for_resubmission(),
+                    ),
+                )
+            )
             replaced = await conn.execute(
                 update(t.submissions)
                 .where(sub.id == submission_id, open_for_resubmission())
@@ -158,8 +191,33 @@ async def submit_answer(
                 if still_there.first() is None:  # its course was deleted meanwhile
                     raise not_found("No Assignment with that id is visible to you")
                 raise answer_assessed()
+            att = t.attachments.c
+            detached = set(
+                (
+                    await conn.execute(
+                        select(att.file_id).where(
+                            att.submission_id == submission_id, att.file_id.is_not(None)
+                        )
+                    )
+                ).scalars()
+            )
+            await conn.execute(t.attachments.delete().where(att.submission_id == submission_id))
+        if file_ids:
+            # The viewer's own uploads, attached nowhere else (checked after the earlier
+            # answer's attachments are gone, so resubmitting the same files works).
+            carried = await claim_files(conn, me, file_ids)
             await conn.execute(
-                t.attachments.delete().where(t.attachments.c.submission_id == submission_id)
+                t.attachments.insert(),
+                [
+                    {
+                        "submission_id": submission_id,
+                        "filename": f.filename,
+                        "content_type": f.content_type,
+                        "size_bytes": f.size_bytes,
+                        "file_id": f.id,
+                    }
+                    for f in carried
+                ],
             )
         if attachments:
             await conn.execute(
@@ -174,7 +232,14 @@ async def submit_answer(
                     for a in attachments
                 ],
             )
+        # The earlier answer's uploads this one does not carry again: deleted with the answer
+        # they belonged to (their rows here, their bytes once this commits).
+        dropped = detached - set(file_ids or [])
+        if dropped:
+            await delete_files(conn, t.files.c.id.in_(sorted(dropped)))
         await actor.audit(conn, "SUBMIT_ANSWER", "Submission", submission_id, subject_id=me)
+    if dropped and storage is not None:
+        await drain(actor.engine, storage)
     return submission_id
 
 
@@ -219,83 +284,109 @@ async def assess(
     grade = optional_text(grade, "grade", limits.GRADE)
     comment = optional_text(comment, "comment", limits.ASSESSMENT_COMMENT)
     async with actor.engine.begin() as conn:
-        course = await _assessed_course(actor, conn, course_id, student_id)
-        await actor.visible_row(conn, k.USER, student_id, "User")
-        actor.require(
-            Facts(course=course_id, school=course["school_id"], student=student_id),
-            f"Mutation.assess.{kind}",
-            f"a {kind} assessment needs a teacher of the course"
-            + (" or the student's contact teacher" if kind in ("REMARK", "ABSENCE") else ""),
+        assessment_id = await register_assessment(
+            actor, conn, student_id, course_id, kind, submission_id, grade, comment
         )
-        await actor.require_active_course(conn, course)
-        e = t.enrolments.c
-        enrolled = (
+        await audit_assessment(actor, conn, assessment_id, student_id)
+    return assessment_id
+
+
+async def audit_assessment(
+    actor: Actor, conn: AsyncConnection, assessment_id: int, student_id: int
+) -> None:
+    """The audit entry of ``register_assessment``'s assessment (ids only)."""
+    await actor.audit(conn, "ASSESS", "Assessment", assessment_id, subject_id=student_id)
+
+
+async def register_assessment(
+    actor: Actor,
+    conn: AsyncConnection,
+    student_id: int,
+    course_id: int,
+    kind: AssessmentKind,
+    submission_id: int | None,
+    grade: str | None,
+    comment: str | None,
+) -> int:
+    """Register an assessment inside the caller's transaction, with every check of ``assess``
+    (``grade`` and ``comment`` already checked by ``optional_text``); returns its id. The caller
+    writes the audit entry (``audit_assessment``), last in its transaction: the audit log's lock
+    is then taken after every row lock this takes."""
+    course = await _assessed_course(actor, conn, course_id, student_id)
+    await actor.visible_row(conn, k.USER, student_id, "User")
+    actor.require(
+        Facts(course=course_id, school=course["school_id"], student=student_id),
+        f"Mutation.assess.{kind}",
+        f"a {kind} assessment needs a teacher of the course"
+        + (" or the student's contact teacher" if kind in ("REMARK", "ABSENCE") else ""),
+    )
+    await actor.require_active_course(conn, course)
+    e = t.enrolments.c
+    enrolled = (
+        await conn.execute(
+            select(e.id).where(
+                e.course_id == course_id,
+                e.person_id == student_id,
+                e.role == CourseRole.STUDENT,
+                e.ended_at.is_(None),
+            )
+        )
+    ).first()
+    if enrolled is None:
+        raise bad_input("The student is not enrolled in this course")
+    if submission_id is not None:
+        sub, a = t.submissions.c, t.assignments.c
+        match = (
             await conn.execute(
-                select(e.id).where(
-                    e.course_id == course_id,
-                    e.person_id == student_id,
-                    e.role == CourseRole.STUDENT,
-                    e.ended_at.is_(None),
+                select(sub.id)
+                .join(t.assignments, a.id == sub.assignment_id)
+                .where(
+                    sub.id == submission_id,
+                    sub.student_id == student_id,
+                    a.course_id == course_id,
                 )
             )
         ).first()
-        if enrolled is None:
-            raise bad_input("The student is not enrolled in this course")
-        if submission_id is not None:
-            sub, a = t.submissions.c, t.assignments.c
-            match = (
-                await conn.execute(
-                    select(sub.id)
-                    .join(t.assignments, a.id == sub.assignment_id)
-                    .where(
-                        sub.id == submission_id,
-                        sub.student_id == student_id,
-                        a.course_id == course_id,
-                    )
-                )
-            ).first()
-            if match is None:
-                raise bad_input("The submission is not this student's answer in this course")
-            # Marks the answer assessed (it can no longer be replaced) and takes its row: a
-            # resubmission racing this assessment waits for it, then finds the mark.
-            await conn.execute(
-                update(t.submissions)
-                .where(sub.id == submission_id)
-                .values(assessed_at=func.coalesce(sub.assessed_at, now()))
-            )
-        p = t.people.c
-        names = (
-            await conn.execute(
-                select(p.given_name, p.family_name).where(p.id == actor.viewer.person_id)
-            )
-        ).one()
-        # The course's school, code and name are copied: the assessment outlives an explicit
-        # deletion of the course (docs/school-year.md rule 10).
-        c = t.courses.c
-        of_course = (
-            await conn.execute(select(c.school_id, c.code, c.name).where(c.id == course_id))
-        ).one()
-        result = await conn.execute(
-            t.assessments.insert().values(
-                student_id=student_id,
-                course_id=course_id,
-                school_id=of_course.school_id,
-                course_code=of_course.code,
-                course_name=of_course.name,
-                submission_id=submission_id,
-                assessor_id=actor.viewer.person_id,
-                assessor_name=display_name(names.given_name, names.family_name),
-                kind=kind,
-                grade=grade,
-                comment=comment,
-                published=kind not in UNPUBLISHED_KINDS,
-                created_at=now(),
-                source=DataSource.REGISTRATION,
-            )
+        if match is None:
+            raise bad_input("The submission is not this student's answer in this course")
+        # Marks the answer assessed (it can no longer be replaced) and takes its row: a
+        # resubmission racing this assessment waits for it, then finds the mark.
+        await conn.execute(
+            update(t.submissions)
+            .where(sub.id == submission_id)
+            .values(assessed_at=func.coalesce(sub.assessed_at, now()))
         )
-        assessment_id = inserted_id(result)
-        await actor.audit(conn, "ASSESS", "Assessment", assessment_id, subject_id=student_id)
-    return assessment_id
+    p = t.people.c
+    names = (
+        await conn.execute(
+            select(p.given_name, p.family_name).where(p.id == actor.viewer.person_id)
+        )
+    ).one()
+    # The course's school, code and name are copied: the assessment outlives an explicit
+    # deletion of the course (docs/school-year.md rule 10).
+    c = t.courses.c
+    of_course = (
+        await conn.execute(select(c.school_id, c.code, c.name).where(c.id == course_id))
+    ).one()
+    result = await conn.execute(
+        t.assessments.insert().values(
+            student_id=student_id,
+            course_id=course_id,
+            school_id=of_course.school_id,
+            course_code=of_course.code,
+            course_name=of_course.name,
+            submission_id=submission_id,
+            assessor_id=actor.viewer.person_id,
+            assessor_name=display_name(names.given_name, names.family_name),
+            kind=kind,
+            grade=grade,
+            comment=comment,
+            published=kind not in UNPUBLISHED_KINDS,
+            created_at=now(),
+            source=DataSource.REGISTRATION,
+        )
+    )
+    return inserted_id(result)
 
 
 async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: set[int]) -> None:

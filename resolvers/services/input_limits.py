@@ -68,6 +68,8 @@ DOCUMENT_BODY = 100_000
 #: a UI preference's key (VARCHAR(255)) and value
 PREFERENCE_KEY = 255
 PREFERENCE_VALUE = 10_000
+#: notifications marked read by id in one call
+NOTIFICATIONS_PER_CALL = 500
 #: rectified names (VARCHAR(255)) and email address (VARCHAR(320), RFC 5321's maximum)
 PERSON_NAME = 255
 EMAIL = 320
@@ -98,12 +100,25 @@ TEXT_LIMITS: Mapping[str, int] = {
     "RectificationInput.firstName": PERSON_NAME,
     "RectificationInput.lastName": PERSON_NAME,
     "RectificationInput.email": EMAIL,
+    "Mutation.updatePost(body:)": POST_BODY,
+    "Mutation.updateComment(body:)": COMMENT_BODY,
+    "Mutation.updateDocument(title:)": TITLE,
+    "Mutation.updateDocument(body:)": DOCUMENT_BODY,
+    "Mutation.updateCalendarEvent(title:)": TITLE,
+    "Mutation.updateAssignment(title:)": TITLE,
+    "Mutation.updateAssignment(instructions:)": INSTRUCTIONS,
+    "AssessmentUpdateInput.grade": GRADE,
+    "AssessmentUpdateInput.comment": ASSESSMENT_COMMENT,
+    "Mutation.withdrawAssessment(reason:)": JUSTIFICATION,
+    "Mutation.returnSubmission(comment:)": ASSESSMENT_COMMENT,
 }
 
 #: the most items each list input may carry, by schema coordinate
 LIST_LIMITS: Mapping[str, int] = {
     "SubmitAnswerInput.attachments": ATTACHMENTS_PER_ANSWER,
+    "SubmitAnswerInput.attachmentIds": ATTACHMENTS_PER_ANSWER,
     "Mutation.sendMessage(recipientIds:)": RECIPIENTS_PER_MESSAGE,
+    "Mutation.markNotificationsRead(ids:)": NOTIFICATIONS_PER_CALL,
 }
 
 # --- the checks -------------------------------------------------------------------------------

@@ -12,11 +12,14 @@ from resolvers import kinds as k
 from resolvers.errors import bad_input
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now, optional_text, require_text
+from resolvers.services.files import claim_files
 from store import tables as t
 from store.tables import DataSource
 
 
-async def create_document(actor: Actor, title: str, body: str | None, course_id: int | None) -> int:
+async def create_document(
+    actor: Actor, title: str, body: str | None, course_id: int | None, file_id: int | None = None
+) -> int:
     title = require_text(title, "title", limits.TITLE)
     body = optional_text(body, "body", limits.DOCUMENT_BODY)
     me = actor.viewer.person_id
@@ -32,12 +35,15 @@ async def create_document(actor: Actor, title: str, body: str | None, course_id:
                 "only members of the course may share a document to it",
             )
             await actor.require_active_course(conn, course)
+        if file_id is not None:
+            await claim_files(conn, me, [file_id])  # the viewer's own, attached nowhere yet
         result = await conn.execute(
             t.documents.insert().values(
                 owner_id=me,
                 course_id=course_id,
                 title=title,
                 body=body,
+                file_id=file_id,
                 created_at=now(),
                 source=DataSource.PERSON,
             )

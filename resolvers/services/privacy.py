@@ -24,15 +24,19 @@ from authz.relations import Facts
 from config.errors import JustificationRequiredError
 from config.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
+from resolvers.events import Event, Topic, publish
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now
 from store import jobs
 from store import tables as t
 from store.files import create_private_file, private_folder
+from store.filestore import storage_of
+from store.filestore.deletions import drain
 from store.identity import keep_erased_identity
 from store.privacy.base import Effect, PrivacyProvider
 from store.privacy.export import write_export
 from store.privacy.providers import PROVIDERS
+from store.privacy.providers.files import exporting_bytes_from
 from store.tables import (
     DataSource,
     ExportFormat,
@@ -222,7 +226,10 @@ def export_handler(settings: Settings) -> Callable[[AsyncEngine, int, str], Awai
         try:
             async with engine.connect() as conn:
                 # Owner-only from the start (docs/security.md); the rename keeps the mode.
-                with os.fdopen(create_private_file(partial), "wb") as out:
+                with (
+                    os.fdopen(create_private_file(partial), "wb") as out,
+                    exporting_bytes_from(storage_of(settings)),
+                ):
                     effects = await write_export(
                         conn,
                         row.subject_id,
@@ -313,7 +320,7 @@ async def lift_restriction(
             text,
             effects,
         )
-        await conn.execute(
+        notified = await conn.execute(
             t.notifications.insert().values(
                 person_id=subject_id,
                 kind="RESTRICTION_LIFTED",
@@ -324,7 +331,9 @@ async def lift_restriction(
                 created_at=now(),
             )
         )
-        return request_id
+        notification_id = inserted_id(notified)
+    await publish(actor.engine, Event(Topic.NOTIFICATION, notification_id, subject_id))
+    return request_id
 
 
 # --- erasure ---------------------------------------------------------------------------------
@@ -581,5 +590,18 @@ def job_handlers(
 ) -> dict[PrivacyAction, Callable[[AsyncEngine, int, str], Awaitable[None]]]:
     return {
         PrivacyAction.EXPORT: export_handler(settings),
-        PrivacyAction.ERASE: erasure_handler(identity_key=identity_key),
+        PrivacyAction.ERASE: _then_drain(erasure_handler(identity_key=identity_key), settings),
     }
+
+
+def _then_drain(
+    handler: Callable[[AsyncEngine, int, str], Awaitable[None]], settings: Settings
+) -> Callable[[AsyncEngine, int, str], Awaitable[None]]:
+    """``handler``, then the deletion of the bytes of the files it deleted (after its commit:
+    ``store.filestore.deletions``)."""
+
+    async def run(engine: AsyncEngine, request_id: int, worker_id: str) -> None:
+        await handler(engine, request_id, worker_id)
+        await drain(engine, storage_of(settings))
+
+    return run

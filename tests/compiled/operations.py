@@ -52,6 +52,7 @@ PLANNED_ROOTS = (
     "privacyRequest",
     "privacyRequests",
     "auditLog",
+    "users",
 )
 #: root fields it does not plan (introspection): an operation with one runs on graphql-core
 UNPLANNED_ROOTS = ("__type",)
@@ -62,7 +63,10 @@ ID_ARGUMENTS = {
     "courseId": "Course",
     "studentId": "User",
     "subjectId": "User",
+    "schoolId": "School",
 }
+#: ``users(search:)`` texts: parts of names and usernames, any case, wildcards, nothing
+SEARCHES = ("", "a", "OLA", "larer.", "Bjørn", "BJØRN", "%", "_", "zzz")
 MALFORMED_IDS = (
     "",
     "not-an-id",
@@ -121,7 +125,19 @@ class _Builder:
             choices.append(st.just(to_global_id(wanted, 999_999)))
         return str(self.draw(st.one_of(choices)))
 
-    def value(self, name: str, arg: GraphQLArgument, parent: str) -> tuple[bool, Any]:
+    def cursor(self, coordinate: str) -> str:
+        """A cursor: mostly of this connection (in either ordering, so now and then of the
+        other one), now and then of another connection, or malformed."""
+        roll = self.draw(st.integers(0, 9))
+        if roll == 0:
+            return str(self.draw(st.sampled_from(["garbage", encode_cursor(2**31), ""])))
+        if roll == 1:
+            coordinate = self.draw(st.sampled_from(["Course.posts", "Query.courses", ""]))
+        return encode_cursor(self.draw(st.integers(0, 60)), coordinate, self.draw(st.booleans()))
+
+    def value(
+        self, name: str, arg: GraphQLArgument, parent: str, coordinate: str = ""
+    ) -> tuple[bool, Any]:
         """(given?, value) for an argument."""
         required = isinstance(arg.type, GraphQLNonNull)
         named = get_named_type(arg.type)
@@ -129,15 +145,17 @@ class _Builder:
             return True, self.any_id(None if parent in ("node",) else _lookup_type(parent))
         if not required and self.draw(st.integers(0, 2)) == 0:
             return False, None
-        if name == "first":
+        if name == "last" and self.draw(st.integers(0, 2)) > 0:
+            return False, None
+        if name in ("first", "last"):
             sizes = BAD_PAGE_SIZES if self.draw(st.integers(0, 9)) == 0 else PAGE_SIZES
             return True, self.draw(st.sampled_from(sizes))
-        if name == "after":
+        if name in ("after", "before"):
             if self.draw(st.integers(0, 2)) > 0:
                 return False, None
-            if self.draw(st.integers(0, 9)) == 0:
-                return True, self.draw(st.sampled_from(["garbage", encode_cursor(2**31), ""]))
-            return True, encode_cursor(self.draw(st.integers(0, 60)))
+            return True, self.cursor(coordinate)
+        if name == "search":
+            return True, self.draw(st.sampled_from(SEARCHES))
         if name in ID_ARGUMENTS:
             if self.draw(st.booleans()):
                 return True, None
@@ -155,10 +173,10 @@ class _Builder:
             return str(value)
         return json.dumps(value)
 
-    def arguments(self, field_name: str, gfield: GraphQLField) -> str:
+    def arguments(self, field_name: str, gfield: GraphQLField, owner: str = "Query") -> str:
         parts = []
         for name, arg in gfield.args.items():
-            given, value = self.value(name, arg, field_name)
+            given, value = self.value(name, arg, field_name, f"{owner}.{field_name}")
             if not given:
                 continue
             named = get_named_type(arg.type)
@@ -233,7 +251,7 @@ class _Builder:
         if name == "__typename":
             return f"{alias}__typename{self.directive()}"
         gfield = parent.fields[name]
-        arguments = self.arguments(name, gfield)
+        arguments = self.arguments(name, gfield, parent.name)
         named = get_named_type(gfield.type)
         text = f"{alias}{name}{arguments}{self.directive()}"
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):

@@ -191,6 +191,24 @@ class Twins:
                 await conn.execute(
                     update(t.people).where(p.username == username).values(processing_state=state)
                 )
+            # two notifications for everyone who logs in (one read), for node(id) and the lists
+            people = (
+                (await conn.execute(select(p.id).where(p.username.is_not(None)))).scalars().all()
+            )
+            await conn.execute(
+                t.notifications.insert(),
+                [
+                    {
+                        "person_id": person,
+                        "kind": "TEST",
+                        "message": f"Melding {n}",
+                        "created_at": OLD_STAMP,
+                        "read_at": OLD_STAMP if n else None,
+                    }
+                    for person in people
+                    for n in range(2)
+                ],
+            )
         async with self.engine.connect() as conn:
             for role in Role:
                 rows = await conn.execute(
@@ -274,6 +292,7 @@ _TABLES = {
     "PrivacyRequest": t.privacy_requests,
     "AuditEntry": t.audit_entries,
     "RosterImport": t.roster_imports,
+    "Notification": t.notifications,
 }
 
 

@@ -5,7 +5,9 @@ One page per parent, for many parents at once, from a scoped SELECT (here: posts
 row of the parent, also those before the cursor; the page is the rows after the cursor (ids
 above it, or below it when ``descending``), in id order, at most ``first`` of them;
 ``has_next`` says more follow. A parent whose rows all lie before the cursor still gets its
-total, from a second statement; nothing else costs a statement more, whatever the number of
+total, from a second statement. Paging backwards (``last``: ``backward``), the page is the last
+``first`` rows before the ``before`` cursor (and after ``after``), still in reading order, and
+``has_previous`` says more precede; nothing else costs a statement more, whatever the number of
 parents (statements counted with a SQLAlchemy event listener).
 """
 
@@ -51,6 +53,7 @@ class ModelPage:
     ids: list[int]
     total: int
     has_next: bool
+    has_previous: bool = False
 
 
 posts_strategy = st.lists(
@@ -58,7 +61,13 @@ posts_strategy = st.lists(
     max_size=25,
     unique_by=lambda post: post.id,
 )
-args_strategy = st.builds(PageArgs, st.integers(0, 4), st.one_of(st.none(), st.integers(0, 61)))
+args_strategy = st.builds(
+    PageArgs,
+    st.integers(0, 4),
+    st.one_of(st.none(), st.integers(0, 61)),
+    st.one_of(st.none(), st.integers(0, 61)),
+    st.booleans(),
+)
 parents_strategy = st.lists(st.sampled_from(ASKABLE), min_size=1, max_size=8)
 
 
@@ -70,13 +79,18 @@ def model_pages(
         visible = sorted(
             (p.id for p in posts if p.course == parent and p.shown), reverse=descending
         )
-        after = args.after
-        following = [
-            i for i in visible if after is None or (i < after if descending else i > after)
+        after, before = args.after, args.before
+        window = [
+            i
+            for i in visible
+            if (after is None or (i < after if descending else i > after))
+            and (before is None or (i > before if descending else i < before))
         ]
-        pages[parent] = ModelPage(
-            following[: args.first], len(visible), len(following) > args.first
-        )
+        if args.backward:
+            kept = window[-args.first :] if args.first else []
+            pages[parent] = ModelPage(kept, len(visible), False, len(window) > args.first)
+        else:
+            pages[parent] = ModelPage(window[: args.first], len(visible), len(window) > args.first)
     return pages
 
 
@@ -85,8 +99,11 @@ def model_statements(
 ) -> int:
     """One statement; a second when a cursor leaves some parent with no row after it."""
     pages = model_pages(posts, parents, args, descending)
-    stranded = any(not page.ids and not page.has_next for page in pages.values())
-    return 2 if args.after is not None and stranded else 1
+    stranded = any(
+        not page.ids and not page.has_next and not page.has_previous for page in pages.values()
+    )
+    cursor = args.after is not None or args.before is not None
+    return 2 if cursor and stranded else 1
 
 
 def _rows(posts: list[Post]) -> dict[Table, list[dict[str, Any]]]:
@@ -138,7 +155,9 @@ def _pages(
             )
         )
     pages = {
-        parent: ModelPage([row["id"] for row in page.rows], page.total, page.has_next)
+        parent: ModelPage(
+            [row["id"] for row in page.rows], page.total, page.has_next, page.has_previous
+        )
         for parent, page in found.items()
     }
     return pages, len(statements)

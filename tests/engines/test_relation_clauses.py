@@ -163,14 +163,16 @@ CASES = [
     Case("contact_teacher", ("student",), _rows("student", [5], [6, None])),
     Case("teaches", ("person",), _rows("person", [5, 6], [7, None])),
     Case("guardian", ("person",), _rows("person", [7], [8, None])),
-    # On an object about one student, the student decides, not a course the child is in.
+    # On an object about one student, the student decides, not a course the child is in; a row
+    # about no student (a file carried by a course document, not an answer) goes by its course.
     Case(
         "guardian",
         ("student", "course"),
         (
             ({"student": 7, "course": 201}, True),
             ({"student": 5, "course": 203}, False),
-            ({"student": None, "course": 203}, False),
+            ({"student": None, "course": 203}, True),
+            ({"student": None, "course": 201}, False),
         ),
     ),
     Case("guardian", ("course",), _rows("course", [203], [201, None])),

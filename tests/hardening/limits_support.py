@@ -9,8 +9,10 @@ a restricted person to lift, an archived course to delete) and which table a suc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from gateway_support import GraphQLResult, LiveGateway
@@ -41,8 +43,9 @@ from privacy_api_support import (
     RESTRICT,
     processing_state,
 )
-from sqlalchemy import Table, update
+from sqlalchemy import Table, func, select, update
 
+from config.ids import to_global_id
 from store import tables as t
 
 MAT8 = "c-bjs-mat8"
@@ -329,6 +332,197 @@ TEXT_CASES: list[Case] = [
     ),
 ]
 
+# --- corrections and deletions (docs/access-policy.md, "Editing and deleting") ----------------
+
+UPDATE_POST = "mutation($id: ID!, $body: String!) { updatePost(id: $id, body: $body) { id } }"
+UPDATE_COMMENT = "mutation($id: ID!, $body: String!) { updateComment(id: $id, body: $body) { id } }"
+UPDATE_DOCUMENT = """
+mutation($id: ID!, $title: String, $body: String) {
+  updateDocument(id: $id, title: $title, body: $body) { id }
+}"""
+UPDATE_EVENT = """
+mutation($id: ID!, $title: String) { updateCalendarEvent(id: $id, title: $title) { id } }"""
+UPDATE_ASSIGNMENT = """
+mutation($id: ID!, $title: String, $instructions: String) {
+  updateAssignment(id: $id, title: $title, instructions: $instructions) { id }
+}"""
+UPDATE_ASSESSMENT = """
+mutation($id: ID!, $input: AssessmentUpdateInput!) {
+  updateAssessment(id: $id, input: $input) { id }
+}"""
+WITHDRAW_ASSESSMENT = """
+mutation($id: ID!, $reason: String!) { withdrawAssessment(id: $id, reason: $reason) { id } }"""
+RETURN_SUBMISSION = """
+mutation($id: ID!, $comment: String) { returnSubmission(id: $id, comment: $comment) { id } }"""
+MARK_NOTIFICATIONS_READ = "mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) { id } }"
+
+
+def _comment(live: LiveGateway, targets: dict[str, str]) -> str:
+    result = live.gql(COMMENT, {"postId": targets["post"], "body": "Svar"}, as_user="elev.ola")
+    return str(ok(result, "commentOnPost")["id"])
+
+
+def _document(live: LiveGateway) -> str:
+    result = live.gql(CREATE_DOCUMENT, {"title": "Notat", "body": "Tekst"}, as_user="elev.ola")
+    return str(ok(result, "createDocument")["id"])
+
+
+def _event(live: LiveGateway) -> str:
+    variables = {"title": "Avtale", "startsAt": STARTS, "endsAt": ENDS}
+    return str(
+        ok(live.gql(CREATE_EVENT, variables, as_user="elev.ola"), "createCalendarEvent")["id"]
+    )
+
+
+def _feedback(live: LiveGateway) -> str:
+    return str(ok(live.gql(ASSESS, _assess(live), as_user="larer.hansen"), "assess")["id"])
+
+
+def _submission(live: LiveGateway) -> str:
+    assignment = ok(
+        create_assignment(live, "larer.hansen", live.course_id(MAT8), "Returneres"),
+        "createAssignment",
+    )["id"]
+    variables = {"input": {"assignmentId": assignment, "body": "Svar"}}
+    return str(ok(live.gql(SUBMIT_ANSWER, variables, as_user="elev.ola"), "submitAnswer")["id"])
+
+
+def _uploads(live: LiveGateway, n: int) -> list[str]:
+    """``n`` new files of elev.ola's (``uploadFile``, a multipart request), by global id."""
+    query = "mutation($f: Upload!) { uploadFile(file: $f) { id } }"
+    ids: list[str] = []
+    for i in range(n):
+        response = live.client.post(
+            f"{live.url}/graphql",
+            data={
+                "operations": json.dumps({"query": query, "variables": {"f": None}}),
+                "map": json.dumps({"0": ["variables.f"]}),
+            },
+            files={"0": (f"side-{i}.txt", f"Side {i}".encode(), "text/plain")},
+            headers={
+                "Authorization": f"Bearer {live.token('elev.ola')}",
+                "Apollo-Require-Preflight": "1",
+            },
+        )
+        ids.append(response.json()["data"]["uploadFile"]["id"])
+    return ids
+
+
+def _notifications(live: LiveGateway, n: int) -> list[str]:
+    """``n`` new notifications of elev.ola's, by global id."""
+    person = live.person_pk("elev.ola")
+    first = int(live.scalar(select(func.coalesce(func.max(t.notifications.c.id), 0)))) + 1
+    live.execute(
+        t.notifications.insert().values(
+            [
+                {
+                    "person_id": person,
+                    "kind": "TEST",
+                    "message": "Test",
+                    "created_at": datetime.now(UTC),
+                }
+                for _ in range(n)
+            ]
+        )
+    )
+    n_ = t.notifications.c
+    ids = live.rows(
+        select(n_.id).where(n_.id >= first, n_.person_id == person).order_by(n_.id).limit(n)
+    )
+    return [to_global_id("Notification", row.id) for row in ids]
+
+
+TEXT_CASES += [
+    Case(
+        "Mutation.updatePost(body:)",
+        "body",
+        "larer.hansen",
+        UPDATE_POST,
+        lambda live, x, v: {"id": x["post"], "body": v},
+        t.audit_entries,
+    ),
+    Case(
+        "Mutation.updateComment(body:)",
+        "body",
+        "elev.ola",
+        UPDATE_COMMENT,
+        lambda live, x, v: {"id": _comment(live, x), "body": v},
+        t.audit_entries,
+    ),
+    Case(
+        "Mutation.updateDocument(title:)",
+        "title",
+        "elev.ola",
+        UPDATE_DOCUMENT,
+        lambda live, x, v: {"id": _document(live), "title": v},
+        t.audit_entries,
+    ),
+    Case(
+        "Mutation.updateDocument(body:)",
+        "body",
+        "elev.ola",
+        UPDATE_DOCUMENT,
+        lambda live, x, v: {"id": _document(live), "body": v},
+        t.audit_entries,
+    ),
+    Case(
+        "Mutation.updateCalendarEvent(title:)",
+        "title",
+        "elev.ola",
+        UPDATE_EVENT,
+        lambda live, x, v: {"id": _event(live), "title": v},
+        t.audit_entries,
+    ),
+    Case(
+        "Mutation.updateAssignment(title:)",
+        "title",
+        "larer.hansen",
+        UPDATE_ASSIGNMENT,
+        lambda live, x, v: {"id": x["assignment"], "title": v},
+        t.audit_entries,
+    ),
+    Case(
+        "Mutation.updateAssignment(instructions:)",
+        "instructions",
+        "larer.hansen",
+        UPDATE_ASSIGNMENT,
+        lambda live, x, v: {"id": x["assignment"], "instructions": v},
+        t.audit_entries,
+    ),
+    Case(
+        "AssessmentUpdateInput.grade",
+        "input.grade",
+        "larer.hansen",
+        UPDATE_ASSESSMENT,
+        lambda live, x, v: {"id": _feedback(live), "input": {"grade": v}},
+        t.assessment_revisions,
+    ),
+    Case(
+        "AssessmentUpdateInput.comment",
+        "input.comment",
+        "larer.hansen",
+        UPDATE_ASSESSMENT,
+        lambda live, x, v: {"id": _feedback(live), "input": {"comment": v}},
+        t.assessment_revisions,
+    ),
+    Case(
+        "Mutation.withdrawAssessment(reason:)",
+        "reason",
+        "larer.hansen",
+        WITHDRAW_ASSESSMENT,
+        lambda live, x, v: {"id": _feedback(live), "reason": v},
+        t.audit_entries,
+    ),
+    Case(
+        "Mutation.returnSubmission(comment:)",
+        "comment",
+        "larer.hansen",
+        RETURN_SUBMISSION,
+        lambda live, x, v: {"id": _submission(live), "comment": v},
+        t.assessments,
+    ),
+]
+
 #: a text of ``length`` characters that the case accepts (an address for the email field)
 TEXT_OF_LENGTH: dict[str, Callable[[int], str]] = {"RectificationInput.email": email_of_length}
 
@@ -349,11 +543,27 @@ LIST_CASES: list[Case] = [
         t.attachments,
     ),
     Case(
+        "SubmitAnswerInput.attachmentIds",
+        "input.attachmentIds",
+        "elev.ola",
+        SUBMIT_ANSWER,
+        lambda live, x, n: _answer(x, attachmentIds=_uploads(live, n)),
+        t.attachments,
+    ),
+    Case(
         "Mutation.sendMessage(recipientIds:)",
         "recipientIds",
         "elev.ola",
         SEND_MESSAGE,
         lambda live, x, n: {"body": "Hei", "to": [live.person_id("larer.hansen")] * n},
         t.messages,
+    ),
+    Case(
+        "Mutation.markNotificationsRead(ids:)",
+        "ids",
+        "elev.ola",
+        MARK_NOTIFICATIONS_READ,
+        lambda live, x, n: {"ids": _notifications(live, n)},
+        t.audit_entries,
     ),
 ]

@@ -170,3 +170,34 @@ def test_trusted_proxies_must_be_addresses() -> None:
     for proxy in ["*", "proxy.example.no"]:
         with pytest.raises(ValidationError, match="is not an IP address or network"):
             Settings(trusted_proxies=[proxy])
+
+
+APOLLO_HEADERS = (
+    "content-type, authorization, apollographql-client-name, apollographql-client-version, "
+    "apollo-require-preflight, x-apollo-operation-name"
+)
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_a_preflight_with_apollo_clients_headers_is_answered(
+    allow_list: LiveGateway, any_origin: LiveGateway, method: str
+) -> None:
+    """What Apollo Client sends (its name and version, the CSRF prevention headers), by POST and
+    by GET (persisted queries, ``useGETForHashedQueries``)."""
+    for live, origin, allowed in [(allow_list, APP, APP), (any_origin, EVIL, "*")]:
+        response = preflight(live, origin, method=method, headers=APOLLO_HEADERS)
+        assert response.status_code == 200, response.text
+        assert response.headers["access-control-allow-origin"] == allowed
+        assert set(response.headers["access-control-allow-headers"].lower().split(", ")) >= set(
+            APOLLO_HEADERS.split(", ")
+        )
+        credentials = response.headers.get("access-control-allow-credentials")
+        assert credentials == ("true" if allowed == APP else None)
+
+
+def test_apollo_clients_headers_from_another_origin_get_no_allow_headers(
+    allow_list: LiveGateway,
+) -> None:
+    response = preflight(allow_list, EVIL, headers=APOLLO_HEADERS)
+    assert response.status_code == 400
+    assert cors_headers(response) == {}

@@ -86,7 +86,13 @@ MALFORMED: dict[str, tuple[bytes, str | None, str]] = {
     "text/plain": (TYPENAME.encode(), "text/plain", "Content-Type 'text/plain' is not accepted"),
     "a form": (b"query=%7B__typename%7D", "application/x-www-form-urlencoded", "not accepted"),
     "application/graphql": (b"{ __typename }", "application/graphql", "not accepted"),
-    "multipart": (TYPENAME.encode(), "multipart/form-data; boundary=x", "not accepted"),
+    # Uploads are multipart (docs/interfaces.md, "Uploads"): one without a preflight header is
+    # refused before its body is read.
+    "multipart without a preflight header": (
+        TYPENAME.encode(),
+        "multipart/form-data; boundary=x",
+        "needs the header Apollo-Require-Preflight",
+    ),
     "a JSON look-alike type": (TYPENAME.encode(), "application/jsonx", "not accepted"),
     "no content type": (TYPENAME.encode(), None, "no Content-Type"),
     "charset latin-1": (TYPENAME.encode(), "application/json; charset=latin-1", "must be UTF-8"),
@@ -195,6 +201,17 @@ def test_refusals_come_before_the_token_is_looked_at(live: LiveGateway) -> None:
         assert statements == []
 
 
+def test_a_multipart_body_that_is_not_an_upload_is_refused(live: LiveGateway) -> None:
+    response = post(
+        live,
+        TYPENAME.encode(),
+        "multipart/form-data; boundary=x",
+        Authorization=f"Bearer {live.token('admin')}",
+        **{"Apollo-Require-Preflight": "true"},
+    )
+    assert_bad_request(response, "multipart")
+
+
 def test_refusals_are_counted(live: LiveGateway) -> None:
     before = metrics.refusals().get("BAD_REQUEST", 0)
     post(live, b"[]")
@@ -222,7 +239,7 @@ def test_queries_over_get_are_refused(live: LiveGateway) -> None:
         ("/graphql", "application/json"),
     ]:
         response = live.client.get(f"{live.url}{path}", headers={"Accept": accept})
-        assert_bad_request(response, "Queries over GET are not accepted: POST /graphql")
+        assert_bad_request(response, "Queries over GET are not accepted unless persisted")
 
 
 def test_other_methods_are_not_allowed(live: LiveGateway) -> None:

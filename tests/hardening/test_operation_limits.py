@@ -190,6 +190,23 @@ def cost_of(query: str, variables: dict[str, Any] | None = None) -> int:
     return cost
 
 
+def test_last_counts_as_first() -> None:
+    """Paging backwards: ``last`` is the page size; both (refused by execution) count the
+    larger; ``last: null`` is no page size at all."""
+    assert cost_of("{ viewer { courses(last: 3) { edges { node { id } } } } }") == 1 + 1 + 1 + 3 * 2
+    assert (
+        cost_of("{ viewer { courses(first: 2, last: 7) { edges { node { id } } } } }")
+        == 1 + 1 + 1 + 7 * 2
+    )
+    assert cost_of("{ viewer { courses(last: 100000) { edges { node { id } } } } }") == 1003
+    assert (
+        cost_of(
+            "query($n: Int) { viewer { courses(last: $n) { edges { node { id } } } } }", {"n": None}
+        )
+        == 1 + 1 + 1 + 100 * 2
+    )
+
+
 def test_each_field_counts_once_per_item_of_the_lists_above_it() -> None:
     # viewer 1 + courses 1 + totalCount 1 + edges 1 + 3 x (node + id + name)
     assert (

@@ -17,6 +17,7 @@ satisfy the wheel's requirements. The code that runs is the wheel's: the test ch
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -165,6 +166,14 @@ def test_tavle_serve_from_the_wheel_answers_a_query(installed: Path, tmp_path: P
         assert answer.json() == {
             "data": {"viewer": {"displayName": "Per Hansen", "courses": {"totalCount": 2}}}
         }
+
+        # GraphiQL (on in development mode) loads its files from the gateway, out of the wheel.
+        page = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"}, timeout=60)
+        assert page.status_code == 200
+        assets = re.findall(r'(?:src|href)="graphiql/assets/([^"]+)"', page.text)
+        assert len(assets) == 6, page.text
+        for name in assets:
+            assert httpx.get(f"{url}/graphiql/assets/{name}", timeout=60).status_code == 200, name
 
         # The repository's alembic.ini finds the migrations in the installed package.
         current = run(

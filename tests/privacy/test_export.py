@@ -42,6 +42,7 @@ SECTIONS = [
     "assessments",
     "calendar",
     "student_answers",
+    "files",
 ]
 LIST_INFORMATION = {"purposes", "categories", "sources", "recipients", "rights"}
 
@@ -187,6 +188,7 @@ def test_student_export_content(demo: str, tmp_path: Path) -> None:
     assert profile["fields"]["username"] == "elev.ola"
     assert profile["fields"]["given_name"] == "Ola"
     assert profile["fields"]["national_id"] == "02861250137"
+    assert profile["fields"]["feide_id"] == "ola.nordmann@feide.example.no"
     assert profile["fields"]["processing_state"] == "ACTIVE"
     assert structure["export"]["subject_id"] == str(ola)
     # Guardian links by reference: the relation and the internal id, no name.

@@ -47,6 +47,8 @@ NON_PERSONAL_TABLES = {
     "alembic_version",  # schema bookkeeping (not in the metadata, listed for completeness)
     "academic_sessions",  # school years and terms: calendar data, no people
     "course_terms",  # which terms a course runs in
+    # Storage keys of file bytes still to delete (random, no person, name or content).
+    "file_deletions",
     # Roster import runs: counts per kind of change, file digests and conflicts by sourcedId;
     # kept for accountability like the audit log they head.
     "roster_imports",

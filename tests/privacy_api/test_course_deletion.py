@@ -10,6 +10,7 @@ school leader. The tests run in order and share the database, like the erasure t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -88,6 +89,16 @@ def course_content(live: LiveGateway, course: int) -> dict[str, int]:
         "COMMENT": count_rows(live, t.comments, t.comments.c.post_id.in_(posts)),
         "ASSIGNMENT": count_rows(live, t.assignments, a.course_id == course),
         "SUBMISSION": count_rows(live, t.submissions, s.assignment_id.in_(assignments)),
+        # uploaded files the answers and the course's documents carry
+        "FILE": count_rows(
+            live,
+            t.files,
+            t.files.c.id.in_(
+                select(t.attachments.c.file_id)
+                .where(t.attachments.c.submission_id.in_(submissions))
+                .union_all(select(t.documents.c.file_id).where(t.documents.c.course_id == course))
+            ),
+        ),
         "ATTACHMENT": count_rows(
             live, t.attachments, t.attachments.c.submission_id.in_(submissions)
         ),
@@ -134,10 +145,29 @@ def test_setup(live: LiveGateway, state: dict[str, Any]) -> None:
     """A shared document and a course event in MAT8, an assessment without snapshots, then
     the course is archived (as the roster import does when the class leaves the file)."""
     mat8 = live.course_id(MAT8)
+    # An uploaded file the shared document carries (multipart request, gateway/uploads.py).
+    uploaded = live.client.post(
+        f"{live.url}/graphql",
+        data={
+            "operations": json.dumps(
+                {
+                    "query": "mutation($f: Upload!) { uploadFile(file: $f) { id } }",
+                    "variables": {"f": None},
+                }
+            ),
+            "map": json.dumps({"0": ["variables.f"]}),
+        },
+        files={"0": ("formelark.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+        headers={
+            "Authorization": f"Bearer {live.token('elev.ola')}",
+            "Apollo-Require-Preflight": "1",
+        },
+    )
+    file_id = uploaded.json()["data"]["uploadFile"]["id"]
     document = live.gql(
-        'mutation($c: ID) { createDocument(title: "Formelark", body: "a²+b²", courseId: $c) '
-        "{ id } }",
-        {"c": mat8},
+        'mutation($c: ID, $f: ID) { createDocument(title: "Formelark", body: "a²+b²", '
+        "courseId: $c, fileId: $f) { id } }",
+        {"c": mat8, "f": file_id},
         as_user="elev.ola",
     )
     ok(document)

@@ -41,6 +41,7 @@ SECTIONS = [
     "assessments",
     "calendar",
     "student_answers",
+    "files",
 ]
 RESTRICTED = "elev.sara"
 

@@ -11,6 +11,7 @@ from store.privacy.providers._common import Sourced
 from store.privacy.providers.assessments import AssessmentsProvider
 from store.privacy.providers.calendar import CalendarProvider
 from store.privacy.providers.communication import CommunicationProvider
+from store.privacy.providers.files import FilesProvider
 from store.privacy.providers.internal_logic import InternalLogicProvider
 from store.privacy.providers.personal_data import (
     AlreadyErasedError,
@@ -27,6 +28,7 @@ PROVIDERS: tuple[PrivacyProvider, ...] = (
     AssessmentsProvider(),
     CalendarProvider(),
     StudentAnswersProvider(),
+    FilesProvider(),
     InternalLogicProvider(),
 )
 
@@ -44,6 +46,7 @@ __all__ = [
     "AssessmentsProvider",
     "CalendarProvider",
     "CommunicationProvider",
+    "FilesProvider",
     "InternalLogicProvider",
     "PersonalDataProvider",
     "Sourced",

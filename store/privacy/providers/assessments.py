@@ -1,6 +1,7 @@
 """``ASSESSMENTS``: teachers' registrations about a student, and those a teacher gave.
 
-Table: ``assessments``.
+Tables: ``assessments``, ``assessment_revisions`` (an assessment's grade and comment before
+each correction).
 
 Exported (art. 15/20)
     * ``assessment_received``: every registration **about** the person as a student (feedback,
@@ -10,6 +11,8 @@ Exported (art. 15/20)
       "the assessor's name on an assessment is part of the registration and stays"). Unpublished
       registrations are included too: an access request covers all stored data about the
       person, whether or not it is shown to them in the product yet.
+    * ``assessment_revision``: for those registrations, the grade and comment each had before
+      a correction, and when it was corrected.
     * ``assessment_given``: every registration the person gave **as a teacher**, as their
       contribution: id, course, kind, whether published, and when. Left out on purpose: the
       student's identity, the grade and the comment. Those are the student's personal data (a
@@ -25,7 +28,8 @@ Restriction
 Erasure
     * Kept: registrations given by the person; ``assessor_id`` and the ``assessor_name``
       snapshot stay, so the student can still see who assessed them (Education Act ch. 3).
-    * Deleted: registrations about the person (``student_id`` = subject).
+    * Deleted: registrations about the person (``student_id`` = subject), with their earlier
+      grades and comments (``assessment_revisions``; counted with the registration).
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ def _given(subject_id: int) -> ColumnElement[bool]:
 
 class AssessmentsProvider:
     category = DataCategory.ASSESSMENTS
-    tables = frozenset({"assessments"})
+    tables = frozenset({"assessments", "assessment_revisions"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
         a, c = t.assessments.c, t.courses.c
@@ -93,6 +97,26 @@ class AssessmentsProvider:
                     "assessor_name": row.assessor_name,
                     "submission_id": row.submission_id,
                     "created_at": row.created_at,
+                },
+                source=row.source,
+            )
+
+        r = t.assessment_revisions.c
+        revisions = (
+            select(r.id, r.assessment_id, r.grade, r.comment, r.revised_at, a.source)
+            .join(t.assessments, a.id == r.assessment_id)
+            .where(_about(subject_id))
+            .order_by(r.id)
+        )
+        async for row in stream_rows(conn, revisions):
+            yield ExportItem(
+                kind="assessment_revision",
+                fields={
+                    "id": row.id,
+                    "assessment_id": row.assessment_id,
+                    "grade": row.grade,
+                    "comment": row.comment,
+                    "revised_at": row.revised_at,
                 },
                 source=row.source,
             )
@@ -143,5 +167,9 @@ class AssessmentsProvider:
 
     async def erase(self, conn: AsyncConnection, subject_id: int) -> list[Effect]:
         found = await self.erasure_effects(conn, subject_id)
+        about = select(t.assessments.c.id).where(_about(subject_id))
+        await conn.execute(
+            t.assessment_revisions.delete().where(t.assessment_revisions.c.assessment_id.in_(about))
+        )
         await conn.execute(t.assessments.delete().where(_about(subject_id)))
         return found

@@ -5,8 +5,8 @@ Tables: ``people``, ``role_assignments``, ``guardianships``, ``enrolments``, ``n
 Exported (art. 15/20)
     * ``profile``: sourcedId, username, given and family name, email, national id (each of
       these four with its own ``source``, from the ``*_source`` columns: roster import or an
-      administrator's rectification), whether the account is enabled, the processing state and
-      its timestamps.
+      administrator's rectification), the Feide id (login at Feide, from the roster), whether
+      the account is enabled, the processing state and its timestamps.
     * ``role_assignment``: each role held, with the school's name (schools are not personal
       data).
     * ``guardian_link``: each guardianship in either direction, as a *reference*: the relation
@@ -23,11 +23,11 @@ Restriction
 Erasure
     * Scrubbed: the ``people`` row stays as a *tombstone* so that ids elsewhere (authors of
       kept posts, the assessor of kept assessments, the audit log) still point somewhere. Its
-      personal fields are set to NULL (names, email, national id, username), the sourcedId is
-      replaced by ``erased:<id>`` (the roster's key is itself an identifier, and would let a
-      later import re-attach the person), the state becomes ``ERASED``, ``erased_at`` is set,
-      and the account is disabled. The tombstone counts as one DELETED item: nothing of the
-      profile is left that identifies anyone.
+      personal fields are set to NULL (names, email, national id, Feide id, username), the
+      sourcedId is replaced by ``erased:<id>`` (the roster's key is itself an identifier, and
+      would let a later import re-attach the person), the state becomes ``ERASED``,
+      ``erased_at`` is set, and the account is disabled. The tombstone counts as one DELETED
+      item: nothing of the profile is left that identifies anyone.
     * Deleted: role assignments, guardianships in **both** directions (as guardian and as
       child), enrolments and notifications.
     * Kept: nothing identifying. The internal id remains only as the tombstone's key; after
@@ -83,6 +83,7 @@ class PersonalDataProvider:
                 "family_name": Sourced(row.family_name, row.family_name_source),
                 "email": Sourced(row.email, row.email_source),
                 "national_id": Sourced(row.national_id, row.national_id_source),
+                "feide_id": row.feide_id,
                 "enabled": row.enabled,
                 "processing_state": row.processing_state,
                 "created_at": row.created_at,
@@ -232,6 +233,7 @@ class PersonalDataProvider:
                 family_name=None,
                 email=None,
                 national_id=None,
+                feide_id=None,
                 enabled=False,
                 processing_state=ProcessingState.ERASED,
                 erased_at=now,

@@ -1,6 +1,6 @@
 """``STUDENT_ANSWERS``: the person's submissions with their attachments.
 
-Tables: ``submissions``, ``attachments``.
+Tables: ``submissions``, ``attachments``, ``submission_versions``.
 
 Exported (art. 15/20)
     * ``submission``: each answer the person handed in (assignment id and title, course,
@@ -8,6 +8,9 @@ Exported (art. 15/20)
       (file name, content type, size: the metadata the platform stores). Who last opened the
       submission is left out: that is the opener's (a teacher's) identity, not the student's
       data.
+    * ``submission_version``: each earlier, assessed text of one of the person's answers that
+      they replaced after it was returned (submission id, body, when submitted, assessed and
+      replaced).
     * ``opened_submission``: the person's own activity trail on other people's submissions
       (``last_opened_by``, e.g. a teacher opening an answer): the submission's id and when.
       The submission itself is the student's data and is not included.
@@ -16,11 +19,11 @@ Restriction
     HIDDEN: submissions and their attachments are not visible to anyone.
 
 Erasure
-    * Deleted: the person's submissions and, explicitly first, their attachments ("deleted
-      permanently, attachments included"). Assessments still pointing at one of these
-      submissions get ``submission_id`` NULL; those are registrations about this same student
-      and are deleted by ``ASSESSMENTS`` anyway, but clearing the reference makes the order of
-      the two categories irrelevant.
+    * Deleted: the person's submissions and, explicitly first, their attachments and earlier
+      versions ("deleted permanently, attachments included"). Assessments still pointing at one
+      of these submissions get ``submission_id`` NULL; those are registrations about this same
+      student and are deleted by ``ASSESSMENTS`` anyway, but clearing the reference makes the
+      order of the two categories irrelevant.
     * Scrubbed: on other people's submissions, ``last_opened_by_id`` = the person is set to
       NULL (the erased person's activity trail); the student keeps ``last_opened_at``, which is
       about their own contribution. Each scrubbed reference counts as one DELETED item.
@@ -50,7 +53,7 @@ def _opened_by(subject_id: int) -> ColumnElement[bool]:
 
 class StudentAnswersProvider:
     category = DataCategory.STUDENT_ANSWERS
-    tables = frozenset({"submissions", "attachments"})
+    tables = frozenset({"submissions", "attachments", "submission_versions"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
         s, a, c, f = t.submissions.c, t.assignments.c, t.courses.c, t.attachments.c
@@ -118,6 +121,29 @@ class StudentAnswersProvider:
         if current is not None:
             yield current
 
+        sv = t.submission_versions.c
+        versions = (
+            select(
+                sv.id, sv.submission_id, sv.body, sv.submitted_at, sv.assessed_at, sv.replaced_at
+            )
+            .join(t.submissions, s.id == sv.submission_id)
+            .where(_own(subject_id))
+            .order_by(sv.id)
+        )
+        async for row in stream_rows(conn, versions):
+            yield ExportItem(
+                kind="submission_version",
+                fields={
+                    "id": row.id,
+                    "submission_id": row.submission_id,
+                    "body": row.body,
+                    "submitted_at": row.submitted_at,
+                    "assessed_at": row.assessed_at,
+                    "replaced_at": row.replaced_at,
+                },
+                source="PERSON",
+            )
+
         opened = select(s.id, s.last_opened_at).where(_opened_by(subject_id)).order_by(s.id)
         async for row in stream_rows(conn, opened):
             yield ExportItem(
@@ -128,12 +154,16 @@ class StudentAnswersProvider:
             )
 
     async def _counts(self, conn: AsyncConnection, subject_id: int) -> tuple[int, int, int]:
-        """(own submissions, their attachments, trail entries on others' submissions)."""
+        """(own submissions, their attachments and earlier versions, trail entries on others'
+        submissions)."""
         s = t.submissions.c
         own_ids = select(s.id).where(_own(subject_id))
         return (
             await count(conn, t.submissions, _own(subject_id)),
-            await count(conn, t.attachments, t.attachments.c.submission_id.in_(own_ids)),
+            await count(conn, t.attachments, t.attachments.c.submission_id.in_(own_ids))
+            + await count(
+                conn, t.submission_versions, t.submission_versions.c.submission_id.in_(own_ids)
+            ),
             await count(conn, t.submissions, _opened_by(subject_id)),
         )
 
@@ -150,6 +180,9 @@ class StudentAnswersProvider:
         s = t.submissions.c
         own_ids = select(s.id).where(_own(subject_id))
         await conn.execute(t.attachments.delete().where(t.attachments.c.submission_id.in_(own_ids)))
+        await conn.execute(
+            t.submission_versions.delete().where(t.submission_versions.c.submission_id.in_(own_ids))
+        )
         await conn.execute(
             update(t.assessments)
             .where(t.assessments.c.submission_id.in_(own_ids))

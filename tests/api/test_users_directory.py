@@ -1,0 +1,213 @@
+"""The users directory, ``Query.users`` (docs/access-policy.md, "The users directory").
+
+Role by role, the directory lists exactly the people the User row rule shows the viewer: the
+oracle is ``user(id:)`` asked for every person in the database (one request, aliased), which
+resolves for exactly the people the viewer may see. Then the filters: ``search`` (part of the
+given name or family name, any case, also beyond ASCII; LIKE wildcards are plain characters;
+never the username, which no role may read), ``schoolId`` and ``role`` (a role assignment at
+that school), ``state`` (restricted people only when asked, and only for system
+administrators), and paging both ways. On a gateway of its own (it restricts a person), on
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from db_support import BACKENDS
+from gateway_support import LiveGateway, own_gateway
+from paging_support import check_walks, gql_data, root_reader
+from sqlalchemy import select, update
+
+from config.ids import to_global_id
+from store import tables as t
+from store.tables import ProcessingState, Role
+
+DIRECTORY = (
+    "query($search: String, $school: ID, $role: Role, $state: ProcessingState) "
+    "{ users(search: $search, schoolId: $school, role: $role, state: $state, first: 500) "
+    "{ totalCount edges { node { id } } pageInfo { hasNextPage } } }"
+)
+#: a viewer per role (docs/access-policy.md, "Roles"), and one who holds two
+VIEWERS = (
+    "admin",
+    "superuser.bjolsen",
+    "rektor.bjolsen",
+    "larer.hansen",
+    "larer.nilsen",
+    "assistent.sagene",
+    "elev.ola",
+    "elev.emma",
+    "foresatt.kari",
+    "foresatt.tone",
+)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
+    with own_gateway(request.param, tmp_path_factory, "users-directory") as gateway:
+        yield gateway
+
+
+def directory(live: LiveGateway, viewer: str, **filters: Any) -> set[str]:
+    variables = {
+        "search": filters.get("search"),
+        "school": filters.get("school"),
+        "role": filters.get("role"),
+        "state": filters.get("state"),
+    }
+    page = gql_data(live, viewer, DIRECTORY, **variables)["users"]
+    assert page["pageInfo"]["hasNextPage"] is False
+    found = {edge["node"]["id"] for edge in page["edges"]}
+    assert page["totalCount"] == len(found)
+    return found
+
+
+def everyone(live: LiveGateway) -> list[str]:
+    return [to_global_id("User", pk) for (pk,) in live.rows(select(t.people.c.id))]
+
+
+def resolvable(live: LiveGateway, viewer: str) -> set[str]:
+    """The people ``user(id:)`` resolves for ``viewer``: the User row rule."""
+    people = everyone(live)
+    query = "{ " + " ".join(f'p{n}: user(id: "{i}") {{ id }}' for n, i in enumerate(people)) + " }"
+    result = live.gql(query, as_user=viewer)
+    assert result.codes() <= {"NOT_FOUND"}, result.errors
+    return {value["id"] for value in result.data.values() if value is not None}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_directory_is_the_user_row_rule(live: LiveGateway, viewer: str) -> None:
+    found = directory(live, viewer)
+    assert found == resolvable(live, viewer)
+    assert live.person_id(viewer) in found
+
+
+def test_directory_by_role(live: LiveGateway) -> None:
+    active = {
+        to_global_id("User", pk)
+        for (pk,) in live.rows(
+            select(t.people.c.id).where(t.people.c.processing_state == ProcessingState.ACTIVE)
+        )
+    }
+    # a system administrator: everyone active
+    assert directory(live, "admin") == active
+    # a teacher: colleagues at the school, not those of another school
+    teacher = directory(live, "larer.hansen")
+    assert live.person_id("larer.dahl") in teacher
+    assert live.person_id("larer.nilsen") not in teacher
+    # a student: not the students of another school
+    assert live.person_id("elev.nora") not in directory(live, "elev.ola")
+    # a guardian: their children
+    assert {live.person_id("elev.ola"), live.person_id("elev.nora")} <= directory(
+        live, "foresatt.kari"
+    )
+
+
+def test_anonymous_callers_get_no_directory(live: LiveGateway) -> None:
+    result = live.gql("{ users { totalCount } }")
+    assert result.data is None or result.data.get("users") is None
+    assert result.codes() & {"UNAUTHENTICATED", "FORBIDDEN"}
+
+
+def matching(live: LiveGateway, search: str) -> set[str]:
+    """The active people whose given name or family name contains ``search``, any case
+    (Python's ``lower``), worked out here from every row."""
+    p = t.people.c
+    rows = live.rows(
+        select(p.id, p.given_name, p.family_name).where(
+            p.processing_state == ProcessingState.ACTIVE
+        )
+    )
+    wanted = search.lower()
+    return {
+        to_global_id("User", pk)
+        for pk, *texts in rows
+        if any(wanted in text.lower() for text in texts if text is not None)
+    }
+
+
+@pytest.mark.parametrize(
+    "search", ["bjørn", "BJØRN", "nordMANN", "LARER.HAN", "ola", "%", "_", "zzzz", " ", "PER H"]
+)
+def test_search(live: LiveGateway, search: str) -> None:
+    assert directory(live, "admin", search=search) == matching(live, search)
+
+
+def test_search_beyond_ascii(live: LiveGateway) -> None:
+    bjorn = live.person_id("foresatt.bjorn")
+    assert directory(live, "admin", search="BJØRN") == {bjorn}
+    assert directory(live, "admin", search="bjØrn haugen"[:5]) == {bjorn}
+
+
+def test_search_within_the_row_rule(live: LiveGateway) -> None:
+    # larer.nilsen (Sagene) does not see Bjølsen's teachers, by any search
+    hansen = live.person_id("larer.hansen")
+    assert hansen not in directory(live, "larer.nilsen", search="hansen")
+    assert hansen in directory(live, "larer.dahl", search="hansen")
+
+
+@pytest.mark.parametrize("who", ["admin", "larer.dahl", "elev.emma"])
+def test_search_never_matches_a_username(live: LiveGateway, who: str) -> None:
+    # no role may read a username: a search on it would reveal it letter by letter
+    hansen = live.person_id("larer.hansen")
+    assert hansen in directory(live, who, search="Per")  # his given name: he is seen
+    for part in ("larer.hansen", "larer.", "r.ha"):
+        assert hansen not in directory(live, who, search=part)
+    assert directory(live, who, search="larer.") == set()
+
+
+def test_search_is_bounded(live: LiveGateway) -> None:
+    result = live.gql(
+        "query($s: String) { users(search: $s) { totalCount } }", {"s": "a" * 101}, as_user="admin"
+    )
+    assert result.codes() == {"BAD_USER_INPUT"}
+
+
+def test_school_and_role(live: LiveGateway) -> None:
+    bjs = live.school_id("org-bjs")
+    bjs_pk = live.scalar(select(t.schools.c.id).where(t.schools.c.sourced_id == "org-bjs"))
+    ra = t.role_assignments.c
+    teachers = {
+        to_global_id("User", pk)
+        for (pk,) in live.rows(
+            select(ra.person_id).where(ra.school_id == bjs_pk, ra.role == Role.TEACHER)
+        )
+    }
+    assert teachers
+    assert directory(live, "admin", school=bjs, role="TEACHER") == teachers
+    at_school = directory(live, "admin", school=bjs)
+    assert teachers < at_school
+    assert directory(live, "larer.hansen", school=bjs, role="TEACHER") == teachers & directory(
+        live, "larer.hansen"
+    )
+    # an id of another type is NOT_FOUND, a malformed one BAD_USER_INPUT
+    for school, code in ((live.person_id("admin"), "NOT_FOUND"), ("nope", "BAD_USER_INPUT")):
+        result = live.gql(DIRECTORY, {"school": school}, as_user="admin")
+        assert result.codes() == {code}
+
+
+def test_paging_both_ways(live: LiveGateway) -> None:
+    check_walks(root_reader(live, "admin", "users"))
+    check_walks(root_reader(live, "larer.hansen", "users"))
+
+
+def test_restricted_people_only_when_asked(live: LiveGateway) -> None:
+    sara = live.person_pk("elev.sara")
+    live.execute(
+        update(t.people)
+        .where(t.people.c.id == sara)
+        .values(processing_state=ProcessingState.RESTRICTED)
+    )
+    sara_id = to_global_id("User", sara)
+    assert sara_id not in directory(live, "admin")
+    assert directory(live, "admin", state="RESTRICTED") == {sara_id}
+    assert directory(live, "admin", state="RESTRICTED", search="sara") == {sara_id}
+    assert directory(live, "admin", state="ERASED") == set()
+    for viewer in ("larer.hansen", "rektor.bjolsen", "superuser.bjolsen", "elev.ola"):
+        assert directory(live, viewer, state="RESTRICTED") == set()
+        assert sara_id not in directory(live, viewer)
