@@ -1,4 +1,4 @@
-"""The privacy tool through the HTTP API (docs/privacy-actions.md, issue 3).
+"""The privacy tool through the HTTP API (docs/privacy-actions.md).
 
 Privacy actions change state for good (an erasure cannot be undone), so no test here uses the
 shared session gateway for them: each module starts gateways of its own, one per backend, on a
