@@ -59,6 +59,8 @@ class PrivacyNoticeSettings(BaseModel):
         "The platform provider as data processor under a data processing agreement",
     ]
     third_country_transfers: str = "None: all data is stored and processed within the EEA."
+    # Exports carry this text; the public notice lists the retention registry's periods instead
+    # (TAVLE_RETENTION_FILE, store/privacy/retention.py).
     retention: str = (
         "As long as you are a student, employee or guardian at the school; afterwards deleted "
         "as the school owner's retention rules require"
@@ -135,12 +137,23 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="Casbin policy CSV; default: the shipped authz/policy.csv."
     )
+    retention_file: Path | None = Field(
+        default=None,
+        description="Retention registry CSV (per data category: how long after a person left, "
+        "purpose, legal basis); default: the shipped store/privacy/retention.csv.",
+    )
     pseudonym_key: SecretStr = Field(
         default=SecretStr(""),
         description="HMAC key for pseudonym labels; unset means a random key kept in data_dir.",
     )
     export_ttl_days: int = Field(
         default=7, ge=1, description="Days a finished export can be downloaded before deletion."
+    )
+    erasure_ledger: Path | None = Field(
+        default=None,
+        description="Append-only file of keyed digests of erased people, outside the database, "
+        "read by `tavle privacy reapply-erasures` after a restore; default: "
+        "data_dir/erasure-ledger.jsonl.",
     )
     require_second_administrator: bool = Field(
         default=True,
@@ -515,6 +528,12 @@ class Settings(BaseSettings):
     @property
     def export_dir(self) -> Path:
         return self.data_dir / "exports"
+
+    @property
+    def erasure_ledger_path(self) -> Path:
+        if self.erasure_ledger is not None:
+            return self.erasure_ledger
+        return self.data_dir / "erasure-ledger.jsonl"
 
     @property
     def files_dir(self) -> Path:

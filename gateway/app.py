@@ -34,6 +34,7 @@ from gateway.state import AppState
 from gateway.subscriptions import event_feed
 from gateway.telemetry import configure_tracing, flush, instrument_engine
 from store.db import migrate
+from store.privacy.retention import record_loaded, retention_registry
 
 log = logging.getLogger("tavle.app")
 
@@ -124,6 +125,9 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(settings.resolved_database_url())
+        # A retention registry other than the last one used is recorded (its digest only).
+        async with app_state.engine.begin() as conn:
+            await record_loaded(conn, retention_registry(settings.retention_file))
         instrument_engine(app_state.engine)
         # Subscription events from every process (PostgreSQL LISTEN) or this one (SQLite).
         events = event_feed(settings.resolved_database_url(), app_state.engine, app_state.events)

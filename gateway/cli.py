@@ -1,5 +1,5 @@
 """The ``tavle`` command line (docs/interfaces.md): serve, import-roster, roster, token,
-export-schema, explain, seed-demo, audit verify."""
+export-schema, explain, seed-demo, audit verify, files sweep, privacy reapply-erasures."""
 
 from __future__ import annotations
 
@@ -310,6 +310,37 @@ def cmd_files_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_reapply_erasures(args: argparse.Namespace) -> int:
+    from gateway.keyfile import pseudonym_key
+    from resolvers.services.reapply_erasures import ReapplySummary, reapply_erasures
+    from store.filestore import storage_of
+    from store.filestore.deletions import drain
+
+    settings = _settings(args)
+    ledger = Path(args.ledger) if args.ledger else settings.erasure_ledger_path
+
+    async def run(engine: AsyncEngine) -> ReapplySummary:
+        summary = await reapply_erasures(engine, ledger, pseudonym_key(settings))
+        # The bytes of the files the re-applied erasures deleted.
+        await drain(engine, storage_of(settings))
+        return summary
+
+    try:
+        summary = _on_database(settings.resolved_database_url(), run)
+    except OSError as exc:
+        print(f"privacy reapply-erasures: the erasure ledger: {exc}", file=sys.stderr)
+        return 1
+    print(summary.render())
+    if summary.ambiguous:
+        print(
+            "privacy reapply-erasures: some entries match more than one person; "
+            "nobody was erased for them (see docs/privacy-actions.md)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tavle", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -408,6 +439,20 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     swp.set_defaults(func=cmd_files_sweep)
+
+    prv = sub.add_parser("privacy", help="privacy upkeep")
+    prv_sub = prv.add_subparsers(dest="privacy_command", required=True)
+    reapply = with_db(
+        prv_sub.add_parser(
+            "reapply-erasures",
+            help="after restoring a backup: erase again everyone in the erasure ledger the "
+            "restored database has brought back",
+        )
+    )
+    reapply.add_argument(
+        "--ledger", help="the erasure ledger file (default: TAVLE_ERASURE_LEDGER's file)"
+    )
+    reapply.set_defaults(func=cmd_privacy_reapply_erasures)
     return parser
 
 

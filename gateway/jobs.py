@@ -32,6 +32,7 @@ from gateway.telemetry import instrument_engine, job_span
 from roster.maintenance import archive_ended
 from store import jobs
 from store.db import is_sqlite, make_engine
+from store.erasure_ledger import write_pending
 from store.filestore import FileStorage, storage_of
 from store.filestore.deletions import drain
 from store.tables import PrivacyAction
@@ -82,8 +83,12 @@ class JobWorker:
         lease_seconds: float = 300.0,
         worker_id: str | None = None,
         file_storage: FileStorage | None = None,
+        erasure_ledger: Path | None = None,
     ) -> None:
         self.engine = engine
+        #: where completed erasures' ledger entries go (``store.erasure_ledger``); each sweep
+        #: writes those still missing
+        self.erasure_ledger = erasure_ledger
         #: where deleted files' bytes are removed from (``store.filestore.deletions``)
         self.file_storage = file_storage
         self.handlers = handlers
@@ -103,6 +108,7 @@ class JobWorker:
             poll_seconds=settings.job_poll_seconds,
             lease_seconds=settings.job_lease_seconds,
             file_storage=storage_of(settings),
+            erasure_ledger=settings.erasure_ledger_path,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -166,6 +172,15 @@ class JobWorker:
             drained = await drain(self.engine, self.file_storage)
             if drained:
                 log.info("deleted the bytes of %d deleted file(s)", drained)
+        if self.erasure_ledger is not None:
+            # Erasures whose ledger entry could not be written when they committed.
+            try:
+                written = await write_pending(self.engine, self.erasure_ledger)
+            except OSError as exc:
+                log.warning("erasure ledger: write failed (%s)", type(exc).__name__)
+            else:
+                if written:
+                    log.info("wrote %d pending erasure ledger entr(ies)", written)
         return expired
 
     async def daily(self) -> list[str]:

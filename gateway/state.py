@@ -31,6 +31,7 @@ from resolvers.viewer_cache import ViewerCache
 from schema.build import build_schema
 from schema.executor import TavleExecutor
 from store.db import make_engine
+from store.privacy.retention import retention_registry
 from store.tables import PrivacyAction
 
 
@@ -69,6 +70,8 @@ class AppState:
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:
         policy = Policy(DEFAULT_MODEL, settings.policy_file or DEFAULT_POLICY)
+        # The retention registry is checked at start: a faulty file stops it (RetentionFileError).
+        retention_registry(settings.retention_file)
         rate_limits = RateLimits.from_settings(settings)
         limits = OperationLimits.from_settings(settings)
         workers = GraphQLWorkers(settings.graphql_threads, settings.graphql_queue)

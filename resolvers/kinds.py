@@ -18,7 +18,7 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Label, func, select
+from sqlalchemy import ColumnElement, FromClause, Label, case, func, literal, select
 
 from authz.relations import FactColumns
 from resolvers.records import (
@@ -44,7 +44,7 @@ from resolvers.records import (
     UserRecord,
 )
 from store import tables as t
-from store.tables import ProcessingState
+from store.tables import PrivacyAction, PrivacyRequestStatus, ProcessingState
 
 #: The label of a kind's ``stand_in`` condition among its selected columns.
 STAND_IN = "tavle_stand_in"
@@ -434,26 +434,38 @@ NOTIFICATION = Kind(
 # --- The privacy tool's objects: system administrators only ---------------------------------
 
 _pr = t.privacy_requests.c
+#: A completed erasure whose erasure-ledger entry is not written yet is still RUNNING
+#: (store/erasure_ledger.py): it is not reported complete before the entry exists.
+_reported_status = case(
+    (
+        (_pr.action == PrivacyAction.ERASE)
+        & (_pr.status == PrivacyRequestStatus.COMPLETED)
+        & _pr.ledger_written.is_(False),
+        literal(PrivacyRequestStatus.RUNNING, _pr.status.type),
+    ),
+    else_=_pr.status,
+).label("status")
 PRIVACY_REQUEST = Kind(
     "PrivacyRequest",
     t.privacy_requests,
-    _labelled(
-        _pr.id,
-        _pr.action,
-        _pr.status,
-        _pr.subject_id,
-        _pr.origin,
-        _pr.course_id,
-        _pr.requested_by_id,
-        _pr.confirmed_by_id,
-        _pr.justification,
-        _pr.created_at,
-        _pr.completed_at,
-        _pr.effects,
-        _pr.format,
-        _pr.file_name,
-        _pr.expires_at,
-        _pr.error,
+    (
+        *_labelled(_pr.id, _pr.action),
+        _reported_status,
+        *_labelled(
+            _pr.subject_id,
+            _pr.origin,
+            _pr.course_id,
+            _pr.requested_by_id,
+            _pr.confirmed_by_id,
+            _pr.justification,
+            _pr.created_at,
+            _pr.completed_at,
+            _pr.effects,
+            _pr.format,
+            _pr.file_name,
+            _pr.expires_at,
+            _pr.error,
+        ),
     ),
     _pr.id,
     PrivacyRequestRecord,

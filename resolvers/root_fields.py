@@ -95,6 +95,7 @@ ROOT_FIELDS: dict[str, RootField] = {
         RootPage("Query.documents", roots.documents),
         RootPage("Query.calendarEvents", roots.calendar_events),
         RootPage("Query.recycleBin", roots.recycle_bin),
+        RootPage("Query.expiredSubjects", roots.expired_subjects),
         RootPage("Query.privacyRequests", roots.privacy_requests, (_SUBJECT,), filters_first=True),
         RootPage("Query.auditLog", roots.audit_log, (_SUBJECT,), filters_first=True),
         RootPage(

@@ -5,6 +5,7 @@ its filters' values (``resolvers.root_fields``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -13,8 +14,10 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     bindparam,
     exists,
+    func,
     literal,
     or_,
     select,
@@ -33,6 +36,7 @@ from resolvers.scopes import scoped_select
 from store import tables as t
 from store.db import reader
 from store.idlists import ids_param, in_ids
+from store.privacy.retention import retention_registry
 from store.tables import CourseState, ProcessingState, Role
 from store.text import contains_pattern, matches
 
@@ -226,6 +230,58 @@ async def users(
         total=page.total,
         has_next=page.has_next,
         has_previous=page.has_previous,
+        args=args,
+    )
+
+
+# --- people whose retention has passed (``Query.expiredSubjects``) --------------------------------
+
+_left = t.people.c.restricted_at
+
+
+async def expired_subjects(ctx: RequestContext, args: PageArgs) -> Page[Any]:
+    """Restricted people who left before the retention registry's cutoff (every category's
+    retention has passed, ``store.privacy.retention``), ordered by leaving time, longest gone
+    first (ties by id). The cursors name a person; the page continues from that person's
+    leaving time, so a listed person who is erased meanwhile does not break paging (one whose
+    restriction was lifted has no leaving time: BAD_USER_INPUT)."""
+    cutoff = retention_registry(ctx.settings.retention_file).expiry_cutoff(datetime.now(UTC))
+    kind = k.RECYCLE_BIN
+    listed = scoped_select(kind, ctx).where(_left.is_not(None), _left < cutoff)
+    async with reader(ctx.engine).connect() as conn:
+        total = (
+            await conn.execute(select(func.count()).select_from(listed.subquery()))
+        ).scalar_one()
+        if not total:
+            # nothing visible (everyone but system administrators): the cursors are not looked
+            # at, so they tell nothing about anyone
+            return Page(records=[], sort_keys=[], total=0, has_next=False, args=args)
+
+        async def left_at(pk: int) -> Any:
+            at = (await conn.execute(select(_left).where(t.people.c.id == pk))).scalar()
+            if at is None:
+                raise BadUserInputError("The cursor names a person who is no longer in the list")
+            return at
+
+        stmt = listed
+        if args.after is not None:
+            at = await left_at(args.after)
+            stmt = stmt.where(or_(_left > at, and_(_left == at, t.people.c.id > args.after)))
+        if args.before is not None:
+            at = await left_at(args.before)
+            stmt = stmt.where(or_(_left < at, and_(_left == at, t.people.c.id < args.before)))
+        order = (_left.desc(), t.people.c.id.desc()) if args.backward else (_left, t.people.c.id)
+        rows = (await conn.execute(stmt.order_by(*order).limit(args.first + 1))).mappings().all()
+    more = len(rows) > args.first
+    got = list(rows[: args.first])
+    if args.backward:
+        got.reverse()
+    return Page(
+        records=await records_of(ctx, kind, got),
+        sort_keys=[row["id"] for row in got],
+        total=int(total),
+        has_next=more and not args.backward,
+        has_previous=more and args.backward,
         args=args,
     )
 

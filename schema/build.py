@@ -25,6 +25,7 @@ from schema.privacy import CategoryEffect, PrivacyMutation, PrivacyQuery
 from schema.privacy_notice import PrivacyNotice
 from schema.query import Query
 from schema.registry import KIND_TYPES
+from schema.retention import RetentionQuery, RetentionRule
 from schema.scalars import SCALAR_MAP
 from schema.school_year import RosterChangeCount, RosterFileDigest
 from schema.subscription import Subscription
@@ -47,6 +48,7 @@ PLUMBING_TYPES: tuple[type[Any], ...] = (
     RosterChangeCount,
     RosterFileDigest,
     PrivacyNotice,
+    RetentionRule,
     Deleted,
 )
 
@@ -90,7 +92,7 @@ def plumbing_type_names(schema: strawberry.Schema) -> frozenset[str]:
     return frozenset(plumbing)
 
 
-RootQuery = merge_types("Query", (Query, PrivacyQuery))
+RootQuery = merge_types("Query", (Query, PrivacyQuery, RetentionQuery))
 RootMutation = merge_types("Mutation", (Mutation, PrivacyMutation, EditMutation, FileMutation))
 
 

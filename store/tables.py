@@ -517,6 +517,12 @@ audit_entries = Table(
     Column("subject_id", Integer, index=True),
     Column("justification", Text),
     Column("trace_id", String(32)),
+    # SHA-256 (hex) of the justification: the hash covers it, not the text, so erasure can set
+    # the text to NULL (store/audit.py). ``hash_format`` 1 marks entries from before that, whose
+    # hash covers the text; ``legacy_seal`` checks them once their text is gone.
+    Column("justification_digest", String(64)),
+    Column("hash_format", Integer, nullable=False, server_default="1", default=2),
+    Column("legacy_seal", String(64)),
     # Roster import entries: the run they belong to, and what changed (field names, never values).
     Column("roster_import_id", Integer, index=True),
     Column("detail", String(255)),
@@ -549,6 +555,9 @@ privacy_requests = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("worker", String(128)),
     _ts("lease_until", nullable=True),
+    # False while a completed erasure's erasure-ledger entry is still to be written
+    # (store/erasure_ledger.py); the job worker and `tavle privacy reapply-erasures` write it.
+    Column("ledger_written", Boolean, nullable=False, default=False),
 )
 
 roster_imports = Table(

@@ -9,11 +9,13 @@ by the privacy providers (``store.privacy.providers``), which these functions it
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
@@ -27,8 +29,9 @@ from resolvers.errors import bad_input, conflict, not_found
 from resolvers.events import Event, Topic, publish
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now
-from store import jobs
+from store import audit, jobs
 from store import tables as t
+from store.erasure_ledger import write_pending
 from store.files import create_private_file, private_folder
 from store.filestore import storage_of
 from store.filestore.deletions import drain
@@ -55,6 +58,7 @@ RECTIFICATION_LIMITS = {
 }
 
 Status = PrivacyRequestStatus
+log = logging.getLogger("tavle.privacy")
 _r = t.privacy_requests.c
 _p = t.people.c
 
@@ -389,6 +393,38 @@ async def confirm_erasure(
     *,
     identity_key: bytes,
 ) -> ErasureOutcome:
+    """Step two (``_confirm_erasure``), then the erasure ledger's entry once it has committed.
+
+    If the ledger cannot be written, the erasure stays committed and its request is reported
+    RUNNING until the job worker writes the entry (``store.erasure_ledger``).
+    """
+    outcome = await _confirm_erasure(
+        actor, request_id, settings, providers, identity_key=identity_key
+    )
+    if not outcome.background:
+        await record_in_ledger(actor.engine, settings.erasure_ledger_path)
+    return outcome
+
+
+async def record_in_ledger(engine: AsyncEngine, ledger: Path) -> bool:
+    """Write the erasure ledger's pending entries; False (logged, retried by the job worker's
+    sweep) if the ledger cannot be written."""
+    try:
+        await write_pending(engine, ledger)
+    except OSError as exc:
+        log.warning("erasure ledger: write failed (%s); retried later", type(exc).__name__)
+        return False
+    return True
+
+
+async def _confirm_erasure(
+    actor: Actor,
+    request_id: int,
+    settings: Settings,
+    providers: Sequence[PrivacyProvider] = PROVIDERS,
+    *,
+    identity_key: bytes,
+) -> ErasureOutcome:
     """Step two: carry the erasure out, atomically (or queue it when the subject is large).
 
     ``identity_key`` (the pseudonym key) makes the tombstone's identity digests.
@@ -470,18 +506,24 @@ async def erase_subject(
     PERSONAL_DATA goes last: the other providers still need the person's links (enrolments,
     guardianships) to find what is theirs. Before anything is cleared, the tombstone gets keyed
     digests of the person's identifiers, so the roster import does not create them again.
+    The justifications of the audit entries concerning the person are blanked (their digests
+    stay, so the hash chain still verifies).
     """
     await keep_erased_identity(conn, subject_id, identity_key)
     ordered = sorted(providers, key=lambda p: p.category.value == "PERSONAL_DATA")
-    return await _collect(ordered, lambda p: p.erase(conn, subject_id))
+    effects = await _collect(ordered, lambda p: p.erase(conn, subject_id))
+    await audit.blank_free_text(conn, subject_id)
+    return effects
 
 
 def erasure_handler(
     providers: Sequence[PrivacyProvider] = PROVIDERS,
     *,
     identity_key: bytes,
+    ledger: Path | None = None,
 ) -> Callable[[AsyncEngine, int, str], Awaitable[None]]:
-    """The job for a large confirmed erasure: the same atomic erasure, finished exactly once."""
+    """The job for a large confirmed erasure: the same atomic erasure, finished exactly once,
+    then its entry in the erasure ledger at ``ledger`` (the job worker's sweep retries it)."""
 
     async def run(engine: AsyncEngine, request_id: int, worker_id: str) -> None:
         async with engine.begin() as conn:
@@ -500,6 +542,8 @@ def erasure_handler(
                 return
             effects = await erase_subject(conn, subject_id, providers, identity_key=identity_key)
             await jobs.finish(conn, request_id, worker_id, effects=effects_json(effects))
+        if ledger is not None:
+            await record_in_ledger(engine, ledger)
 
     return run
 
@@ -590,7 +634,10 @@ def job_handlers(
 ) -> dict[PrivacyAction, Callable[[AsyncEngine, int, str], Awaitable[None]]]:
     return {
         PrivacyAction.EXPORT: export_handler(settings),
-        PrivacyAction.ERASE: _then_drain(erasure_handler(identity_key=identity_key), settings),
+        PrivacyAction.ERASE: _then_drain(
+            erasure_handler(identity_key=identity_key, ledger=settings.erasure_ledger_path),
+            settings,
+        ),
     }
 
 

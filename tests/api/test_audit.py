@@ -219,7 +219,10 @@ def test_entries_form_an_unbroken_hash_chain(live: LiveGateway) -> None:
             roster_import_id=entry.roster_import_id,
             detail=entry.detail,
         )
-        expected = audit.chain_hash(entry.prev_hash, audit.canonical(entry.id, at, event))
+        # Every entry of a database made at the current schema covers its justification's digest.
+        assert entry.hash_format == audit.DIGEST_FORMAT
+        assert entry.justification_digest == audit.text_digest(entry.justification)
+        expected = audit.entry_hash(entry.prev_hash, entry.id, at, event)
         assert entry.hash == expected, f"entry {entry.id}'s hash does not match its content"
 
 
@@ -314,6 +317,11 @@ def test_audit_entries_hold_no_names_emails_or_national_ids(live: LiveGateway) -
         # a roster import's entries: the run, and the names of the fields that changed
         "roster_import_id",
         "detail",
+        # the justification's digest (blanked text keeps it), the hash formula, and the seal of
+        # entries written before the digest
+        "justification_digest",
+        "hash_format",
+        "legacy_seal",
         "prev_hash",
         "hash",
     }

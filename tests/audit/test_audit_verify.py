@@ -133,10 +133,16 @@ def test_timestamps_read_back_give_the_hash_they_were_written_with(
     prev, inserts = audit.GENESIS, []
     for entry_id, at in enumerate(stamps, start=1):
         event = audit.AuditEvent(actor_id=entry_id, action="TEST")
-        digest = audit.chain_hash(prev, audit.canonical(entry_id, at, event))
+        digest = audit.entry_hash(prev, entry_id, at, event)
         inserts.append(
             t.audit_entries.insert().values(
-                id=entry_id, at=at, actor_id=entry_id, action="TEST", prev_hash=prev, hash=digest
+                id=entry_id,
+                at=at,
+                actor_id=entry_id,
+                action="TEST",
+                hash_format=audit.DIGEST_FORMAT,
+                prev_hash=prev,
+                hash=digest,
             )
         )
         prev = digest
@@ -174,7 +180,7 @@ def test_an_altered_entry_with_a_recomputed_hash_breaks_the_next_link(
         justification=entry.justification,
         trace_id=entry.trace_id,
     )
-    digest = audit.chain_hash(entry.prev_hash, audit.canonical(entry.id, entry.at, forged))
+    digest = audit.entry_hash(entry.prev_hash, entry.id, entry.at, forged)
     execute(url, update(t.audit_entries).where(A.id == 5).values(actor_id=42, hash=digest))
     code, output = verify(url, capsys)
     assert code == 1
@@ -199,7 +205,7 @@ def test_two_swapped_entries_are_named(url: str, capsys: pytest.CaptureFixture[s
     """Entries 3 and 4 trade places: each keeps its content and hashes, under the other's id."""
     third, fourth = rows(url)[2:4]
     content = ["at", "actor_id", "action", "target_type", "target_id", "subject_id"]
-    content += ["justification", "trace_id", "prev_hash", "hash"]
+    content += ["justification", "justification_digest", "trace_id", "prev_hash", "hash"]
     execute(
         url,
         update(t.audit_entries).where(A.id == 3).values({c: fourth._mapping[c] for c in content}),

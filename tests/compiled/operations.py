@@ -53,6 +53,8 @@ PLANNED_ROOTS = (
     "privacyRequests",
     "auditLog",
     "users",
+    "retentionPolicy",
+    "expiredSubjects",
 )
 #: root fields it does not plan (introspection): an operation with one runs on graphql-core
 UNPLANNED_ROOTS = ("__type",)

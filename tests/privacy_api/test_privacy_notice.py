@@ -18,6 +18,8 @@ from gateway_support import LiveGateway
 from privacy_api_support import ROLE_VIEWERS, privacy_gateway
 
 from config.settings import PrivacyNoticeSettings
+from schema.privacy_notice import OBJECTION, retention_text
+from store.privacy.retention import retention_registry
 
 NOTICE = """
 { privacyNotice {
@@ -43,8 +45,9 @@ DEFAULTED = {
     "categories": DEFAULTS.categories,
     "sources": DEFAULTS.sources,
     "thirdCountryTransfers": DEFAULTS.third_country_transfers,
-    "retention": DEFAULTS.retention,
-    "rights": DEFAULTS.rights,
+    # the periods of the retention registry (the shipped one here), not a configured text
+    "retention": retention_text(retention_registry(None)),
+    "rights": [*DEFAULTS.rights[:-1], OBJECTION, DEFAULTS.rights[-1]],
     "automatedDecisionMaking": DEFAULTS.automated_decision_making,
 }
 
@@ -92,10 +95,13 @@ def test_the_values_come_from_the_configuration(gateway: LiveGateway) -> None:
 def test_the_default_notice_says_what_the_spec_asks(gateway: LiveGateway) -> None:
     notice = gateway.gql(NOTICE).data["privacyNotice"]
     rights = " ".join(notice["rights"]).lower()
-    for right in ("access", "rectification", "erasure", "restriction", "complaint"):
+    for right in ("access", "rectification", "erasure", "restriction", "objection", "complaint"):
         assert right in rights, right
     assert "supervisory authority" in rights
     assert "6(1)(e)" in notice["legalBasis"]
     assert notice["thirdCountryTransfers"].lower().startswith("none")
     assert "as long as you are a student, employee or guardian" in notice["retention"].lower()
+    assert "(art. 21)" in rights
+    assert "Assessments: 5 years (P5Y)" in notice["retention"]
+    assert "Personal data: 6 months (P6M)" in notice["retention"]
     assert notice["automatedDecisionMaking"].lower().startswith("no automated decision")

@@ -33,7 +33,10 @@ LEARNING_TABLES = {
     "assignments",
     "submissions",
     "attachments",
+    "files",
+    "submission_versions",
     "assessments",
+    "assessment_revisions",
     "posts",
     "comments",
     "conversations",
@@ -54,8 +57,9 @@ LEARNING_TABLES = {
 }
 #: Links the import owns and may delete rows of.
 IMPORT_MAY_DELETE = {"role_assignments", "guardianships", "course_terms", "recreate_allowances"}
-#: Bookkeeping with no one's data in it: the viewer cache's counter (migration 0005).
-BOOKKEEPING = {"viewer_epoch"}
+#: Bookkeeping with no one's data in it: the viewer cache's counter (migration 0005) and the
+#: random storage keys of file bytes waiting to be deleted.
+BOOKKEEPING = {"viewer_epoch", "file_deletions"}
 
 
 def _cascade_closure(start: set[str]) -> set[str]:
