@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import IO
 
 from graphql import GraphQLError
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from authz.relations import Facts, relations_of
+from config import clock
 from config.ids import expect_id, to_global_id
 from gateway.authentication import caller_of
 from gateway.state import AppState
@@ -95,7 +95,7 @@ async def download_export(request: Request) -> Response:
         return _error(409, "NOT_READY", f"the export is not available: it is {row.status}")
 
     export_dir = state.settings.export_dir
-    now = datetime.now(UTC)
+    now = clock.now()
     if row.expires_at is not None and row.expires_at < now:
         await jobs.expire_exports(state.engine, export_dir, now, only=request_id)
         return _error(410, "EXPIRED", "the export has expired and its file was deleted")

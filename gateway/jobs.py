@@ -20,12 +20,12 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 
 from opentelemetry.trace import Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from config import clock
 from config.settings import Settings
 from gateway.metrics import observe_job
 from gateway.telemetry import instrument_engine, job_span
@@ -164,7 +164,7 @@ class JobWorker:
         return requeued
 
     async def sweep(self) -> int:
-        expired = await jobs.expire_exports(self.engine, self.export_dir, datetime.now(UTC))
+        expired = await jobs.expire_exports(self.engine, self.export_dir, clock.now())
         if expired:
             log.info("deleted %d expired export file(s)", expired)
         if self.file_storage is not None:
@@ -189,9 +189,7 @@ class JobWorker:
         Every worker runs it; it is idempotent, so a second run the same day finds nothing.
         """
         with job_span("job ARCHIVE_ENDED", {"tavle.job.action": "ARCHIVE_ENDED"}):
-            archived = await archive_ended(
-                self.engine, datetime.now(UTC).date(), "job:archive-ended"
-            )
+            archived = await archive_ended(self.engine, clock.today(), "job:archive-ended")
         if archived:
             log.info("archived %d course(s) whose terms have ended", len(archived))
         return archived

@@ -5,7 +5,6 @@ its filters' values (``resolvers.root_fields``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +22,7 @@ from sqlalchemy import (
     select,
 )
 
+from config import clock
 from config.errors import BadUserInputError
 from config.paging import PageArgs
 from resolvers import kinds as k
@@ -245,7 +245,7 @@ async def expired_subjects(ctx: RequestContext, args: PageArgs) -> Page[Any]:
     first (ties by id). The cursors name a person; the page continues from that person's
     leaving time, so a listed person who is erased meanwhile does not break paging (one whose
     restriction was lifted has no leaving time: BAD_USER_INPUT)."""
-    cutoff = retention_registry(ctx.settings.retention_file).expiry_cutoff(datetime.now(UTC))
+    cutoff = retention_registry(ctx.settings.retention_file).expiry_cutoff(clock.now())
     kind = k.RECYCLE_BIN
     listed = scoped_select(kind, ctx).where(_left.is_not(None), _left < cutoff)
     async with reader(ctx.engine).connect() as conn:

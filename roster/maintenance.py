@@ -4,11 +4,12 @@ erased-identity block for one person (docs/school-year.md rules 4 and 7)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from config import clock
 from config import text_limits as limits
 from roster.changes import ChangeLog
 from roster.dbutil import inserted_id
@@ -31,7 +32,7 @@ async def archive_ended(engine: AsyncEngine, as_of: date, actor: str) -> list[st
     still_running = exists().where(
         and_(_ct.course_id == _c.id, _ct.session_id == _s.id, _s.end_date >= as_of)
     )
-    now = datetime.now(UTC)
+    now = clock.now()
     async with engine.begin() as conn:
         rows = (
             await conn.execute(
@@ -53,7 +54,7 @@ async def archive_ended(engine: AsyncEngine, as_of: date, actor: str) -> list[st
         result = await conn.execute(
             t.roster_imports.insert().values(
                 started_at=now,
-                finished_at=datetime.now(UTC),
+                finished_at=clock.now(),
                 status="COMPLETED",
                 source=f"archive-ended as of {as_of.isoformat()}",
                 mode="maintenance",
@@ -104,7 +105,7 @@ async def allow_recreate(
         if known is None:
             await conn.execute(
                 t.recreate_allowances.insert().values(
-                    sourced_id_digest=digest, allowed_at=datetime.now(UTC)
+                    sourced_id_digest=digest, allowed_at=clock.now()
                 )
             )
         await audit.append(

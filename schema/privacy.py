@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import strawberry
 
+from config import clock
 from config.ids import expect_id, to_global_id
 from resolvers.context import Info, RequestContext
 from resolvers.errors import not_found
@@ -64,7 +65,7 @@ def _effects(record: PrivacyRequestRecord, _ctx: RequestContext) -> list[Categor
 def _download_url(record: PrivacyRequestRecord, _ctx: RequestContext) -> str | None:
     if record.action != PrivacyAction.EXPORT or record.status != PrivacyRequestStatus.COMPLETED:
         return None
-    if record.file_name is None or (record.expires_at and record.expires_at <= datetime.now(UTC)):
+    if record.file_name is None or (record.expires_at and record.expires_at <= clock.now()):
         return None
     return f"/privacy/exports/{to_global_id('PrivacyRequest', record.pk)}"
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config import clock
 from store import tables as t
 
 GENESIS = "0" * 64
@@ -159,7 +160,7 @@ async def append_many(conn: AsyncConnection, events: Sequence[AuditEvent]) -> li
     entry_id = last.id if last is not None else 0
     # The first entry after the legacy ones binds the last legacy entry's seal.
     seal = last.legacy_seal if last is not None and last.hash_format == LEGACY_FORMAT else None
-    at = datetime.now(UTC)
+    at = clock.now()
     rows: list[dict[str, object]] = []
     for event in events:
         entry_id += 1

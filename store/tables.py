@@ -203,6 +203,9 @@ people = Table(
     Column("email_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
     Column("national_id_source", _enum(DataSource), nullable=False, default=DataSource.ROSTER),
     Column("enabled", Boolean, nullable=False, default=True),
+    # "nb" or "en": the language of the person's notifications and privacy notice; null = not
+    # chosen (Bokmål, or the request's Accept-Language where there is one).
+    Column("preferred_language", String(8)),
     Column(
         "processing_state",
         _enum(ProcessingState),
@@ -558,6 +561,8 @@ privacy_requests = Table(
     # False while a completed erasure's erasure-ledger entry is still to be written
     # (store/erasure_ledger.py); the job worker and `tavle privacy reapply-erasures` write it.
     Column("ledger_written", Boolean, nullable=False, default=False),
+    # The school of a whole-school action (school export, school erasure); null for the others.
+    Column("school_id", ForeignKey("schools.id", ondelete="SET NULL"), index=True),
 )
 
 roster_imports = Table(

@@ -7,7 +7,7 @@ made by exactly the code (and the write rules) the API uses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from authz.call_checks import note_call_check
 from authz.policy import Policy
 from authz.relations import Facts, relations_of
 from authz.viewer import Viewer
+from config import clock
 from resolvers.errors import bad_input, course_archived, forbidden, not_found
 from resolvers.fetch import Row
 from resolvers.kinds import Kind
@@ -101,7 +102,7 @@ class Actor:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def require_text(value: str, field: str, max_length: int) -> str:

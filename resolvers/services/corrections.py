@@ -20,9 +20,10 @@ from authz.relations import Facts
 from config.errors import JustificationRequiredError
 from resolvers import kinds as k
 from resolvers.errors import bad_input, not_found
-from resolvers.events import Event, Topic, publish
+from resolvers.events import Event, publish
 from resolvers.fetch import Row
 from resolvers.services import input_limits as limits
+from resolvers.services import notices
 from resolvers.services.actor import Actor, inserted_id, now, optional_text
 from resolvers.services.coursework import (
     UNPUBLISHED_KINDS,
@@ -35,15 +36,11 @@ from store.idlists import in_ids
 from store.tables import AssessmentKind, SubmissionStatus
 
 
-async def _notify(conn: AsyncConnection, person_id: int, kind: str, message: str) -> Event:
-    """A notification row for ``person_id`` (no personal data in the text: it names no grade,
-    comment or person); the event to publish once the transaction has committed."""
-    result = await conn.execute(
-        t.notifications.insert().values(
-            person_id=person_id, kind=kind, message=message, created_at=now()
-        )
-    )
-    return Event(Topic.NOTIFICATION, inserted_id(result), person_id)
+async def _notify(conn: AsyncConnection, person_id: int, kind: str) -> Event:
+    """A notification for ``person_id`` in their language; the event to publish once the
+    transaction has committed."""
+    (event,) = await notices.notify(conn, [person_id], kind)
+    return event
 
 
 async def _assessment(
@@ -115,7 +112,6 @@ async def update_assessment(
                 conn,
                 row["student_id"],
                 "ASSESSMENT_CORRECTED",
-                "An assessment of yours has been corrected.",
             )
     if notified is not None:
         await publish(actor.engine, notified)
@@ -174,7 +170,6 @@ async def withdraw_assessment(actor: Actor, assessment_id: int, reason: str) -> 
                 conn,
                 row["student_id"],
                 "ASSESSMENT_WITHDRAWN",
-                "An assessment of yours has been withdrawn.",
             )
     if notified is not None:
         await publish(actor.engine, notified)
@@ -252,7 +247,6 @@ async def return_submission(actor: Actor, submission_id: int, comment: str | Non
             conn,
             student_id,
             "SUBMISSION_RETURNED",
-            "An answer of yours has been returned to you: you may submit it again.",
         )
         # The audit entries last: the audit log's lock after every row lock of the write.
         await actor.audit(conn, "RETURN_SUBMISSION", "Submission", submission_id, student_id)

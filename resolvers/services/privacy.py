@@ -26,9 +26,10 @@ from authz.relations import Facts
 from config.errors import JustificationRequiredError
 from config.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
-from resolvers.events import Event, Topic, publish
+from resolvers.events import publish
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now
+from resolvers.services.notices import notify
 from store import audit, jobs
 from store import tables as t
 from store.erasure_ledger import write_pending
@@ -324,19 +325,9 @@ async def lift_restriction(
             text,
             effects,
         )
-        notified = await conn.execute(
-            t.notifications.insert().values(
-                person_id=subject_id,
-                kind="RESTRICTION_LIFTED",
-                message=(
-                    "The restriction of processing of your personal data has been lifted. "
-                    "Your data is in normal use again."
-                ),
-                created_at=now(),
-            )
-        )
-        notification_id = inserted_id(notified)
-    await publish(actor.engine, Event(Topic.NOTIFICATION, notification_id, subject_id))
+        notified = await notify(conn, [subject_id], "RESTRICTION_LIFTED")
+    for event in notified:
+        await publish(actor.engine, event)
     return request_id
 
 

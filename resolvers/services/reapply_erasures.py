@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from config import clock
 from resolvers.services.actor import inserted_id
 from resolvers.services.privacy import effects_json, erase_subject
 from store import audit
@@ -164,7 +164,7 @@ async def _erase_again(
         ).scalar()
         if state is None or state == ProcessingState.ERASED:
             return False
-        at = datetime.now(UTC)
+        at = clock.now()
         inserted = await conn.execute(
             t.privacy_requests.insert().values(
                 action=PrivacyAction.ERASE,

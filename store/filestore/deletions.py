@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from config import clock
 from store import tables as t
 from store.filestore.base import FileStorage
 
@@ -42,7 +42,7 @@ async def delete_files(conn: AsyncConnection, where: ColumnElement[bool]) -> int
     keys = list((await conn.execute(select(f.storage_key).where(where))).scalars())
     if not keys:
         return 0
-    queued_at = datetime.now(UTC)
+    queued_at = clock.now()
     # Whatever carried them keeps its other data (the foreign keys say SET NULL too; this does
     # not depend on SQLite enforcing them).
     ids = select(f.id).where(f.storage_key.in_(keys))

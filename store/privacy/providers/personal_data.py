@@ -37,11 +37,11 @@ Erasure
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config import clock
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import Sourced, count, effects, stream_rows
@@ -222,7 +222,7 @@ class PersonalDataProvider:
         for table, where in deletions:
             await conn.execute(table.delete().where(where))
 
-        now = datetime.now(UTC)
+        now = clock.now()
         await conn.execute(
             update(t.people)
             .where(p.id == subject_id)
