@@ -188,7 +188,7 @@ def run_gateway(
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{backend}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: parallel test workers load the machine
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the gateway did not start")

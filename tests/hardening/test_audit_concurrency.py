@@ -39,7 +39,11 @@ NATIONAL_ID = "query($id: ID!) { user(id: $id) { nationalId } }"
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveGateway]:
-    with own_gateway(request.param, tmp_path_factory, "audit-concurrency") as gateway:
+    # SQLite runs the lanes' writes one at a time: on a machine loaded by parallel test workers
+    # the last of them may wait longer than the default operation timeout (10 s).
+    with own_gateway(
+        request.param, tmp_path_factory, "audit-concurrency", execution_timeout_seconds=60.0
+    ) as gateway:
         yield gateway
 
 
