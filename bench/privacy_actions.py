@@ -8,6 +8,7 @@ Usage (``./tavle`` creates the virtualenv on first use)::
     .venv/bin/python bench/privacy_actions.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/tavle_bench
     .venv/bin/python bench/privacy_actions.py --keep /tmp/tavle-bench   # keep the XML files
     .venv/bin/python bench/privacy_actions.py --repeat 5                # median of 5 exports
+    .venv/bin/python bench/privacy_actions.py --school-sizes 500 4000   # school exports too
 
 A PostgreSQL database given with ``--database-url`` should be empty or made by an earlier run of
 this script: the demo school is only added once, and every run adds new subjects of its own (with
@@ -42,6 +43,18 @@ What is measured
     * erasure: ``request_erasure`` (the preview) by ``admin`` then ``confirm_erasure`` by
       ``admin2`` through ``resolvers.services.privacy``, with ``erasure_background_rows`` large so
       it runs inline, in one transaction; wall time of each and the RSS peak after it.
+
+The school export
+    With ``--school-sizes`` (default 2,000 students), the demo school Bjølsen and, per size, a
+    generated school ``bench-school-<tag>-<size>`` are exported with
+    ``store.privacy.school_export.write_school_export`` (XML, to a zip file) in a child process
+    each: wall time, archive size, people and entries, ``ru_maxrss`` after the run (minus the
+    child's RSS before it: the export's own growth) and a tracemalloc peak of a second run. A
+    generated school has ``size`` students, one guardian per two students, a teacher and a course
+    per 25 students (each student in one course), and per course 10 posts with 2 comments each,
+    5 assignments with an answer from every student, and 3 shared documents. Flat RSS and peak
+    as the school grows = the archive is streamed. ``--school-sizes`` with no value measures the
+    demo school only.
 """
 
 from __future__ import annotations
@@ -79,6 +92,7 @@ from store import tables as t
 from store.db import make_engine
 from store.privacy.export import write_export
 from store.privacy.schema_check import validate_xml
+from store.privacy.school_export import write_school_export
 from store.tables import (
     AssessmentKind,
     CourseRole,
@@ -86,6 +100,7 @@ from store.tables import (
     PrivacyRequestStatus,
     ProcessingState,
     Role,
+    SubmissionStatus,
 )
 
 DEV_SECRET = "tavle-benchmark-development-secret-0123456789"
@@ -372,6 +387,249 @@ async def build_dataset(settings: Settings, sizes: Sequence[int], tag: str) -> l
         await engine.dispose()
 
 
+# --- the school export ------------------------------------------------------------------------
+
+STUDENTS_PER_SCHOOL_COURSE = 25
+
+
+async def add_school(engine: AsyncEngine, students: int, tag: str) -> str:
+    """A generated school of ``students`` students (see the module docstring); its sourcedId."""
+    sourced = f"bench-school-{tag}-{students}"
+    now = datetime.now(UTC)
+    p, c, a = t.people.c, t.courses.c, t.assignments.c
+    async with engine.begin() as conn:
+        school = int(
+            (
+                await conn.execute(
+                    t.schools.insert()
+                    .values(sourced_id=sourced, name=f"Benk skole {students}", org_type="school")
+                    .returning(t.schools.c.id)
+                )
+            ).scalar_one()
+        )
+
+        async def people(kind: str, n: int, role: Role) -> list[int]:
+            await _insert(
+                conn,
+                t.people,
+                [
+                    {
+                        "sourced_id": f"{sourced}-{kind}-{k}",
+                        "username": f"{sourced}.{kind}.{k}",
+                        "given_name": "Kari" if k % 2 else "Ola",
+                        "family_name": f"Benk {k}",
+                        "email": f"{kind}{k}@{sourced}.example.no",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for k in range(n)
+                ],
+            )
+            ids = await _ids(
+                conn, select(p.id).where(p.sourced_id.like(f"{sourced}-{kind}-%")).order_by(p.id)
+            )
+            await _insert(
+                conn,
+                t.role_assignments,
+                [{"person_id": i, "role": role, "school_id": school} for i in ids],
+            )
+            return ids
+
+        pupils = await people("s", students, Role.STUDENT)
+        guardians = await people("g", -(-students // 2), Role.GUARDIAN)
+        await _insert(
+            conn,
+            t.guardianships,
+            [{"guardian_id": guardians[k // 2], "student_id": s} for k, s in enumerate(pupils)],
+        )
+        n_courses = -(-students // STUDENTS_PER_SCHOOL_COURSE)
+        teachers = await people("t", n_courses, Role.TEACHER)
+        await _insert(
+            conn,
+            t.courses,
+            [
+                {
+                    "sourced_id": f"{sourced}-c{n}",
+                    "school_id": school,
+                    "code": f"BS{n}",
+                    "name": f"Benkfag {n}",
+                    "is_homeroom": False,
+                }
+                for n in range(n_courses)
+            ],
+        )
+        courses = await _ids(conn, select(c.id).where(c.school_id == school).order_by(c.id))
+        size = STUDENTS_PER_SCHOOL_COURSE
+        members = {course: pupils[n * size : (n + 1) * size] for n, course in enumerate(courses)}
+        await _insert(
+            conn,
+            t.enrolments,
+            [
+                {"course_id": course, "person_id": teachers[n], "role": CourseRole.TEACHER}
+                for n, course in enumerate(courses)
+            ]
+            + [
+                {"course_id": course, "person_id": s, "role": CourseRole.STUDENT}
+                for course, students_of in members.items()
+                for s in students_of
+            ],
+        )
+        for n, course in enumerate(courses):
+            teacher = teachers[n]
+            await _insert(
+                conn,
+                t.posts,
+                [
+                    {"course_id": course, "author_id": teacher, "body": TEXT, "created_at": now}
+                    for _ in range(10)
+                ],
+            )
+            posts = await _ids(conn, select(t.posts.c.id).where(t.posts.c.course_id == course))
+            await _insert(
+                conn,
+                t.comments,
+                [
+                    {
+                        "post_id": post,
+                        "author_id": members[course][k],
+                        "body": "Takk!",
+                        "created_at": now,
+                    }
+                    for post in posts
+                    for k in range(min(2, len(members[course])))
+                ],
+            )
+            await _insert(
+                conn,
+                t.assignments,
+                [
+                    {
+                        "course_id": course,
+                        "author_id": teacher,
+                        "title": f"Oppgave {k}",
+                        "instructions": TEXT,
+                        "created_at": now,
+                    }
+                    for k in range(5)
+                ],
+            )
+            tasks = await _ids(conn, select(a.id).where(a.course_id == course))
+            await _insert(
+                conn,
+                t.submissions,
+                [
+                    {
+                        "assignment_id": task,
+                        "student_id": s,
+                        "status": SubmissionStatus.SUBMITTED,
+                        "submitted_at": now,
+                        "body": TEXT * 3,
+                    }
+                    for task in tasks
+                    for s in members[course]
+                ],
+            )
+            await _insert(
+                conn,
+                t.documents,
+                [
+                    {
+                        "owner_id": teacher,
+                        "course_id": course,
+                        "title": f"Notat {k}",
+                        "body": TEXT * 4,
+                        "created_at": now,
+                    }
+                    for k in range(3)
+                ],
+            )
+    return sourced
+
+
+async def measure_school(settings: Settings, sourced: str, folder: Path) -> dict[str, Any]:
+    engine = make_engine(settings.resolved_database_url())
+    target = folder / f"{sourced}.zip"
+    try:
+        async with engine.connect() as conn:
+            school = (
+                await conn.execute(select(t.schools.c.id).where(t.schools.c.sourced_id == sourced))
+            ).scalar_one()
+
+        async def run() -> Any:
+            async with engine.connect() as conn:
+                with target.open("w+b") as out:
+                    return await write_school_export(
+                        conn,
+                        school,
+                        "XML",
+                        out,
+                        settings.privacy_notice,
+                        datetime.now(UTC),
+                        1,
+                        storage=None,
+                        spool_dir=folder,
+                    )
+
+        figures: dict[str, Any] = {"rss_start_mib": rss_mib()}
+        gc.collect()
+        started = time.perf_counter()
+        result = await run()
+        figures["export_s"] = time.perf_counter() - started
+        figures["rss_mib"] = rss_mib()
+        figures["people"] = result.people
+        figures["entries"] = result.entries
+        figures["archive_mib"] = target.stat().st_size / 2**20
+        gc.collect()
+        tracemalloc.start()
+        try:
+            await run()
+            figures["py_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+        return figures
+    finally:
+        target.unlink(missing_ok=True)
+        await engine.dispose()
+
+
+def run_school_child(sourced: str, database_url: str, folder: Path) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--measure-school",
+        sourced,
+        "--database-url",
+        database_url,
+        "--data-dir",
+        str(folder),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"measuring the school export of {sourced} failed")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def report_schools(results: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    print()
+    print("school export (XML zip, no file storage), one child process per school:")
+    print(
+        f"{'school':>28} {'people':>7} {'entries':>8} {'zip MiB':>8} {'export s':>9} "
+        f"{'rss MiB':>8} {'rss +MiB':>9} {'py peak MiB':>12}"
+    )
+    for sourced, r in results:
+        print(
+            f"{sourced:>28} {r['people']:>7,} {r['entries']:>8,} {r['archive_mib']:>8.1f} "
+            f"{r['export_s']:>9.2f} {r['rss_mib']:>8.0f} "
+            f"{r['rss_mib'] - r['rss_start_mib']:>9.1f} {r['py_peak_mib']:>12.2f}"
+        )
+    print(
+        "rss: the child's ru_maxrss after the export; rss +: its growth during the export;\n"
+        "py peak: tracemalloc peak of a second run (Python allocations only)."
+    )
+
+
 @dataclass(frozen=True)
 class Subject:
     size: int
@@ -545,9 +803,22 @@ def main() -> int:
     parser.add_argument("--target", type=float, default=5.0, help="seconds, for <= 10k rows")
     parser.add_argument("--repeat", type=int, default=3, help="timed exports per subject")
     parser.add_argument("--keep", type=Path, help="write the export files here and keep them")
+    parser.add_argument(
+        "--school-sizes",
+        type=int,
+        nargs="*",
+        default=[2000],
+        help="students per generated school for the school export (none: the demo school only)",
+    )
+    parser.add_argument("--measure-school", metavar="SOURCED_ID", help=argparse.SUPPRESS)
     parser.add_argument("--measure", metavar="USERNAME", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.measure_school:  # the child process: one school export
+        settings = settings_for(args.data_dir, args.database_url)
+        print(json.dumps(asyncio.run(measure_school(settings, args.measure_school, args.data_dir))))
+        return 0
 
     if args.measure:  # the child process: one subject
         settings = settings_for(args.data_dir, args.database_url)
@@ -562,11 +833,16 @@ def main() -> int:
         folder.mkdir(parents=True, exist_ok=True)
         settings = settings_for(Path(tmp), args.database_url)
         started = time.perf_counter()
-        subjects = asyncio.run(build_dataset(settings, args.sizes, secrets.token_hex(3)))
+        tag = secrets.token_hex(3)
+        subjects = asyncio.run(build_dataset(settings, args.sizes, tag))
+        schools = ["org-bjs"] + [asyncio.run(_school(settings, n, tag)) for n in args.school_sizes]
         print(f"dataset: ready in {time.perf_counter() - started:.1f} s")
         url = settings.resolved_database_url()
+        # Schools first: the erasures below remove the subjects (not the schools' people).
+        school_results = [(s, run_school_child(s, url, folder)) for s in schools]
         results = [run_child(subject, url, folder, args.repeat) for subject in subjects]
         report(url.split(":", 1)[0], subjects, results)
+        report_schools(school_results)
     slow = [
         s.size
         for s, r in zip(subjects, results, strict=True)
@@ -575,6 +851,14 @@ def main() -> int:
     if slow:
         print(f"over the {args.target:.0f} s target: subjects of {slow} rows")
     return 1 if slow else 0
+
+
+async def _school(settings: Settings, students: int, tag: str) -> str:
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        return await add_school(engine, students, tag)
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -75,6 +75,63 @@ class PrivacyNoticeSettings(BaseModel):
     automated_decision_making: str = "No automated decision-making or profiling takes place."
 
 
+class BokmaalPrivacyNoticeSettings(PrivacyNoticeSettings):
+    """The same information in Norwegian Bokmål (``TAVLE_PRIVACY_NOTICE_NB__<FIELD>``); a field
+    configured in one language only is shown in both (``schema.privacy_notice``)."""
+
+    controller: str = "Oslo kommune, Utdanningsetaten (skoleeier), postmottak@ude.oslo.kommune.no"
+    data_protection_officer: str = (
+        "Personvernombudet, Utdanningsetaten, personvernombud@ude.oslo.kommune.no"
+    )
+    purposes: list[str] = [
+        "Opplæring, læring og vurdering etter opplæringsloven",
+        "Kommunikasjon mellom skolen, elevene og de foresatte",
+        "Administrasjon av fag, grupper og hvem som er med i dem",
+    ]
+    legal_basis: str = (
+        "Personvernforordningen (GDPR) art. 6 nr. 1 bokstav e (utførelse av en oppgave i "
+        "allmennhetens interesse eller utøvelse av offentlig myndighet), sammen med "
+        "opplæringsloven og forskrift til opplæringsloven kapittel 3 (vurdering)"
+    )
+    categories: list[str] = [
+        "Personopplysninger: navn, e-postadresse, fødselsnummer, roller, koblinger mellom "
+        "foresatte og barn, hvilke fag og grupper du er med i",
+        "Kommunikasjon: meldinger, innlegg og kommentarer i fag",
+        "Undervisningsmateriell: oppgaver, dokumenter og notater",
+        "Vurderinger: tilbakemeldinger, måloppnåelse, anmerkninger, fravær, halvårsvurderinger "
+        "og standpunktvurderinger",
+        "Kalenderoppføringer",
+        "Elevbesvarelser: innleveringer og vedlegg",
+        "Filer du har lastet opp (vedlegg til besvarelser eller dokumenter), med innholdet",
+    ]
+    sources: list[str] = [
+        "Skolens administrative system (overført ved import)",
+        "Deg selv",
+        "Registreringer gjort av lærere og andre ansatte ved skolen",
+    ]
+    recipients: list[str] = [
+        "Lærere, skoleledere og andre ansatte ved skolen, så langt tilgangsreglene tillater",
+        "Foresatte, for egne barn",
+        "Leverandøren av plattformen, som databehandler etter en databehandleravtale",
+    ]
+    third_country_transfers: str = "Ingen: alle opplysninger lagres og behandles innenfor EØS."
+    retention: str = (
+        "Så lenge du er elev, ansatt eller foresatt ved skolen; deretter slettes opplysningene "
+        "slik skoleeierens regler for oppbevaring krever"
+    )
+    rights: list[str] = [
+        "Innsyn i opplysningene om deg (art. 15) og en kopi du kan ta med deg "
+        "(dataportabilitet, art. 20)",
+        "Retting (art. 16)",
+        "Sletting (art. 17)",
+        "Begrensning av behandlingen (art. 18)",
+        "Klage til tilsynsmyndigheten, Datatilsynet",
+    ]
+    automated_decision_making: str = (
+        "Det treffes ingen automatiserte avgjørelser, og det foregår ingen profilering."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TAVLE_", env_nested_delimiter="__", extra="ignore"
@@ -155,6 +212,17 @@ class Settings(BaseSettings):
         "read by `tavle privacy reapply-erasures` after a restore; default: "
         "data_dir/erasure-ledger.jsonl.",
     )
+    access_log_retention: str = Field(
+        default="P12M",
+        description="How long the staff access log keeps its entries (ISO 8601 duration of "
+        "years, months, weeks and days); older ones are deleted by the job worker's daily run.",
+    )
+    access_log_flush_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the staff access log's buffered entries are written (one "
+        "multi-row INSERT); a process killed hard loses at most this much of the log.",
+    )
     require_second_administrator: bool = Field(
         default=True,
         description="An erasure must be confirmed by another system administrator (four eyes).",
@@ -178,6 +246,11 @@ class Settings(BaseSettings):
     privacy_notice: PrivacyNoticeSettings = Field(
         default_factory=PrivacyNoticeSettings,
         description="Privacy notice fields, e.g. TAVLE_PRIVACY_NOTICE__CONTROLLER.",
+    )
+    privacy_notice_nb: BokmaalPrivacyNoticeSettings = Field(
+        default_factory=BokmaalPrivacyNoticeSettings,
+        description="The privacy notice's fields in Norwegian Bokmål, e.g. "
+        "TAVLE_PRIVACY_NOTICE_NB__CONTROLLER (the others: English).",
     )
     max_field_errors: int = Field(
         default=50, description="Cap on FORBIDDEN entries per response (one per field coordinate)."
@@ -424,6 +497,37 @@ class Settings(BaseSettings):
         ge=10,
         le=24 * 3600,
         description="How long a file's downloadUrl works after the response that gave it.",
+    )
+    # --- the admin console (gateway/console, docs/console.md) ---------------------------------
+    console_oidc_issuer: str | None = Field(
+        default=None,
+        description="The OpenID Connect provider administrators sign in to the console with "
+        "(its discovery document is <issuer>/.well-known/openid-configuration); it must be one "
+        "of the trusted issuers, whose claim mappings find the person. Unset: the single "
+        "TAVLE_OIDC_ISSUER, or the first of TAVLE_OIDC_ISSUERS.",
+    )
+    console_oidc_client_id: str | None = Field(
+        default=None,
+        description="The console's client id at the provider (the ID token's audience); unset: "
+        "no OpenID Connect sign-in to the console.",
+    )
+    console_oidc_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The console's client secret, for a confidential client; empty: a public "
+        "client (PKCE alone).",
+    )
+    console_oidc_redirect_uri: str | None = Field(
+        default=None,
+        description="Where the provider sends the browser back: https://<host>/admin/callback.",
+    )
+    console_oidc_scope: str = Field(
+        default="openid profile", description="The scopes asked for at sign-in."
+    )
+    console_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A console session unused this long ends."
+    )
+    console_session_hours: int = Field(
+        default=8, ge=1, le=7 * 24, description="A console session ends this long after sign-in."
     )
 
     @field_validator("cors_origins")

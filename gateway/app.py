@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from config.settings import Settings, get_settings
 from gateway.authentication import AuthenticationMiddleware
+from gateway.console import console_routes
 from gateway.exports import download_export
 from gateway.files import download_file
 from gateway.graphiql import graphiql_routes
@@ -33,7 +34,7 @@ from gateway.request_observer import RequestObserver
 from gateway.state import AppState
 from gateway.subscriptions import event_feed
 from gateway.telemetry import configure_tracing, flush, instrument_engine
-from store.db import migrate
+from store.db import is_sqlite, make_engine, migrate
 from store.privacy.retention import record_loaded, retention_registry
 
 log = logging.getLogger("tavle.app")
@@ -132,6 +133,13 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         # Subscription events from every process (PostgreSQL LISTEN) or this one (SQLite).
         events = event_feed(settings.resolved_database_url(), app_state.engine, app_state.events)
         await events.start()
+        # The staff access log's writer (gateway/access_log.py), on a connection of its own, as
+        # the job worker's: its batched writes never wait for a request's pooled connection, and
+        # no request waits for them. Written once more at the end.
+        url = settings.resolved_database_url()
+        log_engine = make_engine(url) if is_sqlite(url) else make_engine(url, pool_size=1)
+        instrument_engine(log_engine)
+        await app_state.access_log.start(log_engine)
         # What startup built (schemas, policy, engine) lives as long as the gateway: kept out of
         # the garbage collector's full collections, which a flood of requests triggers and which
         # would otherwise walk it all while the event loop waits (docs/security.md). Handed back
@@ -155,6 +163,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             if worker is not None:
                 await worker.stop()
             await events.stop()
+            await app_state.access_log.stop()
+            await log_engine.dispose()
             app_state.graphql_workers.close()
             await app_state.engine.dispose()
             flush()
@@ -178,6 +188,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         Route("/readyz", readyz),
         # GraphiQL's scripts and styles, while it is on (served here: it works offline)
         *graphiql_routes(settings),
+        # The admin console (gateway/console, docs/console.md)
+        *console_routes(app_state),
     ]
     middleware = [
         # Outermost: every request, also one a limit refuses, gets its id, span, metrics and

@@ -476,6 +476,10 @@ class _IssuerVerifier:
         self.keys = keys
 
     def verify(self, token: str, algorithm: str, kid: str) -> Principal:
+        return self.principal(self.claims(token, algorithm, kid, self._audience))
+
+    def claims(self, token: str, algorithm: str, kid: str, audience: list[str]) -> dict[str, Any]:
+        """The verified claims of ``token`` for one of ``audience``."""
         # Only this issuer's keys are looked at: a token naming issuer A signed with issuer B's
         # key finds no key (or the wrong one) and fails.
         key = self.keys.get(kid)
@@ -492,7 +496,7 @@ class _IssuerVerifier:
                 token,
                 key,
                 algorithms=[algorithm],
-                audience=self._audience,
+                audience=audience,
                 issuer=self.issuer,
                 leeway=CLOCK_SKEW_LEEWAY_SECONDS,
                 options=options,
@@ -500,6 +504,10 @@ class _IssuerVerifier:
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason_for(error)) from error
         _check_lifetime(claims, self._max_lifetime)
+        return claims
+
+    def principal(self, claims: dict[str, Any]) -> Principal:
+        """Who verified ``claims`` name, by this issuer's claim mappings."""
         identifiers = _identifiers_from(claims, self._mappings)
         return Principal(
             subject=identifiers[0].value,
@@ -572,6 +580,18 @@ class _OidcVerifier:
         return "; ".join(problems) if problems else None
 
     def verify(self, token: str) -> Principal:
+        verifier, algorithm, kid = self._verifier_of(token)
+        return verifier.verify(token, algorithm, kid)
+
+    def verify_id_token(self, token: str, audience: str) -> tuple[Principal, dict[str, Any]]:
+        """An OpenID Connect ID token for the client ``audience`` (the admin console's sign-in):
+        the same issuers, keys, algorithms, lifetime and claim mappings as bearer tokens, but
+        the client's audience. Its claims too, for the caller's ``nonce`` check."""
+        verifier, algorithm, kid = self._verifier_of(token)
+        claims = verifier.claims(token, algorithm, kid, [audience])
+        return verifier.principal(claims), claims
+
+    def _verifier_of(self, token: str) -> tuple[_IssuerVerifier, str, str]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -589,7 +609,7 @@ class _OidcVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthenticationError("missing key id")
-        return verifier.verify(token, algorithm, kid)
+        return verifier, algorithm, kid
 
 
 def _unverified_issuer(token: str) -> str:
@@ -768,6 +788,15 @@ class Authenticator:
         except AuthenticationError as error:
             logger.debug("Bearer token rejected: %s", error.reason)
             raise
+
+    def verify_id_token(self, token: str, audience: str) -> tuple[Principal, dict[str, Any]]:
+        """An ID token from a trusted issuer for the client ``audience`` (``_OidcVerifier``);
+        :class:`AuthenticationError` without trusted issuers. May block on a JWKS fetch."""
+        if self._oidc is None:
+            raise AuthenticationError("OpenID Connect is not configured")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise AuthenticationError("token too large")
+        return self._oidc.verify_id_token(token, audience)
 
     def mint_development_token(self, subject: str, ttl_seconds: int | None = None) -> str:
         """Sign a development token for ``subject`` (a roster sourcedId or username).

@@ -48,6 +48,9 @@ class Caller:
 
     viewer: Viewer | None = None
     refusal: str | None = None
+    #: the person's stored language (``config.language``; None: none chosen), for the words
+    #: Tavle itself answers in (``RequestContext.language``)
+    preferred_language: str | None = None
 
     @property
     def person_id(self) -> int | None:
@@ -91,10 +94,10 @@ async def authenticate(state: AppState, connection: HTTPConnection) -> Caller:
         return _refused(exc.reason)
     if principal is None:
         return ANONYMOUS
-    viewer, refusal = await viewer_of(state, principal)
+    viewer, refusal, language = await _viewer_and_language(state, principal)
     if viewer is None:
         return _refused(refusal or "no person")
-    return Caller(viewer=viewer)
+    return Caller(viewer=viewer, preferred_language=language)
 
 
 async def viewer_of(state: AppState, principal: Principal) -> tuple[Viewer | None, str | None]:
@@ -106,13 +109,21 @@ async def viewer_of(state: AppState, principal: Principal) -> tuple[Viewer | Non
     national id number, not a sourcedId or username. One statement (``find_caller_by``), two
     when the viewer has to be loaded.
     """
+    viewer, refusal, _language = await _viewer_and_language(state, principal)
+    return viewer, refusal
+
+
+async def _viewer_and_language(
+    state: AppState, principal: Principal
+) -> tuple[Viewer | None, str | None, str | None]:
+    """``viewer_of``, and the person's stored language, read in the same statement."""
     candidates = principal.candidates()
     viewer, match = await state.viewers.viewer_by(
         state.engine, [(candidate.kind, candidate.value) for candidate in candidates]
     )
     if viewer is None:
-        return None, _no_person(principal, match.counts)
-    return viewer, None
+        return None, _no_person(principal, match.counts), None
+    return viewer, None, match.preferred_language
 
 
 def _no_person(principal: Principal, counts: tuple[int, ...]) -> str:

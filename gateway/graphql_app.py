@@ -29,6 +29,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult
 
 from authz.problems import ProblemLog
+from config.language import from_accept_language
 from gateway.authentication import AuthenticationMiddleware, caller_of
 from gateway.error_codes import count_refused_input, with_codes
 from gateway.graphiql import graphiql_page
@@ -199,6 +200,9 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
             request=request,
             response=response,
             file_url_key=self.state.file_url_key,
+            access_log=self.state.access_log.buffer,
+            preferred_language=caller.preferred_language,
+            accept_language=from_accept_language(request.headers.get("accept-language")),
         )
         return context
 

@@ -20,6 +20,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import date
 from pathlib import Path
 
 from opentelemetry.trace import Status, StatusCode
@@ -29,12 +30,15 @@ from config import clock
 from config.settings import Settings
 from gateway.metrics import observe_job
 from gateway.telemetry import instrument_engine, job_span
+from resolvers.services import data_requests
+from resolvers.services.retention_notice import notify_expired_retention
 from roster.maintenance import archive_ended
-from store import jobs
+from store import access_log, jobs
 from store.db import is_sqlite, make_engine
 from store.erasure_ledger import write_pending
 from store.filestore import FileStorage, storage_of
 from store.filestore.deletions import drain
+from store.privacy.retention import Duration, parse_duration
 from store.tables import PrivacyAction
 
 log = logging.getLogger("tavle.jobs")
@@ -47,8 +51,6 @@ Handler = Callable[[AsyncEngine, int, str], Awaitable[None]]
 MAX_ATTEMPTS = 5
 #: How often the worker deletes expired export files.
 SWEEP_SECONDS = 60.0
-#: How often the worker runs the daily upkeep (archiving courses whose terms have ended).
-DAILY_SECONDS = 24 * 3600.0
 
 
 def _process_alive(pid: int) -> bool:
@@ -84,8 +86,16 @@ class JobWorker:
         worker_id: str | None = None,
         file_storage: FileStorage | None = None,
         erasure_ledger: Path | None = None,
+        retention_file: Path | None = None,
+        access_log_retention: Duration | None = None,
     ) -> None:
         self.engine = engine
+        #: the retention registry (``TAVLE_RETENTION_FILE``; None: the shipped one), for the
+        #: daily notice that the recycle bin can be emptied
+        self.retention_file = retention_file
+        #: how long the staff access log keeps entries (``TAVLE_ACCESS_LOG_RETENTION``); the
+        #: daily run deletes older ones (None: kept)
+        self.access_log_retention = access_log_retention
         #: where completed erasures' ledger entries go (``store.erasure_ledger``); each sweep
         #: writes those still missing
         self.erasure_ledger = erasure_ledger
@@ -109,6 +119,8 @@ class JobWorker:
             lease_seconds=settings.job_lease_seconds,
             file_storage=storage_of(settings),
             erasure_ledger=settings.erasure_ledger_path,
+            retention_file=settings.retention_file,
+            access_log_retention=parse_duration(settings.access_log_retention),
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -125,15 +137,17 @@ class JobWorker:
         except Exception as exc:  # recovery is an optimisation: the lease covers it anyway
             log.warning("job worker: orphan recovery failed (%s)", type(exc).__name__)
         next_sweep = time.monotonic()
-        next_daily = time.monotonic()
+        daily_done_for: date | None = None
         while not stop.is_set():
             ran = False
             try:
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + SWEEP_SECONDS
                     await self.sweep()
-                if time.monotonic() >= next_daily:
-                    next_daily = time.monotonic() + DAILY_SECONDS
+                if daily_done_for != clock.today():
+                    # once per calendar day of the clock (config.clock), at start and after
+                    # midnight UTC; every worker runs it, and the upkeep is idempotent
+                    daily_done_for = clock.today()
                     await self.daily()
                 ran = await self.run_once()
             except Exception as exc:  # the loop must survive anything; the next poll retries
@@ -192,7 +206,44 @@ class JobWorker:
             archived = await archive_ended(self.engine, clock.today(), "job:archive-ended")
         if archived:
             log.info("archived %d course(s) whose terms have ended", len(archived))
+        # Open data requests near or past their deadline (docs/data-requests.md): once a day.
+        try:
+            if await data_requests.remind(self.engine):
+                log.info("data request reminder sent")
+        except Exception as exc:  # tried again by the next day's run (or another worker's)
+            log.warning("data request reminder failed (%s)", type(exc).__name__)
+        await self.notify_expired_retention()
+        await self.purge_access_log()
         return archived
+
+    async def purge_access_log(self) -> int:
+        """Delete the staff access log's entries older than its retention (``store.access_log``);
+        how many. A failure is logged by type and retried the next day."""
+        if self.access_log_retention is None:
+            return 0
+        cutoff = self.access_log_retention.before(clock.now())
+        try:
+            async with self.engine.begin() as conn:
+                purged = await access_log.purge_before(conn, cutoff)
+        except Exception as exc:
+            log.warning("access log: retention purge failed (%s)", type(exc).__name__)
+            return 0
+        if purged:
+            log.info("access log: deleted %d entr(ies) past retention", purged)
+        return purged
+
+    async def notify_expired_retention(self) -> int:
+        """Tell the system administrators, once a day across all workers, that people's
+        retention has expired (``resolvers.services.retention_notice``); how many were told.
+        A failure is logged by type and retried the next day."""
+        try:
+            told = await notify_expired_retention(self.engine, self.retention_file)
+        except Exception as exc:
+            log.warning("retention notice failed (%s)", type(exc).__name__)
+            return 0
+        if told:
+            log.info("told %d system administrator(s) that retention has expired", told)
+        return told
 
     async def run_once(self) -> bool:
         """Claim one job and run it; False when there was nothing to claim."""

@@ -46,8 +46,12 @@ log = logging.getLogger("tavle.metrics")
 PATH = "/metrics"
 #: A scrape waits this long for the database before answering without the database metrics.
 QUERY_TIMEOUT_SECONDS = 5.0
-#: Job states that make up the queue.
-QUEUE_STATES = (PrivacyRequestStatus.QUEUED, PrivacyRequestStatus.RUNNING)
+#: Job states that make up the queue (PREVIEWING: a batch erasure's preview, for the worker).
+QUEUE_STATES = (
+    PrivacyRequestStatus.PREVIEWING,
+    PrivacyRequestStatus.QUEUED,
+    PrivacyRequestStatus.RUNNING,
+)
 
 
 @dataclass(frozen=True)
@@ -93,12 +97,12 @@ def _utc(moment: datetime) -> datetime:
 def _families(snapshot: _Snapshot) -> Iterator[Metric]:
     depth = GaugeMetricFamily(
         "tavle_job_queue_depth",
-        "Background jobs waiting (QUEUED) or running (RUNNING), by action.",
+        "Background jobs waiting (QUEUED, PREVIEWING) or running (RUNNING), by action.",
         labels=["action", "status"],
     )
     age = GaugeMetricFamily(
         "tavle_job_queue_oldest_age_seconds",
-        "Age of the oldest QUEUED or RUNNING job since it was requested (0 when none).",
+        "Age of the oldest PREVIEWING, QUEUED or RUNNING job since it was requested (0 when none).",
         labels=["action", "status"],
     )
     for action in PrivacyAction:

@@ -72,6 +72,9 @@ PUBLIC_MAX_AGE = 60
 NO_STORE = "no-store"
 #: the answer to a ``GET`` with an ``Authorization`` header: the browser only, checked each time
 PRIVATE = "private, no-cache"
+#: the request headers a GET answer depends on: who asks, the media type, and the language the
+#: privacy notice is given in for an anonymous caller (config.language)
+_VARY = ("Authorization", "Accept", "Accept-Language")
 
 GET_MUTATION_REFUSED = (
     "A {kind} cannot be sent with GET: POST /graphql with a JSON body. GET runs persisted "
@@ -403,7 +406,8 @@ def names_persisted_query(parameters: Mapping[str, str]) -> bool:
 class GetCacheHeaders:
     """The answer to a persisted ``GET``, with who may keep it (``send`` wrapped).
 
-    It varies with ``Authorization`` (and ``Accept``, which picks the media type). A ``200``
+    It varies with ``Authorization`` (and ``Accept``, which picks the media type, and
+    ``Accept-Language``, which picks the language of the privacy notice). A ``200``
     without errors to a request without ``Authorization`` may be kept by shared caches (a CDN)
     for :data:`PUBLIC_MAX_AGE` seconds: it is the same for every anonymous caller. One to an
     authenticated caller is ``private, no-cache`` (a shared cache never keeps it, the browser
@@ -444,7 +448,7 @@ class GetCacheHeaders:
             if name.lower() == b"vary"
         ]
         vary_names = {v.strip().lower() for line in vary for v in line.split(",")}
-        vary += [name for name in ("Authorization", "Accept") if name.lower() not in vary_names]
+        vary += [name for name in _VARY if name.lower() not in vary_names]
         if start["status"] != 200 or b'"errors"' in body:
             control = NO_STORE
         elif self.authenticated:

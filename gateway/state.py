@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY, Policy
 from authz.pseudonyms import Pseudonyms
 from config.settings import Settings
+from gateway.access_log import AccessLog
 from gateway.auth import Authenticator
 from gateway.compiled.executor import CompiledExecution
 from gateway.http.rate_limit import RateLimits
@@ -26,12 +27,12 @@ from gateway.persisted_queries import PersistedQueries
 from gateway.read_effects import ReadEffectsExtension
 from gateway.telemetry import OperationSpan
 from resolvers.events import EventHub
-from resolvers.services import privacy
+from resolvers.services import batch_erasure, privacy, school_export
 from resolvers.viewer_cache import ViewerCache
 from schema.build import build_schema
 from schema.executor import TavleExecutor
 from store.db import make_engine
-from store.privacy.retention import retention_registry
+from store.privacy.retention import parse_duration, retention_registry
 from store.tables import PrivacyAction
 
 
@@ -66,12 +67,16 @@ class AppState:
     persisted_queries: PersistedQueries = field(default_factory=PersistedQueries)
     #: the key of files' download links (gateway/files.py); empty: no links
     file_url_key: bytes = b""
+    #: the staff access log's buffer and writer (gateway/access_log.py), started in the lifespan
+    access_log: AccessLog = field(default_factory=AccessLog)
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> AppState:
         policy = Policy(DEFAULT_MODEL, settings.policy_file or DEFAULT_POLICY)
         # The retention registry is checked at start: a faulty file stops it (RetentionFileError).
         retention_registry(settings.retention_file)
+        # So is the access log's retention (TAVLE_ACCESS_LOG_RETENTION): a ValueError.
+        parse_duration(settings.access_log_retention)
         rate_limits = RateLimits.from_settings(settings)
         limits = OperationLimits.from_settings(settings)
         workers = GraphQLWorkers(settings.graphql_threads, settings.graphql_queue)
@@ -98,8 +103,13 @@ class AppState:
             rate_limits=rate_limits,
             limits=limits,
             graphql_workers=workers,
-            job_handlers=dict(privacy.job_handlers(settings, pseudonym_key(settings))),
+            job_handlers={
+                **privacy.job_handlers(settings, pseudonym_key(settings)),
+                **batch_erasure.job_handlers(settings, pseudonym_key(settings)),
+                PrivacyAction.EXPORT_SCHOOL: school_export.school_export_handler(settings),
+            },
             compiled=compiled,
             persisted_queries=PersistedQueries.from_settings(settings),
             file_url_key=file_url_key(settings),
+            access_log=AccessLog(interval=settings.access_log_flush_seconds),
         )

@@ -304,6 +304,7 @@ class Connection:
             pseudonyms=self.state.pseudonyms,
             request=self.websocket,
             response=self.websocket,
+            access_log=self.state.access_log.buffer,
         )
         context.session = session
         return context

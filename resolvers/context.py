@@ -14,6 +14,7 @@ from authz.problems import ProblemLog
 from authz.pseudonyms import Pseudonyms
 from authz.relations import ROOT_ANONYMOUS, ROOT_AUTHENTICATED
 from authz.viewer import Viewer
+from config.language import pick
 from config.paging import PageArgs
 from config.settings import Settings
 from resolvers.effects import RequestEffects
@@ -22,6 +23,7 @@ from resolvers.materialize import pseudonym
 from resolvers.records import PseudonymRecord
 from resolvers.services.actor import Actor
 from resolvers.viewer import load_viewer
+from store.access_log import AccessLogBuffer
 
 
 @dataclass
@@ -39,11 +41,26 @@ class RequestContext:
     response: Any = None
     #: the key download links of files are signed with (``gateway.keyfile``); empty: no links
     file_url_key: bytes = b""
+    #: the process's staff access log buffer (``gateway.access_log``); None: not logged
+    access_log: AccessLogBuffer | None = None
+    #: the viewer's stored language (None: anonymous, or none chosen) and the supported language
+    #: the request's ``Accept-Language`` header asks for (``config.language``; None: none)
+    preferred_language: str | None = None
+    accept_language: str | None = None
+    #: the people whose erasure preview (``User.erasurePreview``) this request computed: one
+    #: per operation, as it costs a few statements per data category
+    erasure_previews: set[int] = field(default_factory=set)
     #: the request's loaders, each made on first use
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
+
+    @property
+    def language(self) -> str:
+        """The language Tavle's own words are given in for this request: the viewer's stored
+        preference, else the header's choice, else Bokmål."""
+        return pick(self.preferred_language, self.accept_language)
 
     @property
     def root_relations(self) -> frozenset[str]:

@@ -24,12 +24,14 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy import ColumnElement, FromClause, select, union
 
 from config.ids import expect_id
 from resolvers.records import (
     AttachmentRecord,
+    IncidentPersonRecord,
     PreferenceRecord,
+    PrivacyRequestItemRecord,
     RoleAssignmentRecord,
 )
 from store import tables as t
@@ -133,6 +135,12 @@ _x, _ra, _att, _n, _pref = (
 #: current memberships only: an ended enrolment lists nobody (docs/school-year.md rule 3)
 _current = _e.ended_at.is_(None)
 _enrolled_people = _people.join(t.enrolments, _e.person_id == _people.c.id)
+
+_dr = t.data_requests.c
+_parties = union(
+    select(_dr.id.label("request_id"), _dr.subject_id.label("person_id")),
+    select(_dr.id.label("request_id"), _dr.requested_by_id.label("person_id")),
+).subquery("data_request_parties")
 
 _SOURCES: tuple[FieldSource, ...] = (
     # --- User ---------------------------------------------------------------------------------
@@ -356,7 +364,65 @@ _SOURCES: tuple[FieldSource, ...] = (
     Reference("PrivacyRequest.confirmedBy", "PrivacySubject", "confirmed_by_id", _NULL),
     # null once the course is deleted
     Reference("PrivacyRequest.course", "Course", "course_id", _NULL),
+    # --- Batch and school erasure (resolvers/services/batch_erasure.py) -------------------------
+    Reference("PrivacyRequest.school", "School", "school_id", _NULL),
+    # the people of the batch in the order they were frozen, each with their result
+    Embedded(
+        "PrivacyRequest.items",
+        t.privacy_request_items.c.request_id,
+        (
+            t.privacy_request_items.c.subject_id,
+            t.privacy_request_items.c.status,
+            t.privacy_request_items.c.basis,
+            t.privacy_request_items.c.reason,
+            t.privacy_request_items.c.effects,
+            t.privacy_request_items.c.done_at,
+        ),
+        t.privacy_request_items.c.id,
+        PrivacyRequestItemRecord,
+        page=True,
+    ),
+    Reference("PrivacyRequestItem.subject", "PrivacySubject", "subject_id", _NULL),
+    # --- The incident register (docs/incidents.md) ---------------------------------------------
+    Reference("Incident.recordedBy", "PrivacySubject", "recorded_by_id", _NULL),
+    # the affected people in the order they were recorded; erased ones as pseudonyms
+    Embedded(
+        "Incident.affectedPeople",
+        t.incident_people.c.incident_id,
+        (
+            t.incident_people.c.person_id,
+            t.incident_people.c.reason,
+            t.incident_people.c.notified_at,
+        ),
+        t.incident_people.c.id,
+        IncidentPersonRecord,
+        page=True,
+    ),
+    Reference("IncidentPerson.person", "PrivacySubject", "person_id", _NULL),
     Reference("AuditEntry.actor", "PrivacySubject", "actor_id", _NULL),
+    # --- Data requests (docs/data-requests.md) ---------------------------------------------------
+    # The people as the privacy tool shows them; the requester and the subject also see each
+    # other through these fields (their ``see`` lines in the policy).
+    Reference("DataRequest.subject", "PrivacySubject", "subject_id", _NULL, path=True),
+    Reference("DataRequest.requestedBy", "PrivacySubject", "requested_by_id", _NULL, path=True),
+    Reference("DataRequest.decidedBy", "PrivacySubject", "decided_by_id", _NULL),
+    Related(
+        "DataRequest.actions",
+        "PrivacyRequest",
+        "PrivacyRequestsByDataRequest",
+        t.privacy_requests.c.data_request_id,
+    ),
+    # A person's own requests: about them, or made by them (a guardian's for a child), newest
+    # first; ``_parties`` has one row per (request, person) of the two.
+    Related(
+        "User.dataRequests",
+        "DataRequest",
+        "DataRequestsByParty",
+        _parties.c.person_id,
+        source=t.data_requests.join(_parties, _parties.c.request_id == t.data_requests.c.id),
+        page=True,
+        descending=True,
+    ),
     Reference("AuditEntry.rosterImport", "RosterImport", "roster_import_id", _NF),
 )
 

@@ -18,7 +18,7 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Label, case, func, literal, select
+from sqlalchemy import ColumnElement, FromClause, Label, case, exists, func, literal, select
 
 from authz.relations import FactColumns
 from resolvers.records import (
@@ -30,8 +30,10 @@ from resolvers.records import (
     CommentRecord,
     ConversationRecord,
     CourseRecord,
+    DataRequestRecord,
     DocumentRecord,
     FileRefRecord,
+    IncidentRecord,
     MessageRecord,
     NotificationRecord,
     PostRecord,
@@ -44,7 +46,7 @@ from resolvers.records import (
     UserRecord,
 )
 from store import tables as t
-from store.tables import PrivacyAction, PrivacyRequestStatus, ProcessingState
+from store.tables import ItemStatus, PrivacyAction, PrivacyRequestStatus, ProcessingState
 
 #: The label of a kind's ``stand_in`` condition among its selected columns.
 STAND_IN = "tavle_stand_in"
@@ -187,7 +189,13 @@ _p = t.people.c
 _inactive_people = select(_p.id).where(_p.processing_state != ProcessingState.ACTIVE)
 
 _PEOPLE_COLUMNS = _labelled(
-    _p.id, _p.given_name, _p.family_name, _p.email, _p.national_id, _p.processing_state
+    _p.id,
+    _p.given_name,
+    _p.family_name,
+    _p.email,
+    _p.national_id,
+    _p.processing_state,
+    _p.preferred_language,
 )
 
 USER = Kind(
@@ -436,11 +444,37 @@ NOTIFICATION = Kind(
 _pr = t.privacy_requests.c
 #: A completed erasure whose erasure-ledger entry is not written yet is still RUNNING
 #: (store/erasure_ledger.py): it is not reported complete before the entry exists.
+_pri = t.privacy_request_items.c
+
+
+def _items(*where: ColumnElement[bool]) -> Any:
+    """How many people of a batch or school erasure (``privacy_request_items``) match ``where``."""
+    return (
+        select(func.count())
+        .select_from(t.privacy_request_items)
+        .where(_pri.request_id == _pr.id, *where)
+        .scalar_subquery()
+    )
+
+
 _reported_status = case(
     (
         (_pr.action == PrivacyAction.ERASE)
         & (_pr.status == PrivacyRequestStatus.COMPLETED)
         & _pr.ledger_written.is_(False),
+        literal(PrivacyRequestStatus.RUNNING, _pr.status.type),
+    ),
+    # A batch or school erasure, likewise, until every erased person's entry is written.
+    (
+        _pr.action.in_([PrivacyAction.ERASE_BATCH, PrivacyAction.ERASE_SCHOOL])
+        & _pr.status.in_([PrivacyRequestStatus.COMPLETED, PrivacyRequestStatus.FAILED])
+        & exists()
+        .where(
+            _pri.request_id == _pr.id,
+            _pri.status == ItemStatus.ERASED,
+            _pri.ledger_written.is_(False),
+        )
+        .correlate(t.privacy_requests),
         literal(PrivacyRequestStatus.RUNNING, _pr.status.type),
     ),
     else_=_pr.status,
@@ -466,9 +500,100 @@ PRIVACY_REQUEST = Kind(
             _pr.expires_at,
             _pr.error,
         ),
+        # batch and school erasure (resolvers/services/batch_erasure.py): the school, and the
+        # people's results counted (0 for the other actions)
+        _pr.school_id.label("school_id"),
+        _items().label("items_total"),
+        _items(_pri.status == ItemStatus.PENDING).label("items_pending"),
+        _items(_pri.status == ItemStatus.ERASED).label("items_erased"),
+        _items(_pri.status == ItemStatus.SKIPPED).label("items_skipped"),
+        _items(_pri.status == ItemStatus.FAILED).label("items_failed"),
     ),
     _pr.id,
     PrivacyRequestRecord,
+)
+
+_dr = t.data_requests.c
+_released = (
+    select(_pr.id, _pr.expires_at)
+    .where(
+        _pr.data_request_id == _dr.id,
+        _pr.action == PrivacyAction.EXPORT,
+        _pr.status == PrivacyRequestStatus.COMPLETED,
+        _pr.released_at.is_not(None),
+    )
+    .order_by(_pr.id.desc())
+    .limit(1)
+)
+#: A data subject's request (docs/data-requests.md): system administrators, the person who asked
+#: (the owner) and the person it is about (the student fact: ``self_if_published``).
+DATA_REQUEST = Kind(
+    "DataRequest",
+    t.data_requests,
+    (
+        *_labelled(
+            _dr.id,
+            _dr.kind,
+            _dr.status,
+            _dr.channel,
+            _dr.subject_id,
+            _dr.requested_by_id,
+            _dr.message,
+            _dr.received_at,
+            _dr.due_at,
+            _dr.extended_to,
+            _dr.extension_reason,
+            _dr.identity_verified,
+            _dr.decided_by_id,
+            _dr.decided_at,
+            _dr.decision_reason,
+            _dr.completed_at,
+        ),
+        _released.with_only_columns(_pr.id).scalar_subquery().label("released_export_id"),
+        _released.with_only_columns(_pr.expires_at)
+        .scalar_subquery()
+        .label("released_export_expires_at"),
+    ),
+    _dr.id,
+    DataRequestRecord,
+    FactColumns(owner=_dr.requested_by_id, student=_dr.subject_id),
+)
+
+
+_inc, _incp = t.incidents.c, t.incident_people.c
+#: The incident register (docs/incidents.md): system administrators only (no facts: the
+#: ``sysadmin`` see line is its whole row rule).
+INCIDENT = Kind(
+    "Incident",
+    t.incidents,
+    (
+        *_labelled(
+            _inc.id,
+            _inc.description,
+            _inc.detected_at,
+            _inc.recorded_at,
+            _inc.recorded_by_id,
+            _inc.report_due_at,
+            _inc.status,
+            _inc.categories,
+            _inc.scope_kind,
+            _inc.scope_school_id,
+            _inc.scope_course_ids,
+            _inc.scope_staff_id,
+            _inc.scope_from,
+            _inc.scope_to,
+            _inc.actions_taken,
+            _inc.authority_notified_at,
+            _inc.people_notified_at,
+            _inc.updated_at,
+        ),
+        select(func.count(_incp.id))
+        .where(_incp.incident_id == _inc.id)
+        .scalar_subquery()
+        .label("affected_count"),
+    ),
+    _inc.id,
+    IncidentRecord,
 )
 
 _ae = t.audit_entries.c
@@ -555,6 +680,8 @@ KINDS: dict[str, Kind] = {
         FILE_REF,
         CALENDAR_EVENT,
         PRIVACY_REQUEST,
+        INCIDENT,
+        DATA_REQUEST,
         AUDIT_ENTRY,
         ACADEMIC_SESSION,
         ROSTER_IMPORT,

@@ -21,10 +21,16 @@ from store.tables import (
     AcademicSessionType,
     AssessmentKind,
     CourseState,
+    DataRequestKind,
+    DataRequestStatus,
     ExportFormat,
+    IncidentScopeKind,
+    IncidentStatus,
+    ItemStatus,
     PrivacyAction,
     PrivacyRequestStatus,
     ProcessingState,
+    RequestChannel,
     RequestOrigin,
     Role,
     SubmissionStatus,
@@ -57,6 +63,8 @@ class UserRecord:
     email: str | None
     national_id: str | None
     processing_state: ProcessingState
+    #: a ``config.language`` code, or None: none chosen
+    preferred_language: str | None
     relations: Relations
 
     @property
@@ -263,6 +271,51 @@ class PrivacyRequestRecord:
     file_name: str | None
     expires_at: datetime | None
     error: str | None
+    #: a school erasure's school; the people of a batch or school erasure, counted by result
+    school_id: int | None
+    items_total: int
+    items_pending: int
+    items_erased: int
+    items_skipped: int
+    items_failed: int
+    relations: Relations
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyRequestItemRecord:
+    """One person of a batch or school erasure and their result (``privacy_request_items``)."""
+
+    subject_id: int | None
+    status: ItemStatus
+    basis: str
+    reason: str | None
+    effects: str
+    done_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DataRequestRecord:
+    """A data subject's request (docs/data-requests.md); ``released_export_id`` and
+    ``released_export_expires_at``: its newest finished export released to the requester."""
+
+    pk: int
+    kind: DataRequestKind
+    status: DataRequestStatus
+    channel: RequestChannel
+    subject_id: int | None
+    requested_by_id: int | None
+    message: str | None
+    received_at: datetime
+    due_at: datetime
+    extended_to: datetime | None
+    extension_reason: str | None
+    identity_verified: bool
+    decided_by_id: int | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    completed_at: datetime | None
+    released_export_id: int | None
+    released_export_expires_at: datetime | None
     relations: Relations
 
 
@@ -335,6 +388,44 @@ class PreferenceRecord:
 
 
 # --- Pages --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """A personal data breach in the incident register (system administrators only)."""
+
+    pk: int
+    description: str
+    detected_at: datetime
+    recorded_at: datetime
+    recorded_by_id: int | None
+    report_due_at: datetime
+    status: IncidentStatus
+    #: JSON list of DataCategory values
+    categories: str
+    scope_kind: IncidentScopeKind
+    scope_school_id: int | None
+    #: JSON list of course ids (COURSES scope)
+    scope_course_ids: str | None
+    scope_staff_id: int | None
+    scope_from: datetime | None
+    scope_to: datetime | None
+    actions_taken: str | None
+    authority_notified_at: datetime | None
+    people_notified_at: datetime | None
+    updated_at: datetime
+    affected_count: int
+    relations: Relations
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentPersonRecord:
+    """One affected person of an incident (plumbing: only under ``Incident.affectedPeople``)."""
+
+    person_id: int
+    reason: str
+    notified_at: datetime | None
+
 
 R = TypeVar("R")
 

@@ -21,7 +21,7 @@ from typing import Any
 from config.errors import NotFoundError
 from config.ids import PSEUDONYM_TYPE, expect_id, from_global_id, not_found, pseudonym_label
 from config.paging import PageArgs, descending_of
-from resolvers import roots
+from resolvers import data_request_list, incident_list, roots
 from resolvers.context import RequestContext
 from resolvers.kinds import NODE_KINDS
 from resolvers.records import Page
@@ -91,6 +91,7 @@ ROOT_FIELDS: dict[str, RootField] = {
         ),
         RootPage("Query.courses", roots.courses, (RootFilter("state"),)),
         RootPage("Query.rosterImports", roots.roster_imports, descending=True),
+        RootPage("Query.schools", roots.schools),
         RootPage("Query.conversations", roots.conversations),
         RootPage("Query.documents", roots.documents),
         RootPage("Query.calendarEvents", roots.calendar_events),
@@ -98,6 +99,13 @@ ROOT_FIELDS: dict[str, RootField] = {
         RootPage("Query.expiredSubjects", roots.expired_subjects),
         RootPage("Query.privacyRequests", roots.privacy_requests, (_SUBJECT,), filters_first=True),
         RootPage("Query.auditLog", roots.audit_log, (_SUBJECT,), filters_first=True),
+        RootPage("Query.incidents", incident_list.incidents),
+        RootPage(
+            "Query.dataRequests",
+            data_request_list.data_requests,
+            (RootFilter("status"), RootFilter("kind"), RootFilter("overdue")),
+            filters_first=True,
+        ),
         RootPage(
             "Query.users",
             roots.users,
@@ -106,6 +114,7 @@ ROOT_FIELDS: dict[str, RootField] = {
                 RootFilter("school_id", "School"),
                 RootFilter("role"),
                 RootFilter("state"),
+                RootFilter("identifier"),
             ),
             filters_first=True,
         ),

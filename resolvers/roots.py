@@ -27,6 +27,7 @@ from config.errors import BadUserInputError
 from config.paging import PageArgs
 from resolvers import kinds as k
 from resolvers.context import RequestContext
+from resolvers.errors import forbidden
 from resolvers.fetch import KEY, PageStatements, fetch_pages, page_shape, page_statements
 from resolvers.field_sources import FIELD_SOURCES, Missing, Reference
 from resolvers.kinds import Kind
@@ -110,6 +111,11 @@ async def courses(
     return await _root_page(ctx, k.COURSE, args, _COURSE_STATE, state)
 
 
+async def schools(ctx: RequestContext, args: PageArgs) -> Page[Any]:
+    """Visible schools (a system administrator's: all of them), by id."""
+    return await _root_page(ctx, k.SCHOOL, args)
+
+
 async def roster_imports(ctx: RequestContext, args: PageArgs) -> Page[Any]:
     """Import runs, newest first (system administrators: the row rule hides them from others)."""
     return await _root_page(ctx, k.ROSTER_IMPORT, args)
@@ -158,17 +164,32 @@ _SEARCH = bindparam("tavle_users_search", type_=String)
 _SCHOOL = bindparam("tavle_users_school", type_=Integer)
 _ROLE: BindParameter[Any] = bindparam("tavle_users_role")
 _STATE: BindParameter[Any] = bindparam("tavle_users_state")
+_IDENTIFIER = bindparam("tavle_users_identifier", type_=String)
 
 
-def _directory_where(search: bool, school: bool, role: bool) -> list[ColumnElement[bool]]:
+def _directory_where(
+    search: bool, school: bool, role: bool, identifier: bool = False
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [t.people.c.processing_state == _STATE]
+    if identifier:
+        # exact only (system administrators, who may read e-mail and national ids anyway):
+        # the username, the e-mail address (any case) or the national id number
+        conditions.append(
+            or_(
+                t.people.c.username == _IDENTIFIER,
+                func.lower(t.people.c.email) == func.lower(_IDENTIFIER),
+                t.people.c.national_id == _IDENTIFIER,
+            )
+        )
     if search:
         # names only: no caller may read a username (there is no such field), so matching it
         # would let a search find out, letter by letter, what it is
+        full_name = t.people.c.given_name + literal(" ") + t.people.c.family_name
         conditions.append(
             or_(
                 matches(t.people.c.given_name, _SEARCH),
                 matches(t.people.c.family_name, _SEARCH),
+                matches(full_name, _SEARCH),  # "Ola Nordmann"
             )
         )
     if school or role:
@@ -188,19 +209,30 @@ async def users(
     school_id: int | None = None,
     role: Role | None = None,
     state: ProcessingState | None = None,
+    identifier: str | None = None,
 ) -> Page[Any]:
     """People the viewer may see (the User row rule), by name (``search``: a part of the given
-    name or family name, case-insensitive), school and role. Active
-    people unless ``state`` says: restricted people are in the recycle bin's row rule (system
-    administrators), and erased people are never listed."""
+    name, the family name or the full name "given family", case-insensitive), school and role.
+    Active people unless ``state`` says: restricted people are in the recycle bin's row rule (system
+    administrators), and erased people are never listed. ``identifier`` (system administrators
+    only) is compared exactly with the username, the e-mail address and the national id."""
     if search is not None and len(search) > SEARCH_MAX:
         raise BadUserInputError(f"'search' must be at most {SEARCH_MAX} characters")
+    if identifier is not None:
+        if not ctx.require_viewer().is_sysadmin:
+            raise forbidden("'identifier' is for system administrators only")
+        identifier = identifier.strip()
+        if not identifier or len(identifier) > SEARCH_MAX:
+            raise BadUserInputError(
+                f"'identifier' must be 1 to {SEARCH_MAX} characters (a username, an e-mail "
+                "address or a national id number)"
+            )
     state = ProcessingState.ACTIVE if state is None else ProcessingState(state)
     kind = k.USER if state is ProcessingState.ACTIVE else k.RECYCLE_BIN
     viewing = ctx.loaders.viewing
     shape = page_shape(args)
     descending, after, before, backward = shape
-    given = (bool(search), school_id is not None, role is not None)
+    given = (bool(search), school_id is not None, role is not None, identifier is not None)
 
     def build(stmt: Select[Any]) -> PageStatements:
         return page_statements(
@@ -217,6 +249,8 @@ async def users(
     params: dict[str, Any] = {**viewing.params, _STATE.key: state}
     if search:
         params[_SEARCH.key] = contains_pattern(search)
+    if identifier is not None:
+        params[_IDENTIFIER.key] = identifier
     if school_id is not None:
         params[_SCHOOL.key] = school_id
     if role is not None:

@@ -49,7 +49,8 @@ class SubscriptionContext(RequestContext):
         self.policy.refresh_if_changed()
         self.viewer = viewer
         self.problems = ProblemLog(self.settings.max_field_errors)
-        self.effects = RequestEffects()
+        # the operation's name stays: the staff access log records it for every event
+        self.effects = RequestEffects(operation=self.effects.operation)
         self.loaders = Loaders(self)
 
     @property

@@ -119,6 +119,7 @@ def _find_caller_statement(kinds: tuple[IdentifierKind, ...]) -> Select[Any]:
             select(
                 literal_column(str(rank), Integer).label("rank"),
                 _p.id.label("person_id"),
+                _p.preferred_language.label("preferred_language"),
             )
             .where(
                 _IDENTIFIER_CLAUSES[kind](value),
@@ -128,13 +129,14 @@ def _find_caller_statement(kinds: tuple[IdentifierKind, ...]) -> Select[Any]:
             .limit(_MATCHES_LOOKED_AT)
             .subquery(f"match_{rank}")
         )
-        branches.append(select(found.c.rank, found.c.person_id))
+        branches.append(select(found.c.rank, found.c.person_id, found.c.preferred_language))
     matches = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("matches")
     return select(
         matches.c.rank,
         matches.c.person_id,
         _EPOCH.label("epoch"),
         _conversation_links(matches.c.person_id).label("conversation_links"),
+        matches.c.preferred_language,
     ).order_by(matches.c.rank, matches.c.person_id)
 
 
@@ -151,6 +153,9 @@ class CallerMatch:
     chosen: int | None = None
     person_id: int | None = None
     freshness: Freshness | None = None
+    #: the chosen person's stored language (``config.language``), read fresh with every request
+    #: in the same statement (the viewer cache does not hold it: changing it raises no epoch)
+    preferred_language: str | None = None
 
 
 async def find_caller_by(
@@ -164,14 +169,14 @@ async def find_caller_by(
     values = {f"value_{rank}": value for rank, (_kind, value) in enumerate(identifiers)}
     async with reader(engine).connect() as conn:
         rows = (await conn.execute(statement, values)).all()
-    people: defaultdict[int, list[tuple[int, int | None, int]]] = defaultdict(list)
-    for rank, person_id, epoch, links in rows:
-        people[rank].append((person_id, epoch, links))
+    people: defaultdict[int, list[tuple[int, int | None, int, str | None]]] = defaultdict(list)
+    for rank, person_id, epoch, links, language in rows:
+        people[rank].append((person_id, epoch, links, language))
     counts = tuple(min(len(people[rank]), _MATCHES_LOOKED_AT) for rank in range(len(identifiers)))
     for rank, count in enumerate(counts):
         if count == 1:
-            person_id, epoch, links = people[rank][0]
-            return CallerMatch(counts, rank, person_id, Freshness(epoch, links))
+            person_id, epoch, links, language = people[rank][0]
+            return CallerMatch(counts, rank, person_id, Freshness(epoch, links), language)
     return CallerMatch(counts)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers.context import Info
+from resolvers.context import Info, RequestContext
 from resolvers.records import AssessmentRecord
 from schema import sources
 from schema.course import Course
@@ -15,7 +15,24 @@ from schema.enums import AssessmentKind
 from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
-from schema.values import made_of, node_id
+from schema.values import made_of, node_id, record_field
+from store import access_log
+
+
+# The grade and the comment are what an assessment says about the student: a staff member
+# receiving either gets an entry in the staff access log (docs/privacy-actions.md).
+def _grade(record: AssessmentRecord, ctx: RequestContext) -> str | None:
+    grade = record.grade
+    if grade is not None:
+        ctx.effects.person_data_read(ctx.viewer, record.student_id, access_log.ASSESSMENT)
+    return grade
+
+
+def _comment(record: AssessmentRecord, ctx: RequestContext) -> str | None:
+    comment = record.comment
+    if comment is not None:
+        ctx.effects.person_data_read(ctx.viewer, record.student_id, access_log.ASSESSMENT)
+    return comment
 
 
 @kind_type("Assessment")
@@ -24,8 +41,8 @@ from schema.values import made_of, node_id
 class Assessment(Node):
     id: strawberry.ID
     kind: AssessmentKind | None
-    grade: str | None
-    comment: str | None
+    grade = record_field(_grade)
+    comment = record_field(_comment)
     assessor_name: str | None
     published: bool | None
     created_at: datetime | None

@@ -15,13 +15,23 @@ from authz.guard import ROOT_TYPES, install_field_guards
 from authz.policy import Policy
 from resolvers.kinds import KINDS, NODE_KINDS
 from resolvers.services.input_limits import install_input_limits
+from schema.batch_erasure import BatchErasureMutation
 from schema.connection import Connection, Edge, PageInfo
 from schema.coursework import Attachment
+from schema.data_requests import DataRequestMutation, DataRequestQuery
 from schema.edits import Deleted, EditMutation
 from schema.executor import TavleExecutor
 from schema.files import FileMutation
+from schema.incidents import IncidentMutation, IncidentPerson, IncidentQuery, IncidentScope
+from schema.language import LanguageMutation
 from schema.mutation import Mutation
-from schema.privacy import CategoryEffect, PrivacyMutation, PrivacyQuery
+from schema.privacy import (
+    CategoryEffect,
+    PrivacyMutation,
+    PrivacyQuery,
+    PrivacyRequestItem,
+    PrivacyRequestItemCounts,
+)
 from schema.privacy_notice import PrivacyNotice
 from schema.query import Query
 from schema.registry import KIND_TYPES
@@ -50,6 +60,10 @@ PLUMBING_TYPES: tuple[type[Any], ...] = (
     PrivacyNotice,
     RetentionRule,
     Deleted,
+    PrivacyRequestItem,
+    PrivacyRequestItemCounts,
+    IncidentScope,
+    IncidentPerson,
 )
 
 
@@ -92,8 +106,22 @@ def plumbing_type_names(schema: strawberry.Schema) -> frozenset[str]:
     return frozenset(plumbing)
 
 
-RootQuery = merge_types("Query", (Query, PrivacyQuery, RetentionQuery))
-RootMutation = merge_types("Mutation", (Mutation, PrivacyMutation, EditMutation, FileMutation))
+RootQuery = merge_types(
+    "Query", (Query, PrivacyQuery, RetentionQuery, IncidentQuery, DataRequestQuery)
+)
+RootMutation = merge_types(
+    "Mutation",
+    (
+        Mutation,
+        PrivacyMutation,
+        BatchErasureMutation,
+        EditMutation,
+        FileMutation,
+        IncidentMutation,
+        DataRequestMutation,
+        LanguageMutation,
+    ),
+)
 
 
 class TavleSchema(strawberry.Schema):

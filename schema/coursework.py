@@ -18,6 +18,7 @@ from schema.node import Node
 from schema.registry import kind_type
 from schema.user import User
 from schema.values import made_of, node_id, record_field
+from store import access_log
 
 if TYPE_CHECKING:
     from schema.assessment import Assessment
@@ -92,7 +93,11 @@ def _submission_body(record: SubmissionRecord, ctx: RequestContext) -> str | Non
     relations = record.relations
     if "course_teacher" in relations and "self" not in relations:
         ctx.effects.submission_opened(record.pk)
-    return record.body
+    body = record.body
+    if body is not None:
+        # read by staff: an entry in the staff access log (docs/privacy-actions.md)
+        ctx.effects.person_data_read(ctx.viewer, record.student_id, access_log.SUBMISSION)
+    return body
 
 
 @kind_type("Submission")

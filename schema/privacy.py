@@ -11,9 +11,13 @@ from config import clock
 from config.ids import expect_id, to_global_id
 from resolvers.context import Info, RequestContext
 from resolvers.errors import not_found
-from resolvers.records import AuditEntryRecord, PrivacyRequestRecord
+from resolvers.records import (
+    AuditEntryRecord,
+    PrivacyRequestItemRecord,
+    PrivacyRequestRecord,
+)
 from resolvers.root_fields import ROOT_FIELDS, Lookup, lookup_found
-from resolvers.services import course_deletion, privacy
+from resolvers.services import course_deletion, privacy, school_export
 from schema import sources
 from schema.connection import Connection
 from schema.course import Course
@@ -29,10 +33,11 @@ from schema.enums import (
 from schema.node import Node
 from schema.registry import kind_type, to_object
 from schema.school_year import RosterImport
-from schema.user import User
+from schema.user import School, User
 from schema.values import made_of, member, node_id, object_of, record_field
 from store.filestore import storage_of
 from store.filestore.deletions import drain
+from store.tables import ItemStatus
 
 
 @strawberry.type
@@ -63,11 +68,76 @@ def _effects(record: PrivacyRequestRecord, _ctx: RequestContext) -> list[Categor
 
 
 def _download_url(record: PrivacyRequestRecord, _ctx: RequestContext) -> str | None:
-    if record.action != PrivacyAction.EXPORT or record.status != PrivacyRequestStatus.COMPLETED:
+    exports = (PrivacyAction.EXPORT, PrivacyAction.EXPORT_SCHOOL)
+    if record.action not in exports or record.status != PrivacyRequestStatus.COMPLETED:
         return None
     if record.file_name is None or (record.expires_at and record.expires_at <= clock.now()):
         return None
     return f"/privacy/exports/{to_global_id('PrivacyRequest', record.pk)}"
+
+
+# --- batch and school erasure: the people and their results ----------------------------------
+
+strawberry.enum(ItemStatus, name="PrivacyRequestItemStatus")
+
+
+def _item_effects(record: PrivacyRequestItemRecord, _ctx: RequestContext) -> list[CategoryEffect]:
+    return [
+        CategoryEffect(
+            category=DataCategory(e["category"]),
+            outcome=Outcome(e["outcome"]),
+            count=e["count"],
+        )
+        for e in json.loads(record.effects)
+    ]
+
+
+@made_of(PrivacyRequestItemRecord, status=member(ItemStatus, "status"))
+@strawberry.type(description="One person of a batch or school erasure and their result.")
+class PrivacyRequestItem:
+    status: ItemStatus
+    basis: str = strawberry.field(
+        description="Why the person is in the batch: LISTED (named), EXPIRED (their retention "
+        "had passed), SCHOOL (only at the school being erased); checked again before erasing."
+    )
+    reason: str | None = strawberry.field(
+        description="Why a SKIPPED or FAILED person was not erased: ALREADY_ERASED, "
+        "NO_LONGER_EXPIRED, NO_LONGER_ONLY_AT_SCHOOL, ACTING_ADMINISTRATOR, ERASURE_FAILED."
+    )
+    done_at: datetime | None
+    record: strawberry.Private[PrivacyRequestItemRecord]
+
+    effects = record_field(_item_effects, description="What erasing this person did.")
+
+    @strawberry.field(description="The person; once erased, as a pseudonym.")
+    async def subject(self, info: Info) -> User | None:
+        found: User | None = await sources.reference(
+            info, self.record, "PrivacyRequestItem.subject"
+        )
+        return found
+
+
+@strawberry.type(description="The people of a batch or school erasure, counted by result.")
+class PrivacyRequestItemCounts:
+    total: int
+    pending: int
+    erased: int
+    skipped: int
+    failed: int
+
+
+def _item_counts(
+    record: PrivacyRequestRecord, _ctx: RequestContext
+) -> PrivacyRequestItemCounts | None:
+    if record.action not in (PrivacyAction.ERASE_BATCH, PrivacyAction.ERASE_SCHOOL):
+        return None
+    return PrivacyRequestItemCounts(
+        total=record.items_total,
+        pending=record.items_pending,
+        erased=record.items_erased,
+        skipped=record.items_skipped,
+        failed=record.items_failed,
+    )
 
 
 @kind_type("PrivacyRequest")
@@ -88,6 +158,10 @@ class PrivacyRequest(Node):
     tavle_rels: strawberry.Private[frozenset[str]]
 
     effects = record_field(_effects)
+    item_counts = record_field(
+        _item_counts,
+        description="A batch or school erasure's people counted by result; null for others.",
+    )
     download_url = record_field(
         _download_url, description="Where a finished, unexpired export can be downloaded."
     )
@@ -103,6 +177,34 @@ class PrivacyRequest(Node):
     async def course(self, info: Info) -> Course | None:
         found: Course | None = await sources.reference(info, self.record, "PrivacyRequest.course")
         return found
+
+    @strawberry.field(description="The school a school erasure (or school export) is about.")
+    async def school(self, info: Info) -> School | None:
+        found: School | None = await sources.reference(info, self.record, "PrivacyRequest.school")
+        return found
+
+    @strawberry.field(
+        description="The people of a batch or school erasure with each one's result, in the "
+        "order they were frozen into the request; empty for other actions."
+    )
+    async def items(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[PrivacyRequestItem] | None:
+        return await sources.embedded_connection(
+            info,
+            self.record,
+            "PrivacyRequest.items",
+            PrivacyRequestItem,
+            first,
+            after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field
     async def requested_by(self, info: Info) -> User | None:
@@ -222,6 +324,11 @@ class PrivacyQuery:
         )
 
 
+def _data_request_id(given: strawberry.ID | None) -> int | None:
+    """The data request a privacy action fulfils (docs/data-requests.md), if one is named."""
+    return None if given is None else expect_id(given, "DataRequest")
+
+
 @strawberry.input
 class RectificationInput:
     first_name: str | None = strawberry.UNSET
@@ -239,10 +346,32 @@ class PrivacyMutation:
         subject_id: strawberry.ID,
         justification: str,
         format: ExportFormat | None = ExportFormat.XML,
+        data_request_id: strawberry.ID | None = None,
     ) -> PrivacyRequest:
         pk = await privacy.request_export(
             info.context.actor(),
             expect_id(subject_id, "User"),
+            justification,
+            format or ExportFormat.XML,
+            _data_request_id(data_request_id),
+        )
+        return await _request(info, pk)
+
+    @strawberry.mutation(
+        description="Queue one zip archive of a school for the controller: every member's "
+        "export document, each course's content with its files, and a manifest with SHA-256 "
+        "digests (docs/privacy-actions.md, School export). System administrators only."
+    )
+    async def request_school_export(
+        self,
+        info: Info,
+        school_id: strawberry.ID,
+        justification: str,
+        format: ExportFormat | None = ExportFormat.XML,
+    ) -> PrivacyRequest:
+        pk = await school_export.request_school_export(
+            info.context.actor(),
+            expect_id(school_id, "School"),
             justification,
             format or ExportFormat.XML,
         )
@@ -250,10 +379,17 @@ class PrivacyMutation:
 
     @strawberry.mutation
     async def restrict_processing(
-        self, info: Info, subject_id: strawberry.ID, justification: str
+        self,
+        info: Info,
+        subject_id: strawberry.ID,
+        justification: str,
+        data_request_id: strawberry.ID | None = None,
     ) -> PrivacyRequest:
         pk = await privacy.restrict_processing(
-            info.context.actor(), expect_id(subject_id, "User"), justification
+            info.context.actor(),
+            expect_id(subject_id, "User"),
+            justification,
+            data_request_id=_data_request_id(data_request_id),
         )
         return await _request(info, pk)
 
@@ -268,10 +404,17 @@ class PrivacyMutation:
 
     @strawberry.mutation
     async def request_erasure(
-        self, info: Info, subject_id: strawberry.ID, justification: str
+        self,
+        info: Info,
+        subject_id: strawberry.ID,
+        justification: str,
+        data_request_id: strawberry.ID | None = None,
     ) -> PrivacyRequest:
         pk = await privacy.request_erasure(
-            info.context.actor(), expect_id(subject_id, "User"), justification
+            info.context.actor(),
+            expect_id(subject_id, "User"),
+            justification,
+            data_request_id=_data_request_id(data_request_id),
         )
         return await _request(info, pk)
 
@@ -322,6 +465,7 @@ class PrivacyMutation:
         subject_id: strawberry.ID,
         input: RectificationInput,
         justification: str,
+        data_request_id: strawberry.ID | None = None,
     ) -> User:
         changes = {
             name: value
@@ -334,7 +478,12 @@ class PrivacyMutation:
         }
         pk = expect_id(subject_id, "User")
         await privacy.rectify_personal_data(
-            info.context.actor(), pk, changes, bool(input.override_source), justification
+            info.context.actor(),
+            pk,
+            changes,
+            bool(input.override_source),
+            justification,
+            _data_request_id(data_request_id),
         )
         found = await info.context.loaders.by_id("PrivacySubject").load(pk)
         if found is None:

@@ -13,16 +13,19 @@ from schema.connection import Connection
 from schema.course import Course
 from schema.coursework import Submission
 from schema.enums import CourseState, ProcessingState, Role
+from schema.language import Language
 from schema.material import CalendarEvent, Document
 from schema.node import Node
-from schema.privacy_notice import PrivacyNotice, notice_from_settings
+from schema.privacy_notice import PrivacyNotice, notice_for
 from schema.school_year import RosterImport
 from schema.user import School, User
 from schema.values import record_field
 
 
-def _privacy_notice(_root: None, ctx: RequestContext) -> PrivacyNotice:
-    return notice_from_settings(ctx.settings)
+def _privacy_notice(
+    _root: None, ctx: RequestContext, *, language: Language | None = None
+) -> PrivacyNotice:
+    return notice_for(ctx.settings, ctx.language if language is None else language.value)
 
 
 @strawberry.type
@@ -66,6 +69,21 @@ class Query:
     ) -> Connection[Course]:
         return await sources.root_page(
             info, "Query.courses", first, after, state, last=last, before=before
+        )
+
+    @strawberry.field(
+        description="The schools you may see (your own; system administrators: all of them)."
+    )
+    async def schools(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[School]:
+        return await sources.root_page(
+            info, "Query.schools", first, after, last=last, before=before
         )
 
     @strawberry.field(description="Roster import runs, newest first (system administrators).")
@@ -136,7 +154,8 @@ class Query:
     @strawberry.field(
         description="The users directory: people you may see, by name (`search`: part of the "
         "given name or family name, any case), school and role; active people unless `state` "
-        "says (restricted ones: system administrators only)."
+        "says (restricted ones: system administrators only). `identifier` (system "
+        "administrators only): exactly a username, an e-mail address (any case) or a national id."
     )
     async def users(
         self,
@@ -149,6 +168,7 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        identifier: str | None = None,
     ) -> Connection[User]:
         return await sources.root_page(
             info,
@@ -159,10 +179,14 @@ class Query:
             school_id,
             role,
             state,
+            identifier,
             last=last,
             before=before,
         )
 
     privacy_notice = record_field(
-        _privacy_notice, description="Public: who processes whose data, why, and your rights."
+        _privacy_notice,
+        description="Public: who processes whose data, why, and your rights; in `language` if "
+        "given, else in the viewer's preferred language, else in the one the request's "
+        "Accept-Language header asks for, else in Norwegian Bokmål.",
     )

@@ -76,7 +76,9 @@ async def _events(
                 continue
             ctx.renew(viewer)
             yield event, ctx
-            await session.write_effects(ctx)
+            # shielded: an operation ending (cancelled) while the event's reads are being
+            # written does not cut the write short; the ``finally`` then finds them taken
+            await asyncio.shield(session.write_effects(ctx))
     finally:
         # the last event's audited reads; the operation may be ending by cancellation
         with contextlib.suppress(Exception, asyncio.CancelledError):

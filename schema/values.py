@@ -21,6 +21,7 @@ notice).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 from operator import attrgetter
@@ -30,17 +31,19 @@ import strawberry
 from strawberry.types.private import is_private
 
 from config.ids import global_ids_of
-from resolvers.context import Info, RequestContext
+from resolvers.context import Info
 
 T = TypeVar("T", bound=type[Any])
 ObjectT = TypeVar("ObjectT")
 #: a field's value as a function of the record
 Getter = Callable[[Any], Any]
 #: a computed field's value as a function of the record (None on a root type) and the context
-RecordFunction = Callable[[Any, RequestContext], Any]
+#: (and the field's arguments by name, if it has any: ``record_field``)
+RecordFunction = Callable[..., Any]
 
 #: the metadata key of a ``record_field``'s function on its Strawberry field
 RECORD_FUNCTION = "tavle.record_function"
+_EMPTY = inspect.Parameter.empty
 
 #: Strawberry class -> record class -> Python field name -> getter
 _SHAPES: dict[type[Any], dict[type[Any], dict[str, Getter]]] = {}
@@ -152,14 +155,40 @@ def record_field(function: RecordFunction, *, description: str | None = None) ->
     """A field computed by ``function(record, context)``: the record the object was made of
     (None on a root type) and the request context, nothing else. Both executors call it.
 
+    Parameters of ``function`` after those two, keyword-only with defaults, are the field's
+    GraphQL arguments (their annotations and defaults as a resolver's); both executors pass
+    them by name, converted as Strawberry converts a resolver's arguments.
+
     Assigned in the class body without an annotation, as a decorated method would be (the same
     place among the type's fields); its GraphQL type is ``function``'s return type."""
 
-    def resolve(root: Any, info: Info) -> Any:
-        return function(None if root is None else root.record, info.context)
+    def resolve(root: Any, info: Info, **arguments: Any) -> Any:
+        return function(None if root is None else root.record, info.context, **arguments)
 
-    hints = get_type_hints(function)
-    resolve.__annotations__ = {"root": Any, "info": Info, "return": hints["return"]}
+    hints = get_type_hints(function, include_extras=True)
+    extra = list(inspect.signature(function).parameters.values())[2:]
+    for parameter in extra:
+        if parameter.kind != inspect.Parameter.KEYWORD_ONLY or parameter.default is _EMPTY:
+            raise ValuesDeclarationError(
+                f"{function.__name__}: argument {parameter.name} must be keyword-only with a "
+                "default"
+            )
+    arguments = [parameter.replace(annotation=hints[parameter.name]) for parameter in extra]
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("root", plain, annotation=Any),
+            inspect.Parameter("info", plain, annotation=Info),
+            *arguments,
+        ],
+        return_annotation=hints["return"],
+    )
+    resolve.__annotations__ = {
+        "root": Any,
+        "info": Info,
+        **{parameter.name: parameter.annotation for parameter in arguments},
+        "return": hints["return"],
+    }
     return strawberry.field(
         resolver=resolve, description=description, metadata={RECORD_FUNCTION: function}
     )

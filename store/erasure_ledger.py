@@ -1,7 +1,8 @@
 """The erasure ledger (docs/privacy-actions.md): erased people stay erased through a restore.
 
 A file outside the database (``TAVLE_ERASURE_LEDGER``, default ``<data_dir>/erasure-ledger.jsonl``)
-that gets one JSON line per completed erasure: the privacy request's id, when the erasure was
+that gets one JSON line per completed erasure (per erased person of a batch or school erasure,
+each under the batch's request id): the privacy request's id, when the erasure was
 committed, and the keyed digests of the person's sourcedId, username and national id (the same
 ``store.identity`` digests the tombstone keeps) -- never a name or an identifier in clear.
 Lines are only ever appended, each with one ``write`` on a descriptor opened ``O_APPEND``, and
@@ -32,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from store import tables as t
 from store.files import private_folder
 from store.identity import NATIONAL_ID, SOURCED_ID, USERNAME
-from store.tables import PrivacyAction, PrivacyRequestStatus
+from store.tables import ItemStatus, PrivacyAction, PrivacyRequestStatus
 
 #: the entry's fields that hold identity digests, by ``store.identity`` kind
 DIGEST_FIELDS = {SOURCED_ID: "sourced_id", USERNAME: "username", NATIONAL_ID: "national_id"}
@@ -146,6 +147,46 @@ _PENDING = and_(
 )
 
 
+_i = t.privacy_request_items.c
+#: the people a batch or school erasure has erased whose entry is not written yet
+_PENDING_ITEMS = and_(_i.status == ItemStatus.ERASED, _i.ledger_written.is_(False))
+
+
+def _digests(row: Any) -> dict[str, str]:
+    return {
+        kind: digest
+        for kind, digest in (
+            (SOURCED_ID, row.erased_sourced_id_digest),
+            (USERNAME, row.erased_username_digest),
+            (NATIONAL_ID, row.erased_national_id_digest),
+        )
+        if digest
+    }
+
+
+async def pending_item_entries(conn: AsyncConnection) -> list[tuple[int, LedgerEntry]]:
+    """(item id, entry) of every person erased by a batch or school erasure whose entry is not
+    written yet: one entry per person, under the batch's request id, committed per person."""
+    rows = (
+        await conn.execute(
+            select(
+                _i.id,
+                _i.request_id,
+                _i.done_at,
+                _p.erased_sourced_id_digest,
+                _p.erased_username_digest,
+                _p.erased_national_id_digest,
+            )
+            .select_from(t.privacy_request_items.outerjoin(t.people, _p.id == _i.subject_id))
+            .where(_PENDING_ITEMS)
+            .order_by(_i.id)
+        )
+    ).all()
+    return [
+        (int(row.id), LedgerEntry(int(row.request_id), row.done_at, _digests(row))) for row in rows
+    ]
+
+
 async def pending_entries(conn: AsyncConnection) -> list[LedgerEntry]:
     """The ledger entries of completed erasures not yet marked ``ledger_written``."""
     rows = (
@@ -184,15 +225,23 @@ async def write_pending(engine: AsyncEngine, path: Path) -> int:
     nothing) when the ledger cannot be read or written."""
     async with engine.connect() as conn:
         pending = await pending_entries(conn)
-    if not pending:
+        items = await pending_item_entries(conn)
+    if not pending and not items:
         return 0
     there = {entry.key for entry in await asyncio.to_thread(read_entries, path)}
-    missing = [entry for entry in pending if entry.key not in there]
+    missing = [entry for entry in [*pending, *(e for _, e in items)] if entry.key not in there]
     await asyncio.to_thread(append_entries, path, missing)
     async with engine.begin() as conn:
-        await conn.execute(
-            update(t.privacy_requests)
-            .where(_PENDING, _r.id.in_([entry.request_id for entry in pending]))
-            .values(ledger_written=True)
-        )
-    return len(pending)
+        if pending:
+            await conn.execute(
+                update(t.privacy_requests)
+                .where(_PENDING, _r.id.in_([entry.request_id for entry in pending]))
+                .values(ledger_written=True)
+            )
+        if items:
+            await conn.execute(
+                update(t.privacy_request_items)
+                .where(_PENDING_ITEMS, _i.id.in_([item_id for item_id, _ in items]))
+                .values(ledger_written=True)
+            )
+    return len(pending) + len(items)

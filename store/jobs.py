@@ -4,17 +4,19 @@ No broker (docs/operations.md): any gateway process may run a worker, and the
 database decides who runs what.
 
 - A worker **claims** the oldest claimable row (``QUEUED``, or ``RUNNING`` with an expired lease:
-  its worker died) in one ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING``. On PostgreSQL
-  the inner select takes the row ``FOR UPDATE SKIP LOCKED``, so concurrent workers pass over each
-  other's candidates instead of queueing behind them. On SQLite the ``UPDATE`` is the
+  its worker died; or ``PREVIEWING`` that no live lease holds: a batch erasure's preview still to
+  compute, which keeps that status while leased) in one
+  ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING``. On PostgreSQL the inner select
+  takes the row ``FOR UPDATE SKIP LOCKED``, so concurrent workers pass over each other's
+  candidates instead of queueing behind them. On SQLite the ``UPDATE`` is the
   transaction's first statement, so it takes the database's write lock before it reads: two
   processes are serialised by SQLite itself and the second one sees the first one's claim.
 - While it works, the worker **heartbeats** (extends ``lease_until``). A worker that dies stops
   heartbeating, and its job becomes claimable again once the lease runs out.
 - The handler **finishes** the job inside its own transaction, with a conditional ``UPDATE``
-  (``worker`` still us, status still ``RUNNING``); if another worker has taken the job over
-  meanwhile, ``finish`` raises ``LostLease`` and the handler's transaction rolls back, so the
-  job's effects are committed exactly once.
+  (``worker`` still us, status still ``RUNNING`` or ``PREVIEWING``); if another worker has
+  taken the job over meanwhile, ``finish`` raises ``LostLease`` and the handler's transaction
+  rolls back, so the job's effects are committed exactly once.
 
 Lease times use the database's clock on PostgreSQL (several hosts share one database; their
 clocks may drift apart), and this process's clock on SQLite (one host by construction).
@@ -29,13 +31,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from store import tables as t
 from store.tables import PrivacyAction, PrivacyRequestStatus, UTCDateTime
 
 _r = t.privacy_requests.c
+#: the statuses a worker holds a job in: RUNNING, or PREVIEWING (a batch or school erasure's
+#: preview, computed by the job worker before the request awaits confirmation)
+_HELD = (PrivacyRequestStatus.RUNNING, PrivacyRequestStatus.PREVIEWING)
 
 #: Longest error text stored on a failed request; errors are short, fixed, non-personal texts.
 MAX_ERROR_LENGTH = 500
@@ -74,6 +79,22 @@ def _claimable(now: ColumnElement[datetime]) -> ColumnElement[bool]:
     return or_(
         _r.status == PrivacyRequestStatus.QUEUED,
         and_(_r.status == PrivacyRequestStatus.RUNNING, _r.lease_until < now),
+        and_(
+            _r.status == PrivacyRequestStatus.PREVIEWING,
+            or_(_r.lease_until.is_(None), _r.lease_until < now),
+        ),
+    )
+
+
+def _keep_previewing(otherwise: PrivacyRequestStatus) -> ColumnElement[Any]:
+    """The status column's new value: PREVIEWING stays PREVIEWING (the preview is a phase of
+    its own, before confirmation), anything else becomes ``otherwise``."""
+    return case(
+        (
+            _r.status == PrivacyRequestStatus.PREVIEWING,
+            literal(PrivacyRequestStatus.PREVIEWING, _r.status.type),
+        ),
+        else_=literal(otherwise, _r.status.type),
     )
 
 
@@ -103,7 +124,7 @@ async def claim_next(
             # concurrent claim that committed first is then seen on the re-check, not overwritten.
             .where(_r.id == candidate.scalar_subquery(), _claimable(now))
             .values(
-                status=PrivacyRequestStatus.RUNNING,
+                status=_keep_previewing(PrivacyRequestStatus.RUNNING),
                 worker=worker_id,
                 lease_until=_now_plus(conn, lease_seconds),
                 attempts=_r.attempts + 1,
@@ -120,7 +141,7 @@ def _ours(request_id: int, worker_id: str) -> ColumnElement[bool]:
     return and_(
         _r.id == request_id,
         _r.worker == worker_id,
-        _r.status == PrivacyRequestStatus.RUNNING,
+        _r.status.in_(_HELD),
     )
 
 
@@ -175,13 +196,11 @@ async def fail(engine: AsyncEngine, request_id: int, worker_id: str, error: str)
 
 
 async def running_workers(engine: AsyncEngine) -> list[tuple[int, str]]:
-    """(request id, worker id) of every RUNNING job."""
+    """(request id, worker id) of every job a worker holds (RUNNING, or PREVIEWING leased)."""
     r = t.privacy_requests.c
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(r.id, r.worker).where(
-                r.status == PrivacyRequestStatus.RUNNING, r.worker.is_not(None)
-            )
+            select(r.id, r.worker).where(r.status.in_(_HELD), r.worker.is_not(None))
         )
         return [(int(request_id), str(worker)) for request_id, worker in rows.all()]
 
@@ -190,15 +209,23 @@ async def release(engine: AsyncEngine, request_id: int, worker_id: str) -> bool:
     """Give an unfinished job back to the queue (the worker is shutting down).
 
     The handler's transaction has rolled back, so the job starts over on the next claim; the
-    attempt still counts.
+    attempt still counts. A PREVIEWING job stays PREVIEWING (unleased).
     """
     async with engine.begin() as conn:
         result = await conn.execute(
             t.privacy_requests.update()
             .where(_ours(request_id, worker_id))
-            .values(status=PrivacyRequestStatus.QUEUED, worker=None, lease_until=None)
+            .values(
+                status=_keep_previewing(PrivacyRequestStatus.QUEUED),
+                worker=None,
+                lease_until=None,
+            )
         )
     return bool(result.rowcount == 1)
+
+
+#: the requests that leave a file to download: a person's export and a school's archive
+EXPORT_ACTIONS = (PrivacyAction.EXPORT, PrivacyAction.EXPORT_SCHOOL)
 
 
 def export_path(export_dir: Path, file_name: str) -> Path:
@@ -218,7 +245,7 @@ async def expire_exports(
     expired). Returns how many exports were expired by this call.
     """
     stmt = select(_r.id, _r.file_name).where(
-        _r.action == PrivacyAction.EXPORT,
+        _r.action.in_(EXPORT_ACTIONS),
         _r.status == PrivacyRequestStatus.COMPLETED,
         _r.file_name.is_not(None),
         _r.expires_at < now,

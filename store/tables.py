@@ -82,6 +82,15 @@ class PrivacyAction(enum.StrEnum):
     RECTIFY = "RECTIFY"
     #: explicit deletion of an archived course (docs/school-year.md rule 10); no subject person
     DELETE_COURSE = "DELETE_COURSE"
+    #: erasure of several people at once (a list, or everyone whose retention has expired); the
+    #: people are the request's ``privacy_request_items``
+    ERASE_BATCH = "ERASE_BATCH"
+    #: erasure of a school at the end of its contract (``school_id``): the people only at that
+    #: school (the items) and the school's courses with their content
+    ERASE_SCHOOL = "ERASE_SCHOOL"
+    #: one archive of a whole school for the controller (docs/privacy-actions.md, "School
+    #: export"); no subject person, ``school_id`` set
+    EXPORT_SCHOOL = "EXPORT_SCHOOL"
 
 
 class RequestOrigin(enum.StrEnum):
@@ -90,6 +99,35 @@ class RequestOrigin(enum.StrEnum):
     ADMINISTRATOR = "ADMINISTRATOR"
     ROSTER = "ROSTER"
     DATA_SUBJECT = "DATA_SUBJECT"
+
+
+class DataRequestKind(enum.StrEnum):
+    """What a data subject asks for (GDPR art. 15-21): a data request (docs/data-requests.md)."""
+
+    ACCESS = "ACCESS"
+    ERASURE = "ERASURE"
+    RECTIFICATION = "RECTIFICATION"
+    RESTRICTION = "RESTRICTION"
+    OBJECTION = "OBJECTION"
+    OTHER = "OTHER"
+
+
+class DataRequestStatus(enum.StrEnum):
+    RECEIVED = "RECEIVED"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class RequestChannel(enum.StrEnum):
+    """How a data request reached the school: in Tavle, or registered by an administrator."""
+
+    SELF_SERVICE = "SELF_SERVICE"
+    LETTER = "LETTER"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    IN_PERSON = "IN_PERSON"
 
 
 class CourseState(enum.StrEnum):
@@ -107,6 +145,9 @@ class AcademicSessionType(enum.StrEnum):
 
 
 class PrivacyRequestStatus(enum.StrEnum):
+    #: a batch or school erasure whose combined preview the job worker is still computing
+    #: (resolvers/services/batch_erasure.py); it becomes AWAITING_CONFIRMATION when done
+    PREVIEWING = "PREVIEWING"
     AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
@@ -133,6 +174,15 @@ class SubmissionStatus(enum.StrEnum):
     SUBMITTED = "SUBMITTED"
     LATE = "LATE"
     RETURNED = "RETURNED"
+
+
+class AccessKind(enum.StrEnum):
+    """What a staff member read about another person (``access_log.what``)."""
+
+    SUBMISSION = "SUBMISSION"
+    ASSESSMENT = "ASSESSMENT"
+    NATIONAL_ID = "NATIONAL_ID"
+    EXPORT = "EXPORT"
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -563,6 +613,49 @@ privacy_requests = Table(
     Column("ledger_written", Boolean, nullable=False, default=False),
     # The school of a whole-school action (school export, school erasure); null for the others.
     Column("school_id", ForeignKey("schools.id", ondelete="SET NULL"), index=True),
+    # The data request this action fulfils (docs/data-requests.md); null for the others.
+    Column("data_request_id", ForeignKey("data_requests.id", ondelete="SET NULL"), index=True),
+    # When a system administrator released a finished export to the person who asked for it
+    # (``releaseExport``): from then on that person may download it too.
+    _ts("released_at", nullable=True),
+)
+
+data_requests = Table(
+    "data_requests",
+    metadata,
+    # A data subject's request (GDPR art. 12-21) and its handling: the record of compliance.
+    # ``message`` (and the reasons) are free text that may hold personal data: erasure blanks them
+    # and keeps the rest (store/privacy/providers/data_requests.py).
+    Column("id", Integer, primary_key=True),
+    Column("kind", _enum(DataRequestKind), nullable=False),
+    Column("status", _enum(DataRequestStatus), nullable=False, index=True),
+    Column("channel", _enum(RequestChannel), nullable=False),
+    Column("subject_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    # the person who asked: the subject, or a guardian for a child
+    Column("requested_by_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    # the system administrator who registered a request received outside Tavle (letter ...)
+    Column("registered_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("message", Text),
+    _ts("received_at"),
+    # received_at + 1 calendar month (art. 12(3)); extended_to: due_at + 2 months, once
+    _ts("due_at"),
+    _ts("extended_to", nullable=True),
+    Column("extension_reason", Text),
+    Column("identity_verified", Boolean, nullable=False, default=False),
+    Column("identity_verified_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("decided_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    _ts("decided_at", nullable=True),
+    Column("decision_reason", Text),
+    _ts("completed_at", nullable=True),
+)
+
+data_request_reminders = Table(
+    "data_request_reminders",
+    metadata,
+    # One row per day the reminder about open data requests was sent: the key makes the daily
+    # reminder happen once however many job workers run (resolvers/services/data_requests.py).
+    Column("reminded_on", Date, primary_key=True),
+    _ts("sent_at"),
 )
 
 roster_imports = Table(
@@ -636,4 +729,160 @@ assessment_revisions = Table(
     Column("grade", String(64)),
     Column("comment", Text),
     _ts("revised_at"),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    # The staff access log (store/access_log.py): one row per (staff member, person, kind) per
+    # GraphQL operation or download. No foreign keys: the entries are deleted with either side's
+    # erasure (privacy provider "access-log") and by the daily retention purge.
+    Column("id", Integer, primary_key=True),
+    _ts("at"),
+    Column("staff_id", Integer, nullable=False),
+    Column("person_id", Integer, nullable=False),
+    # an AccessKind, as a plain string
+    Column("what", String(16), nullable=False),
+    # the GraphQL operation name or the download's route; never variables or values
+    Column("operation", String(128)),
+    Index("ix_access_log_at", "at"),
+    Index("ix_access_log_staff_id_at", "staff_id", "at"),
+    Index("ix_access_log_person_id", "person_id"),
+)
+
+
+class IncidentStatus(enum.StrEnum):
+    """A personal data breach in the incident register (docs/incidents.md)."""
+
+    #: recorded; the authority (Datatilsynet) is still to be told
+    OPEN = "OPEN"
+    #: reported to the authority (``authority_notified_at``); follow-up may go on
+    REPORTED = "REPORTED"
+    #: nothing more to do
+    CLOSED = "CLOSED"
+
+
+class IncidentScopeKind(enum.StrEnum):
+    """How an incident's affected people were defined (exactly one per incident)."""
+
+    SCHOOL = "SCHOOL"
+    COURSES = "COURSES"
+    PERSONS = "PERSONS"
+    READ_BY = "READ_BY"
+
+
+incidents = Table(
+    "incidents",
+    metadata,
+    # The incident register (GDPR art. 33(5)): one row per personal data breach, kept for
+    # accountability. ``description`` is free text that may name people: like a justification it
+    # is never logged, and the audit log holds its digest only (resolvers/services/incidents.py).
+    Column("id", Integer, primary_key=True),
+    Column("description", Text, nullable=False),
+    _ts("detected_at"),
+    _ts("recorded_at"),
+    Column("recorded_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    # detected_at + 72 hours: when the authority must have been told (art. 33(1))
+    _ts("report_due_at"),
+    Column("status", _enum(IncidentStatus), nullable=False, index=True),
+    # JSON list of the data categories involved (store.privacy.base.DataCategory values)
+    Column("categories", Text, nullable=False, default="[]"),
+    # The scope as given, by internal ids: the school, the courses (JSON list), or whose reads
+    # (staff member and period); PERSONS are the rows of incident_people themselves.
+    Column("scope_kind", _enum(IncidentScopeKind), nullable=False),
+    Column("scope_school_id", ForeignKey("schools.id", ondelete="SET NULL")),
+    Column("scope_course_ids", Text),
+    Column("scope_staff_id", ForeignKey("people.id", ondelete="SET NULL")),
+    _ts("scope_from", nullable=True),
+    _ts("scope_to", nullable=True),
+    Column("actions_taken", Text),
+    _ts("authority_notified_at", nullable=True),
+    _ts("people_notified_at", nullable=True),
+    _ts("updated_at"),
+)
+
+incident_people = Table(
+    "incident_people",
+    metadata,
+    # The people an incident's scope resolved to when it was recorded. An erased person's row
+    # stays and points at their tombstone (the register keeps its counts; the API shows them as
+    # pseudonyms).
+    Column("id", Integer, primary_key=True),
+    Column(
+        "incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("person_id", ForeignKey("people.id"), nullable=False, index=True),
+    # why they are affected: SCHOOL_MEMBER, GUARDIAN_OF_STUDENT, ENROLLED, NAMED, READ_BY_STAFF
+    Column("reason", String(32), nullable=False),
+    # when notifyAffected told them; null: not (yet) told, or erased when it ran
+    _ts("notified_at", nullable=True),
+    UniqueConstraint("incident_id", "person_id", name="uq_incident_people_incident_person"),
+)
+
+
+class ItemStatus(enum.StrEnum):
+    """One person's part of a batch or school erasure (``privacy_request_items.status``)."""
+
+    PENDING = "PENDING"
+    ERASED = "ERASED"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+
+
+privacy_request_items = Table(
+    "privacy_request_items",
+    metadata,
+    # The people of a batch or school erasure (resolvers/services/batch_erasure.py), frozen when
+    # the request is made, and each one's result: the job worker erases them one transaction per
+    # person, so a restarted job goes on with the PENDING ones.
+    Column("id", Integer, primary_key=True),
+    Column(
+        "request_id",
+        ForeignKey("privacy_requests.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # never dangles: an erased person's row stays as a tombstone
+    Column("subject_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("status", _enum(ItemStatus), nullable=False),
+    # why the person is in the batch, which the job checks again before erasing them: LISTED
+    # (named by the administrator), EXPIRED (their retention had passed), SCHOOL (only at the
+    # school being erased)
+    Column("basis", String(16), nullable=False),
+    # SKIPPED/FAILED: a fixed code (ALREADY_ERASED, NO_LONGER_EXPIRED, ...), never personal data
+    Column("reason", String(64)),
+    # JSON list of {category, outcome, count}: what erasing this person did
+    Column("effects", Text, nullable=False, default="[]"),
+    _ts("done_at", nullable=True),
+    # False while an ERASED item's erasure-ledger entry is still to be written
+    Column("ledger_written", Boolean, nullable=False, default=False),
+    UniqueConstraint("request_id", "subject_id", name="uq_privacy_request_items_request_subject"),
+)
+
+daily_runs = Table(
+    "daily_runs",
+    metadata,
+    # Daily upkeep that must happen once a day however many job workers run: the first worker to
+    # insert (task, day) does it, in the same transaction; the others hit the primary key.
+    Column("task", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    _ts("done_at"),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    # The admin console's sign-in sessions (gateway/console, docs/console.md). The session id is
+    # kept only as its SHA-256 digest; the CSRF token is per session. ``expires_at`` is the
+    # absolute end, the idle timeout counts from ``last_seen_at``.
+    Column("id_digest", String(64), primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    # the console language chosen with its switch ("nb" or "en"); null: none chosen
+    Column("language", String(8)),
+    # how the administrator signed in: "oidc" or "development"
+    Column("method", String(16), nullable=False),
+    _ts("created_at"),
+    _ts("last_seen_at"),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )

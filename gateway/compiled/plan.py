@@ -10,7 +10,8 @@ The fields of each selection are collected with graphql-core's own ``collect_fie
   type (``schema.values``: the function the Strawberry object's value is made with), a scalar or
   enum (``LEAF``) or an object or list of them (``OBJECT``: a connection's edges, an edge's
   node, given as their records);
-- ``COMPUTED``: a ``schema.values.record_field``, a function of the record and the context;
+- ``COMPUTED``: a ``schema.values.record_field``, a function of the record and the context
+  (and of its arguments: on a root type only, elsewhere graphql-core runs the operation);
 - ``FETCHED``: a field with a declared data source (:func:`gateway.compiled.sources.source_for`).
 
 Every field of an object type must be guarded by ``authz.guard`` (the schema the gateway
@@ -356,6 +357,9 @@ class Planner:
             return plan
         function = record_function(strawberry_field)
         if function is not None:
+            if field_def.args and parent.name not in ROOT_TYPES:
+                # the run passes arguments to computed root fields only (``_root``)
+                raise NotPlannedError(f"{coordinate} is a computed field with arguments")
             plan.kind = COMPUTED
             plan.function = function
             return plan

@@ -146,7 +146,7 @@ class PlanRun:
                 elif field.kind == TYPENAME:
                     value = plan.name
                 else:  # COMPUTED: plain root fields are not planned
-                    value = field.function(None, self.ctx)  # type: ignore[misc]
+                    value = field.function(None, self.ctx, **self._convert(field))  # type: ignore[misc]
                 out[field.key] = self._complete(field, field.completer, value, path)
             except Exception as raw:
                 if not self._field_error(raw, field, path):

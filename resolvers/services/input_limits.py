@@ -38,6 +38,7 @@ from config.errors import BadUserInputError
 from config.text_limits import JUSTIFICATION as JUSTIFICATION
 from config.text_limits import SOURCED_ID as SOURCED_ID
 from config.text_limits import text_problem as text_problem
+from store.privacy.base import DataCategory
 
 log = logging.getLogger("tavle.input")
 
@@ -70,9 +71,19 @@ PREFERENCE_KEY = 255
 PREFERENCE_VALUE = 10_000
 #: notifications marked read by id in one call
 NOTIFICATIONS_PER_CALL = 500
+#: people named in one batch erasure (a whole school or the recycle bin need no list)
+ERASURE_BATCH = 1_000
 #: rectified names (VARCHAR(255)) and email address (VARCHAR(320), RFC 5321's maximum)
 PERSON_NAME = 255
+#: a data request's message (docs/data-requests.md)
+DATA_REQUEST_MESSAGE = 5_000
 EMAIL = 320
+#: an incident's description and actions taken (docs/incidents.md)
+INCIDENT_TEXT = 20_000
+#: data categories of an incident (each at most once), courses and people one scope may name
+INCIDENT_CATEGORIES = len(DataCategory)
+INCIDENT_SCOPE_COURSES = 500
+INCIDENT_SCOPE_PERSONS = 1_000
 
 #: the longest text each text input may carry, by schema coordinate
 TEXT_LIMITS: Mapping[str, int] = {
@@ -95,7 +106,10 @@ TEXT_LIMITS: Mapping[str, int] = {
     "Mutation.restrictProcessing(justification:)": JUSTIFICATION,
     "Mutation.liftRestriction(justification:)": JUSTIFICATION,
     "Mutation.requestErasure(justification:)": JUSTIFICATION,
+    "Mutation.requestBatchErasure(justification:)": JUSTIFICATION,
+    "Mutation.requestSchoolErasure(justification:)": JUSTIFICATION,
     "Mutation.requestCourseDeletion(justification:)": JUSTIFICATION,
+    "Mutation.requestSchoolExport(justification:)": JUSTIFICATION,
     "Mutation.rectifyPersonalData(justification:)": JUSTIFICATION,
     "RectificationInput.firstName": PERSON_NAME,
     "RectificationInput.lastName": PERSON_NAME,
@@ -111,6 +125,12 @@ TEXT_LIMITS: Mapping[str, int] = {
     "AssessmentUpdateInput.comment": ASSESSMENT_COMMENT,
     "Mutation.withdrawAssessment(reason:)": JUSTIFICATION,
     "Mutation.returnSubmission(comment:)": ASSESSMENT_COMMENT,
+    "Mutation.submitDataRequest(message:)": DATA_REQUEST_MESSAGE,
+    "Mutation.decideDataRequest(reason:)": JUSTIFICATION,
+    "Mutation.extendDataRequest(reason:)": JUSTIFICATION,
+    "IncidentInput.description": INCIDENT_TEXT,
+    "IncidentInput.actionsTaken": INCIDENT_TEXT,
+    "IncidentUpdateInput.actionsTaken": INCIDENT_TEXT,
 }
 
 #: the most items each list input may carry, by schema coordinate
@@ -118,7 +138,11 @@ LIST_LIMITS: Mapping[str, int] = {
     "SubmitAnswerInput.attachments": ATTACHMENTS_PER_ANSWER,
     "SubmitAnswerInput.attachmentIds": ATTACHMENTS_PER_ANSWER,
     "Mutation.sendMessage(recipientIds:)": RECIPIENTS_PER_MESSAGE,
+    "Mutation.requestBatchErasure(subjectIds:)": ERASURE_BATCH,
     "Mutation.markNotificationsRead(ids:)": NOTIFICATIONS_PER_CALL,
+    "IncidentInput.categories": INCIDENT_CATEGORIES,
+    "IncidentScopeInput.courseIds": INCIDENT_SCOPE_COURSES,
+    "IncidentScopeInput.personIds": INCIDENT_SCOPE_PERSONS,
 }
 
 # --- the checks -------------------------------------------------------------------------------

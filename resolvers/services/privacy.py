@@ -27,6 +27,7 @@ from config.errors import JustificationRequiredError
 from config.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.events import publish
+from resolvers.services import data_requests as requests
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, now
 from resolvers.services.notices import notify
@@ -199,16 +200,30 @@ async def _collect(
 
 
 async def request_export(
-    actor: Actor, subject_id: int, justification: str, fmt: ExportFormat
+    actor: Actor,
+    subject_id: int,
+    justification: str,
+    fmt: ExportFormat,
+    data_request_id: int | None = None,
 ) -> int:
-    """Queue an export (art. 15/20); works for ACTIVE and RESTRICTED people."""
+    """Queue an export (art. 15/20); works for ACTIVE and RESTRICTED people. ``data_request_id``:
+    the ACCEPTED data request about the same person it fulfils (docs/data-requests.md)."""
     _require_admin(actor, "requestExport")
     text = _justification(justification)
     async with actor.engine.begin() as conn:
         if await _subject_state(conn, subject_id, lock=True) == ProcessingState.ERASED:
             raise conflict("The person has been erased: there is nothing left to export")
+        if data_request_id is not None:
+            await requests.check_link(conn, data_request_id, subject_id)
         return await _record(
-            actor, conn, PrivacyAction.EXPORT, Status.QUEUED, subject_id, text, format=fmt
+            actor,
+            conn,
+            PrivacyAction.EXPORT,
+            Status.QUEUED,
+            subject_id,
+            text,
+            format=fmt,
+            data_request_id=data_request_id,
         )
 
 
@@ -256,6 +271,9 @@ def export_handler(settings: Settings) -> Callable[[AsyncEngine, int, str], Awai
                 expires_at=generated_at + timedelta(days=settings.export_ttl_days),
                 effects=effects_json(effects),
             )
+            completed = await requests.complete_for_action(conn, request_id)
+        for event in completed:
+            await publish(engine, event)
 
     return run
 
@@ -268,6 +286,7 @@ async def restrict_processing(
     subject_id: int,
     justification: str,
     providers: Sequence[PrivacyProvider] = PROVIDERS,
+    data_request_id: int | None = None,
 ) -> int:
     """Move the person to the recycle bin (art. 18): a soft delete, nothing rewritten.
 
@@ -282,6 +301,8 @@ async def restrict_processing(
         state = await _subject_state(conn, subject_id, lock=True)
         if state != ProcessingState.ACTIVE:
             raise conflict(f"The person is {state.value}, not ACTIVE")
+        if data_request_id is not None:
+            await requests.check_link(conn, data_request_id, subject_id)
         effects = await _collect(providers, lambda p: p.restriction_effects(conn, subject_id))
         await _move_person(
             conn,
@@ -290,9 +311,20 @@ async def restrict_processing(
             ProcessingState.RESTRICTED,
             restricted_at=now(),
         )
-        return await _record(
-            actor, conn, PrivacyAction.RESTRICT, Status.COMPLETED, subject_id, text, effects
+        request_id = await _record(
+            actor,
+            conn,
+            PrivacyAction.RESTRICT,
+            Status.COMPLETED,
+            subject_id,
+            text,
+            effects,
+            data_request_id=data_request_id,
         )
+        completed = await requests.complete_if_done(conn, data_request_id)
+    for event in completed:
+        await publish(actor.engine, event)
+    return request_id
 
 
 async def lift_restriction(
@@ -339,6 +371,7 @@ async def request_erasure(
     subject_id: int,
     justification: str,
     providers: Sequence[PrivacyProvider] = PROVIDERS,
+    data_request_id: int | None = None,
 ) -> int:
     """Step one of erasure (art. 17): a request with the preview, awaiting confirmation."""
     _require_admin(actor, "requestErasure")
@@ -358,6 +391,8 @@ async def request_erasure(
         ).first()
         if pending is not None:
             raise conflict("An erasure of this person is already pending")
+        if data_request_id is not None:
+            await requests.check_link(conn, data_request_id, subject_id)
         preview = await _collect(providers, lambda p: p.erasure_effects(conn, subject_id))
         return await _record(
             actor,
@@ -367,6 +402,7 @@ async def request_erasure(
             subject_id,
             text,
             preview,
+            data_request_id=data_request_id,
         )
 
 
@@ -482,7 +518,10 @@ async def _confirm_erasure(
             .values(effects=effects_json(effects))
         )
         await actor.audit(conn, "PRIVACY_CONFIRM_ERASE", "PrivacyRequest", request_id, subject_id)
-        return ErasureOutcome(request_id, background=False)
+        completed = await requests.complete_for_action(conn, request_id)
+    for event in completed:
+        await publish(actor.engine, event)
+    return ErasureOutcome(request_id, background=False)
 
 
 async def erase_subject(
@@ -533,6 +572,9 @@ def erasure_handler(
                 return
             effects = await erase_subject(conn, subject_id, providers, identity_key=identity_key)
             await jobs.finish(conn, request_id, worker_id, effects=effects_json(effects))
+            completed = await requests.complete_for_action(conn, request_id)
+        for event in completed:
+            await publish(engine, event)
         if ledger is not None:
             await record_in_ledger(engine, ledger)
 
@@ -547,18 +589,24 @@ async def cancel_request(actor: Actor, request_id: int) -> int:
         ).first()
         if request is None:
             raise not_found("No privacy request with that id")
-        if request.status not in (Status.AWAITING_CONFIRMATION, Status.QUEUED):
+        cancellable = (Status.PREVIEWING, Status.AWAITING_CONFIRMATION, Status.QUEUED)
+        if request.status not in cancellable:
             raise conflict(f"A {request.status} request cannot be cancelled")
         # A QUEUED job may be claimed by a worker meanwhile: then it is RUNNING, and no longer
-        # cancellable.
+        # cancellable. A PREVIEWING one may be, even while a worker computes its preview: the
+        # worker's last write then finds the request no longer its own and rolls back.
         await _move_request(
             conn,
             request_id,
-            (Status.AWAITING_CONFIRMATION, Status.QUEUED),
+            cancellable,
             status=Status.CANCELLED,
             completed_at=now(),
         )
         await actor.audit(conn, "PRIVACY_CANCEL", "PrivacyRequest", request_id, request.subject_id)
+        # The other actions of its data request may all be done now.
+        completed = await requests.complete_for_action(conn, request_id)
+    for event in completed:
+        await publish(actor.engine, event)
     return request_id
 
 
@@ -579,6 +627,7 @@ async def rectify_personal_data(
     changes: dict[str, str | None],
     override_source: bool,
     justification: str,
+    data_request_id: int | None = None,
 ) -> int:
     """Correct names and email (art. 16). Roster-managed fields need ``override_source``; an
     overridden field is marked ADMINISTRATOR and the import keeps it (and reports the conflict).
@@ -598,6 +647,8 @@ async def rectify_personal_data(
         state = await _subject_state(conn, subject_id, lock=True)
         if state == ProcessingState.ERASED:
             raise conflict("The person has been erased")
+        if data_request_id is not None:
+            await requests.check_link(conn, data_request_id, subject_id)
         columns = {RECTIFIABLE[f]: v for f, v in changes.items()}
         sources = (
             await conn.execute(
@@ -617,7 +668,19 @@ async def rectify_personal_data(
             values[f"{column}_source"] = DataSource.ADMINISTRATOR
         values["updated_at"] = now()
         await conn.execute(update(t.people).where(_p.id == subject_id).values(**values))
-        return await _record(actor, conn, PrivacyAction.RECTIFY, Status.COMPLETED, subject_id, text)
+        request_id = await _record(
+            actor,
+            conn,
+            PrivacyAction.RECTIFY,
+            Status.COMPLETED,
+            subject_id,
+            text,
+            data_request_id=data_request_id,
+        )
+        completed = await requests.complete_if_done(conn, data_request_id)
+    for event in completed:
+        await publish(actor.engine, event)
+    return request_id
 
 
 def job_handlers(

@@ -36,6 +36,10 @@ DEFAULT_RETENTION_FILE = Path(__file__).with_name("retention.csv")
 #: the one the last such entry names (``detail``: ``sha256:<digest of the file's bytes>``)
 LOADED_ACTION = "RETENTION_REGISTRY_LOADED"
 _COLUMNS = ("category", "keep_for", "purpose", "legal_basis")
+#: optional: the purpose and legal basis in Norwegian Bokmål, for the Bokmål privacy notice
+#: (without them, on a line without them or left blank, it shows ``purpose`` and
+#: ``legal_basis`` as written)
+_BOKMAAL_COLUMNS = ("purpose_nb", "legal_basis_nb")
 #: the subset of ISO 8601 durations a retention period is: dates only, no fractions
 _DURATION = re.compile(r"P(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,5})D)?")
 
@@ -95,6 +99,9 @@ class RetentionRule:
     keep_for: Duration
     purpose: str
     legal_basis: str
+    #: the Bokmål texts, when the file has them
+    purpose_nb: str | None = None
+    legal_basis_nb: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,14 +138,20 @@ def parse_registry(content: bytes, source: str = "<retention file>") -> Retentio
         raise fail(None, "empty")
     rows = list(csv.reader([line for _, line in numbered], skipinitialspace=True))
     header = tuple(cell.strip() for cell in rows[0])
-    if header != _COLUMNS:
-        raise fail(numbered[0][0], f"the header must be {','.join(_COLUMNS)}")
+    if header not in (_COLUMNS, _COLUMNS + _BOKMAAL_COLUMNS):
+        raise fail(
+            numbered[0][0],
+            f"the header must be {','.join(_COLUMNS)} "
+            f"(optionally followed by {','.join(_BOKMAAL_COLUMNS)})",
+        )
     found: dict[DataCategory, RetentionRule] = {}
     for (number, _), row in zip(numbered[1:], rows[1:], strict=True):
         cells = [cell.strip() for cell in row]
-        if len(cells) != len(_COLUMNS):
-            raise fail(number, f"{len(cells)} fields, expected {len(_COLUMNS)}")
-        name, keep_for, purpose, legal_basis = cells
+        # a line without the Bokmål texts is allowed under either header
+        if len(cells) not in (len(_COLUMNS), len(header)):
+            raise fail(number, f"{len(cells)} fields, expected {len(header)}")
+        name, keep_for, purpose, legal_basis = cells[:4]
+        purpose_nb, legal_basis_nb = cells[4:] or ["", ""]
         try:
             category = DataCategory(name)
         except ValueError:
@@ -152,7 +165,9 @@ def parse_registry(content: bytes, source: str = "<retention file>") -> Retentio
             raise fail(number, str(exc)) from None
         if not purpose or not legal_basis:
             raise fail(number, "purpose and legal_basis must not be blank")
-        found[category] = RetentionRule(category, duration, purpose, legal_basis)
+        found[category] = RetentionRule(
+            category, duration, purpose, legal_basis, purpose_nb or None, legal_basis_nb or None
+        )
     missing = [c.value for c in DataCategory if c not in found]
     if missing:
         raise fail(None, f"no retention for {', '.join(missing)}")

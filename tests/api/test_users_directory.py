@@ -115,8 +115,8 @@ def test_anonymous_callers_get_no_directory(live: LiveGateway) -> None:
 
 
 def matching(live: LiveGateway, search: str) -> set[str]:
-    """The active people whose given name or family name contains ``search``, any case
-    (Python's ``lower``), worked out here from every row."""
+    """The active people whose given name, family name or full name ("given family") contains
+    ``search``, any case (Python's ``lower``), worked out here from every row."""
     p = t.people.c
     rows = live.rows(
         select(p.id, p.given_name, p.family_name).where(
@@ -126,13 +126,30 @@ def matching(live: LiveGateway, search: str) -> set[str]:
     wanted = search.lower()
     return {
         to_global_id("User", pk)
-        for pk, *texts in rows
-        if any(wanted in text.lower() for text in texts if text is not None)
+        for pk, given, family in rows
+        if any(
+            wanted in text.lower()
+            for text in (given, family, f"{given} {family}" if given and family else None)
+            if text is not None
+        )
     }
 
 
 @pytest.mark.parametrize(
-    "search", ["bjørn", "BJØRN", "nordMANN", "LARER.HAN", "ola", "%", "_", "zzzz", " ", "PER H"]
+    "search",
+    [
+        "bjørn",
+        "BJØRN",
+        "nordMANN",
+        "LARER.HAN",
+        "ola",
+        "%",
+        "_",
+        "zzzz",
+        " ",
+        "PER H",
+        "ola nordmann",
+    ],
 )
 def test_search(live: LiveGateway, search: str) -> None:
     assert directory(live, "admin", search=search) == matching(live, search)
@@ -211,3 +228,19 @@ def test_restricted_people_only_when_asked(live: LiveGateway) -> None:
     for viewer in ("larer.hansen", "rektor.bjolsen", "superuser.bjolsen", "elev.ola"):
         assert directory(live, viewer, state="RESTRICTED") == set()
         assert sara_id not in directory(live, viewer)
+
+
+def test_the_erasure_preview_is_for_one_person_per_operation(live: LiveGateway) -> None:
+    """It asks every privacy provider: on a list of people the second one is refused."""
+    one = live.gql(
+        "query($id: ID!) { user(id: $id) { erasurePreview { category outcome count } } }",
+        {"id": live.person_id("elev.ola")},
+        as_user="admin",
+    )
+    assert one.errors == [] and one.data["user"]["erasurePreview"]
+    many = live.gql(
+        "{ users(first: 3) { edges { node { erasurePreview { category } } } } }", as_user="admin"
+    )
+    assert many.codes() == {"BAD_USER_INPUT"}
+    previews = [edge["node"]["erasurePreview"] for edge in many.data["users"]["edges"]]
+    assert sum(p is not None for p in previews) == 1

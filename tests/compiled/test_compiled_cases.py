@@ -261,6 +261,7 @@ def test_a_policy_reload_makes_new_plans(twins: Twins) -> None:
     [
         "{ __schema { queryType { name } } }",
         '{ viewer { id } __type(name: "User") { name } }',
+        "{ viewer { id erasurePreview { category outcome count } } }",
         'mutation { setPreference(key: "compiled.test", value: "1") { key value } }',
     ],
 )

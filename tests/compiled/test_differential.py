@@ -12,7 +12,8 @@ gateways from the same data, and the two must agree:
 - the same ``data``, as JSON with its key order;
 - the same errors (code, message, path, locations, extensions with ``ProblemLog``'s bounded
   counts), in any order: graphql-core collects them in the order its batches complete;
-- the same read effects: the audited national-id reads and the answers stamped as opened;
+- the same read effects: the audited national-id reads, the answers stamped as opened and the
+  staff access log's entries;
 - the compiled gateway ran its plan (or fell back, for an operation with a root field it does
   not plan) and sent no more SQL statements than graphql-core's execution.
 
@@ -46,6 +47,7 @@ def assert_same(generic: Sent, compiled: Sent) -> None:
     assert compiled.canonical() == generic.canonical()
     assert sorted(compiled.audits) == sorted(generic.audits)
     assert compiled.stamped == generic.stamped
+    assert compiled.accessed == generic.accessed
     assert compiled.statements <= generic.statements
 
 

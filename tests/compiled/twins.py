@@ -3,7 +3,8 @@
 ``Twins.run`` sends one operation as one viewer to both, each starting from the same data: the
 answers' opened stamps are put back to a fixed state before each request (a teacher's read
 stamps them, and the stamps are part of later answers). What each request left behind is read
-back: the ``READ_NATIONAL_ID`` audit entries it appended and the answers it stamped. Both
+back: the ``READ_NATIONAL_ID`` audit entries it appended, the answers it stamped and the staff
+access log's entries (the gateway's buffer written right after the request). Both
 gateways are real (uvicorn, HTTP, the product's app), each with its own engine, whose
 statements are counted per request. Both read the policy from one file, which
 ``Twins.policy_variant`` rewrites for a block of requests. A few of the demo school's people are
@@ -63,6 +64,8 @@ class Sent:
     statements: int
     audits: list[tuple[int | None, str, int | None]]
     stamped: dict[int, int | None]
+    #: the staff access log's entries: (staff, person, what, operation)
+    accessed: list[tuple[int, int, str, str | None]] = field(default_factory=list)
 
     def canonical(self) -> tuple[str, list[str]]:
         """The data as sent (key order kept) and the errors, each as canonical JSON, sorted:
@@ -128,6 +131,7 @@ class Twins:
     ) -> Sent:
         self.runner.run(self._restore_stamps())
         watermark = self.runner.run(self._last_audit_id())
+        log_watermark = self.runner.run(self._last_access_id())
         kwargs: dict[str, Any] = {}
         if viewer == INVALID_TOKEN:
             kwargs["token"] = "not-a-token"
@@ -136,7 +140,9 @@ class Twins:
         with gateway.count_sql() as statements:
             response = gateway.gql(query, variables, **kwargs)
         audits, stamped = self.runner.run(self._effects(watermark))
-        return Sent(response, len(statements), audits, stamped)
+        gateway.state.access_log.flush_from_thread()
+        accessed = self.runner.run(self._accessed(log_watermark))
+        return Sent(response, len(statements), audits, stamped, accessed)
 
     # --- the data both see ---------------------------------------------------------------
 
@@ -159,6 +165,19 @@ class Twins:
         async with self.engine.connect() as conn:
             found = (await conn.execute(select(func.max(t.audit_entries.c.id)))).scalar()
         return int(found or 0)
+
+    async def _last_access_id(self) -> int:
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(select(func.max(t.access_log.c.id)))).scalar()
+        return int(found or 0)
+
+    async def _accessed(self, watermark: int) -> list[tuple[int, int, str, str | None]]:
+        c = t.access_log.c
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(c.staff_id, c.person_id, c.what, c.operation).where(c.id > watermark)
+            )
+            return sorted((r.staff_id, r.person_id, r.what, r.operation) for r in rows)
 
     async def _effects(
         self, watermark: int

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway_support import GraphQLResult, LiveGateway
@@ -47,6 +47,7 @@ from sqlalchemy import Table, func, select, update
 
 from config.ids import to_global_id
 from store import tables as t
+from store.privacy.base import DataCategory
 
 MAT8 = "c-bjs-mat8"
 #: archived by the fixture, so that a course deletion can be asked for
@@ -527,6 +528,224 @@ TEXT_CASES += [
 TEXT_OF_LENGTH: dict[str, Callable[[int], str]] = {"RectificationInput.email": email_of_length}
 
 
+# --- batch and school erasure (docs/privacy-actions.md, "Batch erasure") ------------------------
+
+REQUEST_BATCH_ERASURE = """
+mutation($ids: [ID!], $j: String!) {
+  requestBatchErasure(subjectIds: $ids, justification: $j) { id }
+}"""
+REQUEST_SCHOOL_ERASURE = """
+mutation($s: ID!, $j: String!) { requestSchoolErasure(schoolId: $s, justification: $j) { id } }
+"""
+
+
+def _no_pending_batch(live: LiveGateway) -> None:
+    """Cancel the batch and school erasures an earlier case left awaiting confirmation (a
+    pending one speaks for its people and its school)."""
+    r = t.privacy_requests.c
+    live.execute(
+        update(t.privacy_requests)
+        .where(
+            r.action.in_(["ERASE_BATCH", "ERASE_SCHOOL"]),
+            r.status.in_(["PREVIEWING", "AWAITING_CONFIRMATION"]),
+        )
+        .values(status="CANCELLED", completed_at=datetime.now(UTC))
+    )
+
+
+def _batch(live: LiveGateway, ids: list[str], justification: str) -> dict[str, Any]:
+    _no_pending_batch(live)
+    return {"ids": ids, "j": justification}
+
+
+def _school(live: LiveGateway, justification: str) -> dict[str, Any]:
+    _no_pending_batch(live)
+    return {"s": live.school_id("org-sag"), "j": justification}
+
+
+TEXT_CASES += [
+    Case(
+        "Mutation.requestBatchErasure(justification:)",
+        "justification",
+        ADMIN,
+        REQUEST_BATCH_ERASURE,
+        lambda live, x, v: _batch(live, [_subject(live, "elev.sander")], v),
+        t.privacy_requests,
+    ),
+    Case(
+        "Mutation.requestSchoolErasure(justification:)",
+        "justification",
+        ADMIN,
+        REQUEST_SCHOOL_ERASURE,
+        lambda live, x, v: _school(live, v),
+        t.privacy_requests,
+    ),
+]
+SUBMIT_DATA_REQUEST = """
+mutation($m: String) { submitDataRequest(kind: OTHER, message: $m) { id } }"""
+DECIDE_DATA_REQUEST = """
+mutation($r: ID!, $why: String!) {
+  decideDataRequest(requestId: $r, accept: false, reason: $why) { id }
+}"""
+EXTEND_DATA_REQUEST = """
+mutation($r: ID!, $why: String!) { extendDataRequest(requestId: $r, reason: $why) { id } }"""
+REQUEST_SCHOOL_EXPORT = """
+mutation($s: ID!, $j: String!) { requestSchoolExport(schoolId: $s, justification: $j) { id } }"""
+RECORD_INCIDENT = "mutation($i: IncidentInput!) { recordIncident(input: $i) { id } }"
+UPDATE_INCIDENT = """
+mutation($id: ID!, $i: IncidentUpdateInput!) {
+  updateIncident(incidentId: $id, input: $i) { id }
+}"""
+
+
+def _data_request(live: LiveGateway) -> str:
+    """A new data request (RECEIVED) of elev.ola's, for a case to decide or extend."""
+    found = live.gql(SUBMIT_DATA_REQUEST, {"m": None}, as_user="elev.ola")
+    assert found.errors == [], found.errors
+    return str(found.data["submitDataRequest"]["id"])
+
+
+def _no_running_school_export(live: LiveGateway) -> None:
+    """Cancel a school export an earlier case left queued (one per school at a time)."""
+    r = t.privacy_requests.c
+    live.execute(
+        update(t.privacy_requests)
+        .where(r.action == "EXPORT_SCHOOL", r.status.in_(["QUEUED", "RUNNING"]))
+        .values(status="CANCELLED", completed_at=datetime.now(UTC))
+    )
+
+
+def _incident(live: LiveGateway, **given: Any) -> dict[str, Any]:
+    """An incident input: about elev.ola, detected an hour ago, ``given`` over the defaults."""
+    base: dict[str, Any] = {
+        "description": "Limits",
+        "detectedAt": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        "categories": ["PERSONAL_DATA"],
+        "scope": {"personIds": [_subject(live, "elev.ola")]},
+    }
+    return {**base, **given}
+
+
+def _categories(n: int) -> list[str]:
+    """``n`` data categories: every one once, then repeated (they count once)."""
+    every = [c.value for c in DataCategory]
+    return every[:n] + ["PERSONAL_DATA"] * max(0, n - len(every))
+
+
+def _recorded_incident(live: LiveGateway) -> str:
+    found = live.gql(RECORD_INCIDENT, {"i": _incident(live)}, as_user=ADMIN)
+    assert found.errors == [], found.errors
+    return str(found.data["recordIncident"]["id"])
+
+
+TEXT_CASES += [
+    Case(
+        "Mutation.submitDataRequest(message:)",
+        "message",
+        "elev.ola",
+        SUBMIT_DATA_REQUEST,
+        lambda live, x, v: {"m": v},
+        t.data_requests,
+    ),
+    Case(
+        "Mutation.decideDataRequest(reason:)",
+        "reason",
+        ADMIN,
+        DECIDE_DATA_REQUEST,
+        lambda live, x, v: {"r": _data_request(live), "why": v},
+        t.data_requests,
+    ),
+    Case(
+        "Mutation.extendDataRequest(reason:)",
+        "reason",
+        ADMIN,
+        EXTEND_DATA_REQUEST,
+        lambda live, x, v: {"r": _data_request(live), "why": v},
+        t.data_requests,
+    ),
+    Case(
+        "Mutation.requestSchoolExport(justification:)",
+        "justification",
+        ADMIN,
+        REQUEST_SCHOOL_EXPORT,
+        lambda live, x, v: (
+            _no_running_school_export(live) or {"s": live.school_id("org-bjs"), "j": v}
+        ),
+        t.privacy_requests,
+    ),
+    Case(
+        "IncidentInput.description",
+        "input.description",
+        ADMIN,
+        RECORD_INCIDENT,
+        lambda live, x, v: {"i": _incident(live, description=v)},
+        t.incidents,
+    ),
+    Case(
+        "IncidentInput.actionsTaken",
+        "input.actionsTaken",
+        ADMIN,
+        RECORD_INCIDENT,
+        lambda live, x, v: {"i": _incident(live, actionsTaken=v)},
+        t.incidents,
+    ),
+    Case(
+        "IncidentUpdateInput.actionsTaken",
+        "input.actionsTaken",
+        ADMIN,
+        UPDATE_INCIDENT,
+        lambda live, x, v: {"id": _recorded_incident(live), "i": {"actionsTaken": v}},
+        t.incidents,
+    ),
+]
+LIST_CASES_INCIDENT = [
+    Case(
+        "IncidentInput.categories",
+        "input.categories",
+        ADMIN,
+        RECORD_INCIDENT,
+        # every category once, then repeated: the list's length is what is limited
+        lambda live, x, n: {
+            "i": _incident(
+                live,
+                categories=[c.value for c in DataCategory][:n]
+                + ["PERSONAL_DATA"] * max(0, n - len(DataCategory)),
+            )
+        },
+        t.incidents,
+    ),
+    Case(
+        "IncidentScopeInput.courseIds",
+        "input.scope.courseIds",
+        ADMIN,
+        RECORD_INCIDENT,
+        lambda live, x, n: {"i": _incident(live, scope={"courseIds": [x["course"]] * n})},
+        t.incidents,
+    ),
+    Case(
+        "IncidentScopeInput.personIds",
+        "input.scope.personIds",
+        ADMIN,
+        RECORD_INCIDENT,
+        lambda live, x, n: {
+            "i": _incident(live, scope={"personIds": [_subject(live, "elev.ola")] * n})
+        },
+        t.incidents,
+    ),
+]
+LIST_CASES_BATCH = [
+    Case(
+        "Mutation.requestBatchErasure(subjectIds:)",
+        "subjectIds",
+        ADMIN,
+        REQUEST_BATCH_ERASURE,
+        # the same person n times: the list's length is what is limited (they count once)
+        lambda live, x, n: _batch(live, [_subject(live, "elev.sander")] * n, JUSTIFICATION),
+        t.privacy_requests,
+    ),
+]
+
+
 def text_of_length(case: Case, length: int) -> str:
     return TEXT_OF_LENGTH.get(case.coordinate, lambda n: "x" * n)(length)
 
@@ -566,4 +785,6 @@ LIST_CASES: list[Case] = [
         lambda live, x, n: {"ids": _notifications(live, n)},
         t.audit_entries,
     ),
+    *LIST_CASES_BATCH,
+    *LIST_CASES_INCIDENT,
 ]

@@ -43,6 +43,7 @@ SECTIONS = [
     "calendar",
     "student_answers",
     "files",
+    "data_requests",
 ]
 LIST_INFORMATION = {"purposes", "categories", "sources", "recipients", "rights"}
 

@@ -44,6 +44,19 @@ NON_PERSONAL_TABLES = {
     # The privacy requests themselves: who asked for what, by internal id; needed to show the
     # request's outcome and for accountability.
     "privacy_requests",
+    # The people of a batch or school erasure and each one's result, by internal id and fixed
+    # reason codes: part of the request's record, kept like it.
+    "privacy_request_items",
+    # (task, day) of the daily upkeep: no one's data.
+    "daily_runs",
+    # The days the data request reminder went out (docs/data-requests.md): dates only.
+    "data_request_reminders",
+    # The incident register (docs/incidents.md): kept for accountability (art. 33(5)); the
+    # affected people by internal id and a fixed reason code, an erased one's row pointing at
+    # the tombstone (shown as a pseudonym). The description is the administrator's account of
+    # the breach, kept with the register like a privacy request's justification.
+    "incidents",
+    "incident_people",
     "alembic_version",  # schema bookkeeping (not in the metadata, listed for completeness)
     "academic_sessions",  # school years and terms: calendar data, no people
     "course_terms",  # which terms a course runs in

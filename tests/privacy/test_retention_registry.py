@@ -127,15 +127,15 @@ def test_comments_blank_lines_quotes_and_any_line_order_are_accepted() -> None:
     [
         (_file(ASSESSMENTS="5 years"), "line 5: '5 years' is not an ISO 8601 duration"),
         (_file(FILES="PT1H"), "line 8: 'PT1H' is not an ISO 8601 duration"),
-        (_file() + b"GRADES,P5Y,x,y\n", "line 10: unknown category 'GRADES'"),
-        (_file() + b"FILES,P5Y,x,y\n", "line 10: category FILES is listed twice"),
+        (_file() + b"GRADES,P5Y,x,y\n", "line 11: unknown category 'GRADES'"),
+        (_file() + b"FILES,P5Y,x,y\n", "line 11: category FILES is listed twice"),
         (
             b"".join(line + b"\n" for line in _file().splitlines() if b"CALENDAR" not in line),
             "no retention for CALENDAR",
         ),
         (_file().replace(b"keep_for", b"keep"), "line 1: the header must be"),
         (_file().replace(b",GDPR art. 6(1)(e)\nCOMM", b",\nCOMM"), "line 2: purpose and"),
-        (_file() + b"CALENDAR,P5Y\n", "line 10: 2 fields, expected 4"),
+        (_file() + b"CALENDAR,P5Y\n", "line 11: 2 fields, expected 4"),
         (b"# nothing\n", "empty"),
         (b"\xff\xfe", "not UTF-8"),
     ],

@@ -3,7 +3,9 @@ configured.
 
 A gateway of its own per backend, configured the documented way, through the environment
 (``TAVLE_PRIVACY_NOTICE__CONTROLLER`` ...; lists as JSON), for some fields; the others keep
-their defaults.
+their defaults. The English notice is asked for by its argument (``language: EN``); the Bokmål
+one, the default, shows the fields configured only in English too, and its own defaults for the
+rest (tests/api/test_languages.py covers the choice of language).
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from db_support import BACKENDS
 from gateway_support import LiveGateway
 from privacy_api_support import ROLE_VIEWERS, privacy_gateway
 
-from config.settings import PrivacyNoticeSettings
-from schema.privacy_notice import OBJECTION, retention_text
+from config.settings import BokmaalPrivacyNoticeSettings, PrivacyNoticeSettings
+from schema.privacy_notice import OBJECTION, OBJECTIONS, retention_text
 from store.privacy.retention import retention_registry
 
 NOTICE = """
-{ privacyNotice {
+{ privacyNotice(language: EN) {
     controller dataProtectionOfficer purposes legalBasis categories sources recipients
     thirdCountryTransfers retention rights automatedDecisionMaking
 } }
@@ -105,3 +107,18 @@ def test_the_default_notice_says_what_the_spec_asks(gateway: LiveGateway) -> Non
     assert "Assessments: 5 years (P5Y)" in notice["retention"]
     assert "Personal data: 6 months (P6M)" in notice["retention"]
     assert notice["automatedDecisionMaking"].lower().startswith("no automated decision")
+
+
+def test_the_bokmaal_notice_shows_what_was_configured_in_english_only(
+    gateway: LiveGateway,
+) -> None:
+    """Configured in English only, a field is shown as configured in Bokmål too: the shipped
+    Bokmål default would name another controller. The other fields are the Bokmål defaults."""
+    bokmaal = BokmaalPrivacyNoticeSettings()
+    notice = gateway.gql(NOTICE.replace("(language: EN)", "")).data["privacyNotice"]
+    assert {name: notice[name] for name in CONFIGURED} == CONFIGURED
+    assert notice["legalBasis"] == bokmaal.legal_basis
+    assert notice["categories"] == bokmaal.categories
+    assert notice["thirdCountryTransfers"] == bokmaal.third_country_transfers
+    assert notice["rights"] == [*bokmaal.rights[:-1], OBJECTIONS["nb"], bokmaal.rights[-1]]
+    assert notice["retention"] == retention_text(retention_registry(None), "nb")

@@ -41,6 +41,7 @@ ASSESSMENTS,P3Y,"Complaints about assessments","GDPR art. 6(1)(c), forskrift kap
 CALENDAR,P6M,"Following up activities",GDPR art. 6(1)(e)
 STUDENT_ANSWERS,P6M,"Complaints about answers",GDPR art. 6(1)(e)
 FILES,P1Y,"Files of answers",GDPR art. 6(1)(e)
+DATA_REQUESTS,P6M,"Answering requests about personal data",GDPR art. 5(2)
 INTERNAL_LOGIC,P6M,"Consistency",GDPR art. 6(1)(e)
 """
 POLICY = "{ retentionPolicy { category keepFor purpose legalBasis } }"
@@ -134,7 +135,7 @@ def test_anonymous_callers_are_refused(setup: Setup) -> None:
 
 
 def test_the_notice_shows_the_registry_and_the_right_to_object(setup: Setup) -> None:
-    notice = ok(setup.live.gql("{ privacyNotice { retention rights } }"))
+    notice = ok(setup.live.gql("{ privacyNotice(language: EN) { retention rights } }"))
     assert (
         "Assessments: 3 years (P3Y); purpose: Complaints about assessments" in notice["retention"]
     )

@@ -52,14 +52,30 @@ LEARNING_TABLES = {
     "schools",
     "academic_sessions",
     "privacy_requests",
+    # the people of a batch or school erasure and each one's result: part of the request's record
+    "privacy_request_items",
     "audit_entries",
     "roster_imports",
+    # the incident register and the people each incident concerns (docs/incidents.md)
+    "incidents",
+    "incident_people",
+    # the staff access log: a record like the audit, deleted only by retention and erasure
+    "access_log",
+    # data subjects' requests: the record of compliance (docs/data-requests.md)
+    "data_requests",
 }
 #: Links the import owns and may delete rows of.
 IMPORT_MAY_DELETE = {"role_assignments", "guardianships", "course_terms", "recreate_allowances"}
 #: Bookkeeping with no one's data in it: the viewer cache's counter (migration 0005) and the
 #: random storage keys of file bytes waiting to be deleted.
-BOOKKEEPING = {"viewer_epoch", "file_deletions"}
+BOOKKEEPING = {
+    "viewer_epoch",
+    "file_deletions",
+    "data_request_reminders",
+    "daily_runs",
+    # the admin console's sign-in sessions (short-lived; a person's go with them)
+    "console_sessions",
+}
 
 
 def _cascade_closure(start: set[str]) -> set[str]:

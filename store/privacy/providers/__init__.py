@@ -11,6 +11,7 @@ from store.privacy.providers._common import Sourced
 from store.privacy.providers.assessments import AssessmentsProvider
 from store.privacy.providers.calendar import CalendarProvider
 from store.privacy.providers.communication import CommunicationProvider
+from store.privacy.providers.data_requests import DataRequestsProvider
 from store.privacy.providers.files import FilesProvider
 from store.privacy.providers.internal_logic import InternalLogicProvider
 from store.privacy.providers.personal_data import (
@@ -29,6 +30,7 @@ PROVIDERS: tuple[PrivacyProvider, ...] = (
     CalendarProvider(),
     StudentAnswersProvider(),
     FilesProvider(),
+    DataRequestsProvider(),
     InternalLogicProvider(),
 )
 
@@ -46,6 +48,7 @@ __all__ = [
     "AssessmentsProvider",
     "CalendarProvider",
     "CommunicationProvider",
+    "DataRequestsProvider",
     "FilesProvider",
     "InternalLogicProvider",
     "PersonalDataProvider",

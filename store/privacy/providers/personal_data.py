@@ -1,12 +1,14 @@
 """``PERSONAL_DATA``: the profile, roles, guardian links, enrolments and notifications.
 
-Tables: ``people``, ``role_assignments``, ``guardianships``, ``enrolments``, ``notifications``.
+Tables: ``people``, ``role_assignments``, ``guardianships``, ``enrolments``, ``notifications``,
+``access_log``.
 
 Exported (art. 15/20)
     * ``profile``: sourcedId, username, given and family name, email, national id (each of
       these four with its own ``source``, from the ``*_source`` columns: roster import or an
-      administrator's rectification), the Feide id (login at Feide, from the roster), whether
-      the account is enabled, the processing state and its timestamps.
+      administrator's rectification), the Feide id (login at Feide, from the roster), the
+      language the person chose for notifications and the privacy notice (``nb``, ``en`` or
+      none), whether the account is enabled, the processing state and its timestamps.
     * ``role_assignment``: each role held, with the school's name (schools are not personal
       data).
     * ``guardian_link``: each guardianship in either direction, as a *reference*: the relation
@@ -15,6 +17,9 @@ Exported (art. 15/20)
       theirs (art. 15(4)).
     * ``enrolment``: course code and name, school, and the course role.
     * ``notification``: notifications addressed to the person.
+    * ``access_log_entry``: each read of the person's answers, assessments, national id or
+      export by a staff member (``store.access_log``): when, what, in which operation, and the
+      reader's internal id only (art. 15(1)(c): the recipients; the reader's identity is theirs).
 
 Restriction
     Everything here is HIDDEN: the person no longer resolves and is left out of every list
@@ -23,13 +28,14 @@ Restriction
 Erasure
     * Scrubbed: the ``people`` row stays as a *tombstone* so that ids elsewhere (authors of
       kept posts, the assessor of kept assessments, the audit log) still point somewhere. Its
-      personal fields are set to NULL (names, email, national id, Feide id, username), the
-      sourcedId is replaced by ``erased:<id>`` (the roster's key is itself an identifier, and
-      would let a later import re-attach the person), the state becomes ``ERASED``,
-      ``erased_at`` is set, and the account is disabled. The tombstone counts as one DELETED
-      item: nothing of the profile is left that identifies anyone.
+      personal fields are set to NULL (names, email, national id, Feide id, username, chosen
+      language), the sourcedId is replaced by ``erased:<id>`` (the roster's key is itself an
+      identifier, and would let a later import re-attach the person), the state becomes
+      ``ERASED``, ``erased_at`` is set, and the account is disabled. The tombstone counts as
+      one DELETED item: nothing of the profile is left that identifies anyone.
     * Deleted: role assignments, guardianships in **both** directions (as guardian and as
-      child), enrolments and notifications.
+      child), enrolments, notifications, and the access log's entries where the person is the
+      reader or the one read about.
     * Kept: nothing identifying. The internal id remains only as the tombstone's key; after
       erasure nothing links it to a name any more (docs/privacy-actions.md, "Audit entries").
 """
@@ -42,6 +48,7 @@ from sqlalchemy import ColumnElement, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config import clock
+from store import access_log
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import Sourced, count, effects, stream_rows
@@ -66,7 +73,15 @@ def tombstone_sourced_id(person_id: int) -> str:
 class PersonalDataProvider:
     category = DataCategory.PERSONAL_DATA
     tables = frozenset(
-        {"people", "role_assignments", "guardianships", "enrolments", "notifications"}
+        {
+            "people",
+            "role_assignments",
+            "guardianships",
+            "enrolments",
+            "notifications",
+            # the staff access log: data about both sides (store/access_log.py)
+            "access_log",
+        }
     )
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
@@ -84,6 +99,7 @@ class PersonalDataProvider:
                 "email": Sourced(row.email, row.email_source),
                 "national_id": Sourced(row.national_id, row.national_id_source),
                 "feide_id": row.feide_id,
+                "preferred_language": row.preferred_language,
                 "enabled": row.enabled,
                 "processing_state": row.processing_state,
                 "created_at": row.created_at,
@@ -175,6 +191,20 @@ class PersonalDataProvider:
                 source=DataSource.ADMINISTRATOR,
             )
 
+        # Who read the person's answers, assessments, national id or export, and when
+        # (art. 15(1)(c)): the reader by internal id only, as for guardian links.
+        async for read in stream_rows(conn, access_log.entries_about(subject_id)):
+            yield ExportItem(
+                kind="access_log_entry",
+                fields={
+                    "at": read.at,
+                    "reader_id": read.staff_id,
+                    "what": read.what,
+                    "operation": read.operation,
+                },
+                source=DataSource.REGISTRATION,
+            )
+
     async def _counts(self, conn: AsyncConnection, subject_id: int) -> tuple[int, int]:
         """(profile items, linked rows): the profile counts 1 unless already a tombstone."""
         p = t.people.c
@@ -199,7 +229,10 @@ class PersonalDataProvider:
 
     async def erasure_effects(self, conn: AsyncConnection, subject_id: int) -> list[Effect]:
         profile, linked = await self._counts(conn, subject_id)
-        return effects(self.category, [(Outcome.DELETED, profile + linked)])
+        # the access log's entries are not hidden by a restriction (no one reads them through
+        # the API), only deleted by the erasure
+        logged = await access_log.count_for(conn, subject_id)
+        return effects(self.category, [(Outcome.DELETED, profile + linked + logged)])
 
     async def erase(self, conn: AsyncConnection, subject_id: int) -> list[Effect]:
         p = t.people.c
@@ -221,6 +254,8 @@ class PersonalDataProvider:
         ]
         for table, where in deletions:
             await conn.execute(table.delete().where(where))
+        # the access log's entries where the person read or was read (either side)
+        await access_log.delete_for(conn, subject_id)
 
         now = clock.now()
         await conn.execute(
@@ -234,6 +269,7 @@ class PersonalDataProvider:
                 email=None,
                 national_id=None,
                 feide_id=None,
+                preferred_language=None,
                 enabled=False,
                 processing_state=ProcessingState.ERASED,
                 erased_at=now,
