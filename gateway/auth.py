@@ -443,7 +443,7 @@ def _make_remote_keys(url: str, settings: Settings, setting: str = "TAVLE_JWKS_U
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AuthConfigurationError(f"{setting} must be an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         # Keys fetched over plain HTTP could be swapped in transit, letting anyone mint
         # tokens. Loopback is allowed for local providers and tests.
         raise AuthConfigurationError(f"{setting} must use https (http only on loopback)")
@@ -455,7 +455,8 @@ def _make_remote_keys(url: str, settings: Settings, setting: str = "TAVLE_JWKS_U
     )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine: plain http is allowed there."""
     if host.lower() == "localhost":
         return True
     try:
@@ -583,12 +584,21 @@ class _OidcVerifier:
         verifier, algorithm, kid = self._verifier_of(token)
         return verifier.verify(token, algorithm, kid)
 
-    def verify_id_token(self, token: str, audience: str) -> tuple[Principal, dict[str, Any]]:
-        """An OpenID Connect ID token for the client ``audience`` (the admin console's sign-in):
-        the same issuers, keys, algorithms, lifetime and claim mappings as bearer tokens, but
-        the client's audience. Its claims too, for the caller's ``nonce`` check."""
+    def verify_id_token(
+        self, token: str, audience: str, issuer: str
+    ) -> tuple[Principal, dict[str, Any]]:
+        """An OpenID Connect ID token of ``issuer`` for the client ``audience`` (the admin
+        console's sign-in): the issuer's keys, algorithms, lifetime and claim mappings as for
+        bearer tokens, but the client's audience; a token of any other trusted issuer is
+        refused (no mix-up), and one for several audiences must name the client in ``azp``.
+        Its claims too, for the caller's ``nonce`` check."""
         verifier, algorithm, kid = self._verifier_of(token)
+        if verifier is not self._issuers.get(issuer):
+            raise AuthenticationError("invalid issuer")
         claims = verifier.claims(token, algorithm, kid, [audience])
+        audiences = claims.get("aud")
+        if isinstance(audiences, list) and len(audiences) > 1 and claims.get("azp") != audience:
+            raise AuthenticationError("invalid authorized party")
         return verifier.principal(claims), claims
 
     def _verifier_of(self, token: str) -> tuple[_IssuerVerifier, str, str]:
@@ -789,14 +799,16 @@ class Authenticator:
             logger.debug("Bearer token rejected: %s", error.reason)
             raise
 
-    def verify_id_token(self, token: str, audience: str) -> tuple[Principal, dict[str, Any]]:
-        """An ID token from a trusted issuer for the client ``audience`` (``_OidcVerifier``);
+    def verify_id_token(
+        self, token: str, audience: str, issuer: str
+    ) -> tuple[Principal, dict[str, Any]]:
+        """An ID token of the trusted ``issuer`` for the client ``audience`` (``_OidcVerifier``);
         :class:`AuthenticationError` without trusted issuers. May block on a JWKS fetch."""
         if self._oidc is None:
             raise AuthenticationError("OpenID Connect is not configured")
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthenticationError("token too large")
-        return self._oidc.verify_id_token(token, audience)
+        return self._oidc.verify_id_token(token, audience, issuer)
 
     def mint_development_token(self, subject: str, ttl_seconds: int | None = None) -> str:
         """Sign a development token for ``subject`` (a roster sourcedId or username).

@@ -18,7 +18,7 @@ from config.errors import BadUserInputError
 from config.paging import PageArgs
 from resolvers import kinds as k
 from resolvers.context import RequestContext
-from resolvers.materialize import records_of
+from resolvers.materialize import keyed_page
 from resolvers.records import Page
 from resolvers.scopes import scoped_select
 from store import tables as t
@@ -102,15 +102,4 @@ async def data_requests(
             stmt = stmt.where(_after(keys, await place(args.before), later=False))
         order = tuple(key.desc() for key in keys) if args.backward else keys
         rows = (await conn.execute(stmt.order_by(*order).limit(args.first + 1))).mappings().all()
-    more = len(rows) > args.first
-    got = list(rows[: args.first])
-    if args.backward:
-        got.reverse()
-    return Page(
-        records=await records_of(ctx, k.DATA_REQUEST, got),
-        sort_keys=[row["id"] for row in got],
-        total=int(total),
-        has_next=more and not args.backward,
-        has_previous=more and args.backward,
-        args=args,
-    )
+    return await keyed_page(ctx, k.DATA_REQUEST, rows, args, total)

@@ -16,7 +16,7 @@ from config.errors import BadUserInputError
 from config.paging import PageArgs
 from resolvers import kinds as k
 from resolvers.context import RequestContext
-from resolvers.materialize import records_of
+from resolvers.materialize import keyed_page
 from resolvers.records import Page
 from resolvers.scopes import scoped_select
 from store import tables as t
@@ -89,15 +89,4 @@ async def incidents(ctx: RequestContext, args: PageArgs) -> Page[Any]:
             .mappings()
             .all()
         )
-    more = len(rows) > args.first
-    got = list(rows[: args.first])
-    if args.backward:
-        got.reverse()
-    return Page(
-        records=await records_of(ctx, kind, got),
-        sort_keys=[row["id"] for row in got],
-        total=int(total),
-        has_next=more and not args.backward,
-        has_previous=more and args.backward,
-        args=args,
-    )
+    return await keyed_page(ctx, kind, rows, args, total)

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from authz.pseudonyms import Pseudonyms
 from authz.relations import NO_RELATIONS, relations_of, school_memberships
 from authz.viewer import Viewer
+from config.paging import PageArgs
 from resolvers.kinds import Kind, Layout
-from resolvers.records import PseudonymRecord, Relations, Row
+from resolvers.records import Page, PseudonymRecord, Relations, Row
 from store.db import reader
 from store.idlists import ids_param
 
@@ -126,3 +127,22 @@ async def records_of(
         pseudonym(ctx.pseudonyms, row[id_at]) if row[stand_in] else make(row, next(made))
         for row in rows
     ]
+
+
+async def keyed_page(
+    ctx: MaterializeContext, kind: Kind, rows: Sequence[Any], args: PageArgs, total: int
+) -> Page[Any]:
+    """The page of a list fetched one row beyond ``args.first`` (in the direction it pages),
+    rows being mappings with the object's ``id``, which is its cursor."""
+    more = len(rows) > args.first
+    got = list(rows[: args.first])
+    if args.backward:
+        got.reverse()
+    return Page(
+        records=await records_of(ctx, kind, got),
+        sort_keys=[row["id"] for row in got],
+        total=int(total),
+        has_next=more and not args.backward,
+        has_previous=more and args.backward,
+        args=args,
+    )

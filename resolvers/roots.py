@@ -31,7 +31,7 @@ from resolvers.errors import forbidden
 from resolvers.fetch import KEY, PageStatements, fetch_pages, page_shape, page_statements
 from resolvers.field_sources import FIELD_SOURCES, Missing, Reference
 from resolvers.kinds import Kind
-from resolvers.materialize import records_of
+from resolvers.materialize import keyed_page, records_of
 from resolvers.records import Page, PseudonymRecord
 from resolvers.scopes import scoped_select
 from store import tables as t
@@ -306,18 +306,7 @@ async def expired_subjects(ctx: RequestContext, args: PageArgs) -> Page[Any]:
             stmt = stmt.where(or_(_left < at, and_(_left == at, t.people.c.id < args.before)))
         order = (_left.desc(), t.people.c.id.desc()) if args.backward else (_left, t.people.c.id)
         rows = (await conn.execute(stmt.order_by(*order).limit(args.first + 1))).mappings().all()
-    more = len(rows) > args.first
-    got = list(rows[: args.first])
-    if args.backward:
-        got.reverse()
-    return Page(
-        records=await records_of(ctx, kind, got),
-        sort_keys=[row["id"] for row in got],
-        total=int(total),
-        has_next=more and not args.backward,
-        has_previous=more and args.backward,
-        args=args,
-    )
+    return await keyed_page(ctx, kind, rows, args, total)
 
 
 # --- a stand-in by its id (``node(id: "Pseudonym:...")``) ---------------------------------------

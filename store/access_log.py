@@ -22,7 +22,8 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store import tables as t
-from store.tables import AccessKind
+from store.idlists import in_ids
+from store.tables import AccessKind, ProcessingState
 
 #: Kind codes, as the hot read path notes them (an int pair is cheaper than an enum member,
 #: whose hash is a Python call); ``KINDS[code]`` is the stored kind.
@@ -110,6 +111,13 @@ async def write(conn: AsyncConnection, entries: list[Entry]) -> None:
     """
     if not entries:
         return
+    # Entries wait in memory (up to a flush interval; longer while the database is away): one
+    # about a person erased meanwhile, as reader or as the one read about, is not written, as
+    # erasure deleted theirs (docs/privacy-actions.md).
+    erased = await _erased(conn, {e[1] for e in entries} | {e[2] for e in entries})
+    kept = [e for e in entries if e[1] not in erased and e[2] not in erased]
+    if not kept:
+        return
     await conn.execute(
         _INSERT,
         [
@@ -120,9 +128,19 @@ async def write(conn: AsyncConnection, entries: list[Entry]) -> None:
                 "what": KINDS[kind].value,
                 "operation": operation,
             }
-            for at, staff, person, kind, operation in entries
+            for at, staff, person, kind, operation in kept
         ],
     )
+
+
+async def _erased(conn: AsyncConnection, people: set[int]) -> set[int]:
+    p = t.people.c
+    found = await conn.execute(
+        select(p.id).where(
+            in_ids(p.id, sorted(people)), p.processing_state == ProcessingState.ERASED
+        )
+    )
+    return set(found.scalars())
 
 
 async def people_read_by(

@@ -206,16 +206,7 @@ async def pending_entries(conn: AsyncConnection) -> list[LedgerEntry]:
     ).all()
     entries = []
     for row in rows:
-        digests = {
-            kind: digest
-            for kind, digest in (
-                (SOURCED_ID, row.erased_sourced_id_digest),
-                (USERNAME, row.erased_username_digest),
-                (NATIONAL_ID, row.erased_national_id_digest),
-            )
-            if digest
-        }
-        entries.append(LedgerEntry(int(row.id), row.completed_at or row.created_at, digests))
+        entries.append(LedgerEntry(int(row.id), row.completed_at or row.created_at, _digests(row)))
     return entries
 
 

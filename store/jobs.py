@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from config import clock
 from store import tables as t
 from store.tables import PrivacyAction, PrivacyRequestStatus, UTCDateTime
 
@@ -167,7 +168,7 @@ async def finish(conn: AsyncConnection, request_id: int, worker_id: str, **value
     the worker that owns the job, not twice.
     """
     values.setdefault("status", PrivacyRequestStatus.COMPLETED)
-    values.setdefault("completed_at", datetime.now(UTC))
+    values.setdefault("completed_at", clock.now())
     values.setdefault("lease_until", None)
     result = await conn.execute(
         t.privacy_requests.update().where(_ours(request_id, worker_id)).values(**values)
@@ -188,7 +189,7 @@ async def fail(engine: AsyncEngine, request_id: int, worker_id: str, error: str)
             .values(
                 status=PrivacyRequestStatus.FAILED,
                 error=error[:MAX_ERROR_LENGTH],
-                completed_at=datetime.now(UTC),
+                completed_at=clock.now(),
                 lease_until=None,
             )
         )

@@ -26,7 +26,10 @@ from store.tables import (
     AssessmentKind,
     CourseRole,
     CourseState,
+    DataRequestKind,
+    DataRequestStatus,
     ProcessingState,
+    RequestChannel,
     Role,
     SubmissionStatus,
 )
@@ -38,6 +41,7 @@ PEOPLE_BASE, SCHOOL_BASE, COURSE_BASE, SESSION_BASE = 0, 100, 200, 300
 ASSIGNMENT_BASE, SUBMISSION_BASE, ASSESSMENT_BASE, POST_BASE = 400, 500, 600, 700
 COMMENT_BASE, CONVERSATION_BASE, MESSAGE_BASE, DOCUMENT_BASE = 800, 900, 1000, 1100
 EVENT_BASE, FILE_BASE, ATTACHMENT_BASE, NOTIFICATION_BASE = 1200, 1300, 1400, 1500
+DATA_REQUEST_BASE = 1600
 
 
 class School(NamedTuple):
@@ -148,6 +152,16 @@ class File(NamedTuple):
     document: int | None
 
 
+class DataRequest(NamedTuple):
+    """A data subject's request: about ``subject``, asked by ``requester`` (the subject, a
+    guardian of theirs, or someone else: a system administrator registering a letter). Either
+    is None once that person's row is gone (``SET NULL``)."""
+
+    id: int
+    subject: int | None
+    requester: int | None
+
+
 class Dataset(NamedTuple):
     schools: tuple[School, ...]
     people: tuple[Person, ...]
@@ -168,6 +182,7 @@ class Dataset(NamedTuple):
     files: tuple[File, ...] = ()
     #: (notification id, the person it is for)
     notifications: tuple[tuple[int, int], ...] = ()
+    data_requests: tuple[DataRequest, ...] = ()
 
     @property
     def person_ids(self) -> list[int]:
@@ -241,6 +256,7 @@ ROWS_OF: dict[str, tuple[str, ...]] = {
     "CalendarEvent": ("events",),
     "FileRef": ("files",),
     "Notification": ("notifications",),
+    "DataRequest": ("data_requests",),
 }
 
 
@@ -417,6 +433,19 @@ def datasets(draw: st.DrawFn, dense_in: str | None = None, max_people: int = 6) 
     notifications = _numbered(
         draw, NOTIFICATION_BASE, st.tuples(_pick(person_ids)), 3, least("notifications")
     )
+    data_requests: list[DataRequest] = []
+    for request_id in _ids(DATA_REQUEST_BASE, draw(st.integers(least("data_requests"), 3))):
+        # about a person, mostly a pupil; asked by that person, a guardian of theirs or anyone
+        subject = draw(st.one_of(students, st.none()))
+        guardians = sorted(g.guardian for g in guardianships if g.student == subject)
+        requester = draw(
+            st.one_of(
+                st.just(subject),
+                *([_pick(guardians)] if guardians else []),
+                _maybe(person_ids),
+            )
+        )
+        data_requests.append(DataRequest(request_id, subject, requester))
     return Dataset(
         schools=schools,
         people=people,
@@ -436,6 +465,7 @@ def datasets(draw: st.DrawFn, dense_in: str | None = None, max_people: int = 6) 
         events=tuple(events),
         files=tuple(files),
         notifications=tuple((n, person) for n, person in notifications),
+        data_requests=tuple(data_requests),
     )
 
 
@@ -611,6 +641,26 @@ def table_rows(data: Dataset) -> dict[Table, list[dict[str, Any]]]:
         }
         for n, person in data.notifications
     ]
+    asked_by_family = {(g.guardian, g.student) for g in data.guardianships}
+    data_requests = [
+        {
+            "id": r.id,
+            "kind": DataRequestKind.ACCESS,
+            "status": DataRequestStatus.RECEIVED,
+            # asked in Tavle by the subject or a guardian; otherwise registered from a letter
+            "channel": RequestChannel.SELF_SERVICE
+            if r.requester is not None
+            and (r.requester == r.subject or (r.requester, r.subject) in asked_by_family)
+            else RequestChannel.LETTER,
+            "subject_id": r.subject,
+            "requested_by_id": r.requester,
+            "message": "Request",
+            "received_at": T0,
+            "due_at": T0 + timedelta(days=31),
+            "identity_verified": False,
+        }
+        for r in data.data_requests
+    ]
     attachments = [
         {
             "id": ATTACHMENT_BASE + n,
@@ -656,6 +706,7 @@ def table_rows(data: Dataset) -> dict[Table, list[dict[str, Any]]]:
         t.attachments: attachments,
         t.calendar_events: events,
         t.notifications: notifications,
+        t.data_requests: data_requests,
     }
 
 
@@ -778,6 +829,13 @@ def _rich() -> Dataset:
             File(1308, None, None, 1104),
         ),
         notifications=((1501, 2), (1502, 8), (1503, 1)),
+        data_requests=(
+            DataRequest(1601, 2, 2),  # a pupil asks about themself
+            DataRequest(1602, 3, 4),  # a guardian asks about their child
+            DataRequest(1603, 8, 7),  # a system administrator registers a letter
+            DataRequest(1604, 4, 4),  # a guardian asks about themself
+            DataRequest(1605, None, None),  # both people gone
+        ),
     )
 
 

@@ -148,8 +148,13 @@ def console_routes(state: AppState) -> list[BaseRoute]:
                 params.get("error"),
             )
         except SignInError as error:
-            return _failed(visit, error.reason)
-        return await sign_in(visit, principal, "oidc")
+            failed = _failed(visit, error.reason)
+            # the pending sign-in is used up either way: its state and verifier never again
+            failed.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/callback")
+            return failed
+        response = await sign_in(visit, principal, "oidc")
+        response.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/callback")
+        return response
 
     async def sign_out(visit: Visit) -> Response:
         async with state.engine.begin() as conn:

@@ -21,7 +21,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 import time
@@ -32,7 +31,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from config.settings import Settings
-from gateway.auth import AuthenticationError, Authenticator, Principal
+from gateway.auth import AuthenticationError, Authenticator, Principal, is_loopback
 
 #: how long a sign-in may take between leaving for the provider and coming back
 PENDING_SECONDS = 600
@@ -72,20 +71,11 @@ class Pending:
             return None
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _checked_url(url: str, what: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SignInError(f"the provider's {what} is not an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise SignInError(f"the provider's {what} must use https")
     return url
 
@@ -211,7 +201,7 @@ class ConsoleOidc:
             raise SignInError("the provider sent no ID token")
         try:
             principal, claims = await asyncio.to_thread(
-                self.authenticator.verify_id_token, id_token, self.client_id
+                self.authenticator.verify_id_token, id_token, self.client_id, self.issuer
             )
         except AuthenticationError as failure:
             raise SignInError(f"the ID token was refused ({failure.reason})") from failure

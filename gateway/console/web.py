@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from authz.viewer import Viewer
 from config.language import LANGUAGES, choose
+from config.settings import Settings
 from gateway.console.catalog import translator, value_text
 from gateway.state import AppState
 from store import console_sessions as sessions
@@ -56,7 +57,13 @@ def lifetimes(state: AppState) -> sessions.Lifetimes:
 
 
 def secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Cookies are ``Secure`` over TLS, and whenever the console's sign-in comes back to an
+    https address (TLS ended by a proxy the settings do not name still counts)."""
+    if request.url.scheme == "https":
+        return True
+    settings: Settings = request.app.state.tavle.settings
+    redirect_uri = settings.console_oidc_redirect_uri or ""
+    return redirect_uri.startswith("https://")
 
 
 def cookie(response: Response, request: Request, name: str, value: str, **extra: Any) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -411,17 +411,31 @@ async def release_export(actor: Actor, privacy_request_id: int) -> int:
 
 async def released_to(conn: AsyncConnection, privacy_request_id: int) -> int | None:
     """The person a released export may be downloaded by besides system administrators: who
-    asked for its ACCESS request; None if it is not released."""
+    asked for its ACCESS request, while the subject is not erased and, when a guardian asked,
+    while they still are the subject's guardian; None if it is not released (or no longer
+    theirs to have)."""
     d = t.data_requests
+    g = t.guardianships.c
+    still_guardian = exists(
+        select(g.guardian_id).where(
+            g.guardian_id == _d.requested_by_id, g.student_id == _d.subject_id
+        )
+    )
     row = (
         await conn.execute(
             select(_d.requested_by_id)
-            .select_from(t.privacy_requests.join(d, _d.id == _r.data_request_id))
+            .select_from(
+                t.privacy_requests.join(d, _d.id == _r.data_request_id).join(
+                    t.people, _p.id == _d.subject_id
+                )
+            )
             .where(
                 _r.id == privacy_request_id,
                 _r.released_at.is_not(None),
                 _d.kind == DataRequestKind.ACCESS,
                 _d.status.in_([Status.ACCEPTED, Status.COMPLETED]),
+                _p.processing_state != ProcessingState.ERASED,
+                or_(_d.requested_by_id == _d.subject_id, still_guardian),
             )
         )
     ).first()
@@ -457,6 +471,7 @@ async def remind(engine: AsyncEngine) -> bool:
                             .where(
                                 ra.role == Role.SYSTEM_ADMINISTRATOR,
                                 _p.processing_state == ProcessingState.ACTIVE,
+                                _p.enabled.is_(True),
                             )
                             .distinct()
                         )

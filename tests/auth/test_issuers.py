@@ -340,3 +340,23 @@ def test_a_bad_setting_stops_the_gateway_with_a_clear_message(tmp_path: Path) ->
     assert finished.stderr.startswith("tavle: invalid settings:")
     assert "oidc_issuers.0.claims.0.identifier" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_an_id_token_counts_only_for_the_issuer_the_sign_in_went_to(
+    authenticator: Authenticator, keys: Keys
+) -> None:
+    """The admin console signs in with one issuer: a valid ID token of another trusted issuer
+    for the same client is refused (no mix-up), and one for several audiences must name the
+    client as its authorized party (``azp``)."""
+    raw = feide_token(keys, aud="console-client", nonce="n").removeprefix("Bearer ")
+    principal, claims = authenticator.verify_id_token(raw, "console-client", FEIDE)
+    assert principal.issuer == FEIDE and claims["nonce"] == "n"
+    with pytest.raises(AuthenticationError, match="invalid issuer"):
+        authenticator.verify_id_token(raw, "console-client", IDPORTEN)
+    shared = feide_token(keys, aud=["console-client", "other"]).removeprefix("Bearer ")
+    with pytest.raises(AuthenticationError, match="authorized party"):
+        authenticator.verify_id_token(shared, "console-client", FEIDE)
+    named = feide_token(keys, aud=["console-client", "other"], azp="console-client").removeprefix(
+        "Bearer "
+    )
+    assert authenticator.verify_id_token(named, "console-client", FEIDE)[0].issuer == FEIDE

@@ -32,7 +32,7 @@ from privacy_api_support import (
     refused,
     wait_until_finished,
 )
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from config import clock
 from config.clock import ManualClock
@@ -428,6 +428,18 @@ def test_export_release_and_download_by_the_requester_only(live: LiveGateway) ->
         assert download(live, url, user).status_code == 403
     assert download(live, url, None).status_code == 401
     assert download(live, url, ADMIN).status_code == 200
+    # A guardian who asked for a child's data has it only while they are the guardian.
+    g = t.guardianships.c
+    kari, ola_pk = live.person_pk("foresatt.kari"), live.person_pk("elev.ola")
+    (link,) = live.rows(
+        select(t.guardianships).where(g.guardian_id == kari, g.student_id == ola_pk)
+    )
+    live.execute(delete(t.guardianships).where(g.guardian_id == kari, g.student_id == ola_pk))
+    try:
+        assert download(live, url, "foresatt.kari").status_code == 403
+    finally:
+        live.execute(t.guardianships.insert().values(**link._mapping))
+    assert download(live, url, "foresatt.kari").status_code == 200
     # An unknown export answers a non-administrator as a hidden one does.
     assert (
         download(
