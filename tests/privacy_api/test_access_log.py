@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +257,48 @@ def test_people_read_by_gives_the_people_a_staff_member_read(live: LiveGateway) 
         live.person_pk(STUDENT)
     }
     assert asyncio.run(read(timedelta(minutes=5), timedelta(minutes=10))) == set()
+
+
+READ_BY_INCIDENT = """
+mutation($input: IncidentInput!) {
+  recordIncident(input: $input) {
+    affectedCount affectedPeople(first: 50) { edges { node { person { id } } } }
+  }
+}"""
+
+
+def test_an_incident_scoped_to_a_staff_members_reads_finds_the_people_read(
+    live: LiveGateway,
+) -> None:
+    """End to end: a teacher reads a pupil's work through the API; the log is written; an
+    incident "everyone whose data this teacher read in the last hour" resolves to that pupil,
+    and one for the hour before to nobody."""
+    clear(live)
+    read_work(live, TEACHER, "BeforeTheBreach")
+    flush(live)
+    now = clock.now()
+
+    def affected(start: datetime, end: datetime) -> set[str]:
+        scope = {
+            "readBy": {
+                "staffId": live.person_id(TEACHER),
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+            }
+        }
+        incident = {
+            "description": "A teacher's account was used by someone else",
+            "detectedAt": now.isoformat(),
+            "categories": ["STUDENT_ANSWERS", "ASSESSMENTS"],
+            "scope": scope,
+        }
+        found = live.gql(READ_BY_INCIDENT, {"input": incident}, as_user=ADMIN)
+        assert found.errors == [], found.errors
+        edges = found.data["recordIncident"]["affectedPeople"]["edges"]
+        return {edge["node"]["person"]["id"] for edge in edges}
+
+    assert affected(now - timedelta(hours=1), now) == {live.person_id(STUDENT)}
+    assert affected(now - timedelta(hours=2), now - timedelta(hours=1)) == set()
 
 
 def test_retention_purge_in_the_daily_run(live: LiveGateway, tmp_path: Path) -> None:
