@@ -334,3 +334,13 @@ def twin_gateways(backend: str, database_url: str, folder: Path) -> Iterator[Twi
             yield twins
         finally:
             runner.run(engine.dispose())
+
+
+def assert_same(generic: Sent, compiled: Sent) -> None:
+    """Both executors answered the same and left the same effects behind, the compiled one
+    with no more SQL statements."""
+    assert compiled.canonical() == generic.canonical()
+    assert sorted(compiled.audits) == sorted(generic.audits)
+    assert compiled.stamped == generic.stamped
+    assert compiled.accessed == generic.accessed
+    assert compiled.statements <= generic.statements
