@@ -69,12 +69,12 @@ async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
         handle.close()
 
 
-async def _released_to_caller(state: AppState, request: Request, viewer: Viewer) -> bool:
+async def _released_to_caller(state: AppState, request_text: str, viewer: Viewer) -> bool:
     """Whether the export was released to the caller (``releaseExport``: they asked for it in
     an ACCESS data request): the policy's ``self`` line of ``Http.downloadExport`` with the
     requester as the export's owner (docs/data-requests.md)."""
     try:
-        request_id = expect_id(request.path_params["requestId"], "PrivacyRequest")
+        request_id = expect_id(request_text, "PrivacyRequest")
     except GraphQLError:
         return False
     async with state.engine.connect() as conn:
@@ -96,11 +96,18 @@ async def download_export(request: Request) -> Response:
             caller.refusal or "a system administrator's bearer token is required",
             **{"WWW-Authenticate": "Bearer"},
         )
+    return await serve_export(state, request.path_params["requestId"], viewer)
+
+
+async def serve_export(state: AppState, request_text: str, viewer: Viewer) -> Response:
+    """The export ``request_text`` (a PrivacyRequest id) for ``viewer``, already authenticated:
+    the policy check, the lookups, the audit entry and the file (the module docstring). The
+    admin console's download streams through here with its session's viewer."""
     person_id = viewer.person_id
     # Before the export is looked up, so the relations are the caller's own (no target's facts).
     if not state.policy.allows(
         relations_of(viewer, NO_TARGET), DOWNLOAD_EXPORT, "call"
-    ) and not await _released_to_caller(state, request, viewer):
+    ) and not await _released_to_caller(state, request_text, viewer):
         # the same answer whether the export exists or not
         return _error(
             403,
@@ -110,7 +117,7 @@ async def download_export(request: Request) -> Response:
         )
 
     try:
-        request_id = expect_id(request.path_params["requestId"], "PrivacyRequest")
+        request_id = expect_id(request_text, "PrivacyRequest")
     except GraphQLError:
         return _error(404, "NOT_FOUND", "no such export")
     async with state.engine.connect() as conn:

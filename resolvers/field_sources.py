@@ -400,6 +400,7 @@ _SOURCES: tuple[FieldSource, ...] = (
     ),
     Reference("IncidentPerson.person", "PrivacySubject", "person_id", _NULL),
     Reference("AuditEntry.actor", "PrivacySubject", "actor_id", _NULL),
+    Reference("AuditEntry.subject", "PrivacySubject", "subject_id", _NULL),
     # --- Data requests (docs/data-requests.md) ---------------------------------------------------
     # The people as the privacy tool shows them; the requester and the subject also see each
     # other through these fields (their ``see`` lines in the policy).

@@ -612,6 +612,8 @@ AUDIT_ENTRY = Kind(
         _ae.roster_import_id,
         _ae.detail,
         _ae.hash,
+        _ae.subject_id,
+        _ae.justification_digest,
     ),
     _ae.id,
     AuditEntryRecord,

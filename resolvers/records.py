@@ -333,6 +333,10 @@ class AuditEntryRecord:
     #: what changed (field names, never values), on roster import entries
     detail: str | None
     hash: str
+    #: the person the entry is about (a privacy action's subject), if any
+    subject_id: int | None
+    #: SHA-256 of the justification (kept when erasure blanks the text)
+    justification_digest: str | None
     relations: Relations
 
 

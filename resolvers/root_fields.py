@@ -98,7 +98,18 @@ ROOT_FIELDS: dict[str, RootField] = {
         RootPage("Query.recycleBin", roots.recycle_bin),
         RootPage("Query.expiredSubjects", roots.expired_subjects),
         RootPage("Query.privacyRequests", roots.privacy_requests, (_SUBJECT,), filters_first=True),
-        RootPage("Query.auditLog", roots.audit_log, (_SUBJECT,), filters_first=True),
+        RootPage(
+            "Query.auditLog",
+            roots.audit_log,
+            (
+                _SUBJECT,
+                RootFilter("actor_id", "User"),
+                RootFilter("action"),
+                RootFilter("since"),
+                RootFilter("until"),
+            ),
+            filters_first=True,
+        ),
         RootPage("Query.incidents", incident_list.incidents),
         RootPage(
             "Query.dataRequests",

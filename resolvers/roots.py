@@ -5,6 +5,7 @@ its filters' values (``resolvers.root_fields``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -147,12 +148,82 @@ async def privacy_requests(
     return await _root_page(ctx, k.PRIVACY_REQUEST, args, _REQUEST_SUBJECT, subject_id)
 
 
+#: the longest ``action`` ``auditLog`` filters by (the column's width)
+ACTION_MAX = 64
+_ae = t.audit_entries.c
+_AUDIT_FILTERS: dict[str, ColumnElement[bool]] = {
+    "subject": _ae.subject_id == bindparam("tavle_audit_subject", type_=Integer),
+    "actor": _ae.actor_id == bindparam("tavle_audit_actor", type_=Integer),
+    "action": _ae.action == bindparam("tavle_audit_action", type_=String),
+    "since": _ae.at >= bindparam("tavle_audit_since", type_=t.audit_entries.c.at.type),
+    "until": _ae.at < bindparam("tavle_audit_until", type_=t.audit_entries.c.at.type),
+}
+
+
 async def audit_log(
-    ctx: RequestContext, args: PageArgs, subject_id: int | None = None
+    ctx: RequestContext,
+    args: PageArgs,
+    subject_id: int | None = None,
+    actor_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Page[Any]:
-    if subject_id is None:
+    """Audit entries (system administrators: the row rule hides them from others), about a
+    person (``subject_id``), by an actor, of one action, at or after ``since`` and before
+    ``until``; every filter given must hold."""
+    if action is not None:
+        action = action.strip()
+        if not action or len(action) > ACTION_MAX:
+            raise BadUserInputError(
+                f"'action' must be 1 to {ACTION_MAX} characters (an audit action such as "
+                "PRIVACY_RESTRICT)"
+            )
+    if since is not None and until is not None and since >= until:
+        raise BadUserInputError("'from' must be before 'to'")
+    values = {
+        "subject": subject_id,
+        "actor": actor_id,
+        "action": action,
+        "since": since,
+        "until": until,
+    }
+    given = tuple(name for name, value in values.items() if value is not None)
+    if given == ("subject",):
+        return await _root_page(ctx, k.AUDIT_ENTRY, args, _ENTRY_SUBJECT, subject_id)
+    if not given:
         return await _root_page(ctx, k.AUDIT_ENTRY, args)
-    return await _root_page(ctx, k.AUDIT_ENTRY, args, _ENTRY_SUBJECT, subject_id)
+    kind = k.AUDIT_ENTRY
+    viewing = ctx.loaders.viewing
+    shape = page_shape(args)
+    descending, after, before, backward = shape
+
+    def build(stmt: Select[Any]) -> PageStatements:
+        return page_statements(
+            stmt.where(*(_AUDIT_FILTERS[name] for name in given)),
+            _ROOT,
+            kind.key,
+            descending=descending,
+            after=after,
+            before=before,
+            backward=backward,
+        )
+
+    statements = viewing.scope(kind).derive(("audit", given, shape), build)
+    params: dict[str, Any] = {**viewing.params}
+    for name in given:
+        params[f"tavle_audit_{name}"] = values[name]
+    pages, columns = await fetch_pages(ctx.engine, statements, params, [0], args)
+    page = pages[0]
+    key_at = columns[KEY]
+    return Page(
+        records=await records_of(ctx, kind, page.rows, kind.layout(columns)),
+        sort_keys=[row[key_at] for row in page.rows],
+        total=page.total,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+        args=args,
+    )
 
 
 # --- the users directory (``Query.users``) --------------------------------------------------------

@@ -15,6 +15,7 @@ from authz.guard import ROOT_TYPES, install_field_guards
 from authz.policy import Policy
 from resolvers.kinds import KINDS, NODE_KINDS
 from resolvers.services.input_limits import install_input_limits
+from schema.audit_verification import AuditVerification, AuditVerificationMutation
 from schema.batch_erasure import BatchErasureMutation
 from schema.connection import Connection, Edge, PageInfo
 from schema.coursework import Attachment
@@ -58,6 +59,7 @@ PLUMBING_TYPES: tuple[type[Any], ...] = (
     RosterChangeCount,
     RosterFileDigest,
     PrivacyNotice,
+    AuditVerification,
     RetentionRule,
     Deleted,
     PrivacyRequestItem,
@@ -120,6 +122,7 @@ RootMutation = merge_types(
         IncidentMutation,
         DataRequestMutation,
         LanguageMutation,
+        AuditVerificationMutation,
     ),
 )
 

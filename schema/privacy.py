@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -240,12 +241,24 @@ class AuditEntry(Node):
     hash: str
     #: what changed (field names, never values), on roster import entries
     detail: str | None
+    justification_digest: str | None = strawberry.field(
+        description="SHA-256 (hex) of the justification, kept when erasure blanks its text; "
+        "null when the entry has none."
+    )
     record: strawberry.Private[AuditEntryRecord]
     tavle_rels: strawberry.Private[frozenset[str]]
 
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
         found: User | None = await sources.reference(info, self.record, "AuditEntry.actor")
+        return found
+
+    @strawberry.field(
+        description="The person the entry is about (a privacy action's subject); erased people "
+        "as their pseudonym."
+    )
+    async def subject(self, info: Info) -> User | None:
+        found: User | None = await sources.reference(info, self.record, "AuditEntry.subject")
         return found
 
     @strawberry.field(description="The import run this entry belongs to; null for other entries.")
@@ -301,7 +314,11 @@ class PrivacyQuery:
             info, "Query.privacyRequests", first, after, subject_id, last=last, before=before
         )
 
-    @strawberry.field(description="The audit log, oldest first unless `orderBy` says.")
+    @strawberry.field(
+        description="The audit log, oldest first unless `orderBy` says; filtered by the person "
+        "it is about (`subjectId`), who acted (`actorId`), the action, and a time range (`from` "
+        "inclusive, `to` exclusive). System administrators."
+    )
     async def audit_log(
         self,
         info: Info,
@@ -311,6 +328,10 @@ class PrivacyQuery:
         last: int | None = None,
         before: str | None = None,
         order_by: Ordering | None = None,
+        actor_id: strawberry.ID | None = None,
+        action: str | None = None,
+        since: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        until: Annotated[datetime | None, strawberry.argument(name="to")] = None,
     ) -> Connection[AuditEntry]:
         return await sources.root_page(
             info,
@@ -318,6 +339,10 @@ class PrivacyQuery:
             first,
             after,
             subject_id,
+            actor_id,
+            action,
+            since,
+            until,
             last=last,
             before=before,
             order_by=order_by,

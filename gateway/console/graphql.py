@@ -31,6 +31,8 @@ class Answer:
 
     data: dict[str, Any] | None
     errors: list[tuple[str, str]] = field(default_factory=list)
+    #: each error's ``extensions`` (in the order of ``errors``), e.g. MANAGED_BY_SOURCE's fields
+    extensions: list[dict[str, Any]] = field(default_factory=list)
 
     def first_error(self) -> tuple[str, str] | None:
         return self.errors[0] if self.errors else None
@@ -74,4 +76,5 @@ async def run(
             (str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")), error.message)
             for error in errors
         ],
+        extensions=[dict(error.extensions or {}) for error in errors],
     )

@@ -13,7 +13,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.console import graphql
+from gateway.console import actions, graphql
+from gateway.console import queues as work_queues
+from gateway.console.audit_log import audit_log, verify
+from gateway.console.imports import roster_import, roster_imports
 from gateway.console.web import Visit, page
 
 PEOPLE_PAGE_SIZE = 50
@@ -26,7 +29,12 @@ class MenuItem:
 
 
 #: the menu: only pages that exist
-NAVIGATION = (MenuItem("/admin/people", "nav.people"),)
+NAVIGATION = (
+    MenuItem("/admin/people", "nav.people"),
+    MenuItem("/admin/queues", "nav.queues"),
+    MenuItem("/admin/imports", "nav.imports"),
+    MenuItem("/admin/audit", "nav.audit"),
+)
 
 ROLES = ("SYSTEM_ADMINISTRATOR", "SUPERUSER", "SCHOOL_LEADER", "TEACHER", "STUDENT", "GUARDIAN")
 STATES = ("ACTIVE", "RESTRICTED")
@@ -193,4 +201,10 @@ async def person(visit: Visit) -> Response:
 ROUTES = [
     Route("/people", page(find_people), methods=["GET"], name="console-people"),
     Route("/people/{person_id}", page(person), methods=["GET"], name="console-person"),
+    *actions.ROUTES,
+    *work_queues.ROUTES,
+    Route("/imports", page(roster_imports), methods=["GET"], name="console-imports"),
+    Route("/imports/{run_id}", page(roster_import), methods=["GET"], name="console-import"),
+    Route("/audit", page(audit_log), methods=["GET"], name="console-audit"),
+    Route("/audit/verify", page(verify), methods=["POST"], name="console-audit-verify"),
 ]

@@ -69,6 +69,7 @@ ID_ARGUMENTS = {
     "courseId": "Course",
     "studentId": "User",
     "subjectId": "User",
+    "actorId": "User",
     "schoolId": "School",
 }
 #: ``users(search:)`` texts: parts of names and usernames, any case, wildcards, nothing

@@ -542,7 +542,14 @@ def test_a_timed_out_operation_audits_no_national_id_read(slow: LiveGateway) -> 
     assert len(asked) == 1, "the first field ran, and read the id, before the timeout"
     assert national_id_reads(slow, "admin", "elev.ola") == before
     read = f'query Answered {{ user(id: "{subject}") {{ nationalId }} }}'
-    assert send(slow, read, user="admin").json()["data"]["user"]["nationalId"]
+    # this gateway's timeout is short: on a loaded machine even this read may run into it, and
+    # then (as above) audits nothing; the one that is answered is audited once
+    for _attempt in range(10):
+        sent = send(slow, read, user="admin")
+        if sent.json()["data"] is not None:
+            break
+        assert codes_of(sent) == {"TIMEOUT"}
+    assert sent.json()["data"]["user"]["nationalId"]
     assert national_id_reads(slow, "admin", "elev.ola") == before + 1
 
 
