@@ -3,8 +3,9 @@
 Reads note what they delivered (``resolvers.effects``); after each operation
 ``gateway.read_effects`` adds the entries to this process's buffer (``store.access_log``), and the
 download of an export adds its own. A background task started in the lifespan writes the buffer
-with one multi-row INSERT every :data:`FLUSH_SECONDS`, or sooner once :data:`FLUSH_ENTRIES` are
-waiting, and once more when the gateway stops. A request therefore never waits for the log.
+with one multi-row INSERT (a ``COPY`` on PostgreSQL) every :data:`FLUSH_SECONDS`, or sooner once
+:data:`FLUSH_ENTRIES` are waiting, and once more when the gateway stops. A request therefore never
+waits for the log.
 
 The trade-off (docs/privacy-actions.md, "Staff access log"): a process killed hard (SIGKILL, a
 power cut) loses the entries of at most about the last second. A failed write (the database
@@ -93,8 +94,8 @@ class AccessLog:
             await self.flush()
 
     async def flush(self) -> int:
-        """Write every buffered entry now, in one INSERT per 1000; how many were written (0 on
-        failure: the entries stay for the next attempt)."""
+        """Write every buffered entry now (``store.access_log.write``); how many were written
+        (0 on failure: the entries stay for the next attempt)."""
         engine = self._engine
         if engine is None:
             return 0

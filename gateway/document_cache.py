@@ -9,8 +9,11 @@ set), so they are kept in bounded LRUs shared by the GraphQL threads:
   or a refusal is not (a refusal is counted each time, and an error is cheap: the parse stops
   there);
 - a document that passed validation is remembered as valid for the schema and the rules it was
-  validated with; documents with errors are validated again each time. The operation limits
-  (``gateway.limits.checks``) are not cached: the cost depends on the variables.
+  validated with; documents with errors are validated again each time;
+- a request without variables whose document was within the operation limits
+  (``gateway.limits.checks``) is remembered as within them for the schema, the limits and the
+  operation name (the gradebook's check costs about a millisecond). With variables the check
+  runs each time (the cost depends on them), and so does a refusal (it is counted each time).
 
 graphql-core's documents are never modified after parsing, so one parsed document serves every
 request with its text. Each cache holds at most ``entries`` documents and ``characters`` of
@@ -21,8 +24,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, TypeVar
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
@@ -72,6 +75,7 @@ class TextCache(Generic[V]):
 
 PARSED: TextCache[ParsedDocument] = TextCache()
 VALID: TextCache[bool] = TextCache()
+WITHIN_LIMITS: TextCache[bool] = TextCache()
 
 
 def parse_cached(
@@ -106,3 +110,26 @@ def validate_cached(
     if not errors:
         VALID.put(text, key, True)
     return errors
+
+
+def check_cached(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    limits: OperationLimits,
+    operation_name: str | None,
+    check: Callable[[], GraphQLError | None],
+) -> GraphQLError | None:
+    """``check()`` (the operation limits), skipped for a request without variables whose
+    document passed it before for ``schema``, ``limits`` and ``operation_name``."""
+    location = document.loc
+    if location is None or variables:
+        return check()
+    text = location.source.body
+    key = (id(schema), limits, operation_name)
+    if WITHIN_LIMITS.get(text, key):
+        return None
+    refused = check()
+    if refused is None:
+        WITHIN_LIMITS.put(text, key, True)
+    return refused

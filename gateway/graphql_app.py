@@ -232,7 +232,14 @@ class TavleGraphQL(GraphQL[RequestContext, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
-        response = super().create_response(response_data, sub_response)
+        # Strawberry's create_response, with the body as orjson's bytes: ``encode_json``'s text
+        # (for WebSocket frames) would be decoded here and encoded again by the response.
+        response = Response(orjson.dumps(response_data), media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
         if isinstance(sub_response, _SubResponse) and sub_response.graphql_response:
             response.headers["content-type"] = GRAPHQL_RESPONSE
             # GraphQL over HTTP: a request error (no "data" at all) is a 400 for this media type.

@@ -377,6 +377,19 @@ class PersistedQueries:
             raise PersistedQueryError(400, BAD_USER_INPUT, message)
         return Resolved(replace(request, query=text), by_id=True)
 
+    def refusal_over_websocket(self, payload: object) -> GraphQLError | None:
+        """In ``safelist`` mode, the error for an operation started over the WebSocket whose
+        text is not exactly one of the manifest's (graphql-ws clients send the text); None
+        when it may start (a malformed message is the protocol handler's to refuse). The same
+        rule as over HTTP, so the socket is no way around the safelist."""
+        if self.mode != "safelist" or self.manifest is None or not isinstance(payload, Mapping):
+            return None
+        query = payload.get("query")
+        if isinstance(query, str) and query in self.manifest.texts:
+            return None
+        refused = _not_listed("The document sent")
+        return GraphQLError(refused.message, extensions={"code": refused.code})
+
     def after_parse(
         self, resolved: Resolved, parsed: ParsedDocument | None, method: str
     ) -> PersistedQueryError | None:

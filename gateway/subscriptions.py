@@ -403,6 +403,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
         ):
             await super().handle_subscribe(message)
             return
+        listed = connection.state.persisted_queries.refusal_over_websocket(message.get("payload"))
+        if listed is not None:  # safelist mode, and not a listed operation
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [listed.formatted]}
+            )
+            return
         # the operation starts with the caller as they are now (their conversations ...)
         viewer = await connection.current_viewer()
         if viewer is None:  # closed: the token expired or the person may no longer use Tavle

@@ -11,8 +11,14 @@ timeout).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from authz.viewer import Viewer
+
+#: an answer's ``lastOpenedBy`` id and ``lastOpenedAt`` as the request read them
+OpenedStamp = tuple[int | None, datetime | None]
+#: the stamp noted for an answer read twice with different stamps: nothing known of it
+UNKNOWN_STAMP: OpenedStamp = (None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +35,9 @@ class RequestEffects:
     """The effects one request's reads noted, deduplicated, in the order first noted."""
 
     audits: dict[ReadAudit, None] = field(default_factory=dict)
-    opened_submissions: set[int] = field(default_factory=set)
+    #: the answers a teacher of the course opened, each with its opened stamp as read (which
+    #: tells ``record_opened`` that an answer stamped just now needs no look in the database)
+    opened_submissions: dict[int, OpenedStamp] = field(default_factory=dict)
     #: (person id, kind code of ``store.access_log``) the viewer read as staff: one access-log
     #: entry each, however often the operation read it
     accessed: set[tuple[int, int]] = field(default_factory=set)
@@ -39,8 +47,11 @@ class RequestEffects:
     def national_id_read(self, person_id: int) -> None:
         self.audits[ReadAudit("READ_NATIONAL_ID", "User", person_id)] = None
 
-    def submission_opened(self, submission_id: int) -> None:
-        self.opened_submissions.add(submission_id)
+    def submission_opened(self, submission_id: int, stamp: OpenedStamp = UNKNOWN_STAMP) -> None:
+        """The viewer opened the answer, whose opened stamp read ``stamp``."""
+        noted = self.opened_submissions.setdefault(submission_id, stamp)
+        if noted != stamp:
+            self.opened_submissions[submission_id] = UNKNOWN_STAMP
 
     def person_data_read(self, viewer: Viewer | None, person_id: int, kind: int) -> None:
         """``viewer`` receives ``person_id``'s datum of ``kind`` (``store.access_log``'s codes):
@@ -58,7 +69,7 @@ class RequestEffects:
         takes them first, so that a second writer (a subscription's last event written again as
         it ends) finds nothing to write twice."""
         taken = RequestEffects(
-            dict(self.audits), set(self.opened_submissions), set(self.accessed), self.operation
+            dict(self.audits), dict(self.opened_submissions), set(self.accessed), self.operation
         )
         self.drop()
         return taken

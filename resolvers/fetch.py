@@ -15,12 +15,23 @@ give rows as mappings.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from config.paging import PageArgs
 from store.db import reader
@@ -39,6 +50,10 @@ AFTER = "tavle_after"
 BEFORE = "tavle_before"
 LIMIT = "tavle_limit"
 MISSING = "tavle_missing"
+#: the label of the column telling a merged page statement's branches apart
+BRANCH = "tavle_branch"
+#: the most branches in one merged page statement (SQLite takes at most 500 in a compound SELECT)
+MAX_BRANCHES = 100
 Params = Mapping[str, Any]
 
 
@@ -226,6 +241,23 @@ async def _pages(
     result = await conn.execute(statements.rows, params)
     columns = _positions(result.keys())
     rows: Sequence[Any] = result.mappings().all() if mappings else result.all()
+    pages = await _paged(conn, statements, params, wanted, args, rows, columns, mappings=mappings)
+    return pages, columns
+
+
+async def _paged(
+    conn: AsyncConnection,
+    statements: PageStatements,
+    params: Params,
+    wanted: Sequence[int],
+    args: PageArgs,
+    rows: Sequence[Any],
+    columns: Mapping[str, int],
+    *,
+    mappings: bool,
+) -> dict[int, PageRows]:
+    """The page of each parent of ``wanted`` from the rows of ``statements.rows`` run with
+    ``params`` (in parent order, each parent's rows numbered)."""
     parent_at: str | int = PARENT if mappings else columns[PARENT]
     total_at: str | int = TOTAL if mappings else columns[TOTAL]
     grouped: dict[int, list[Any]] = defaultdict(list)
@@ -253,7 +285,7 @@ async def _pages(
             )
         else:
             pages[parent_id] = PageRows(rows=got[:first], total=total, has_next=more)
-    return pages, columns
+    return pages
 
 
 async def fetch_pages(
@@ -272,6 +304,95 @@ async def fetch_pages(
         return await _pages(
             conn, statements, {**params, **page_params(wanted, args)}, wanted, args, mappings=False
         )
+
+
+def branch_param(name: str, branch: int) -> str:
+    """The name that the parameter ``name`` of a page statement has in branch ``branch`` of a
+    merged one (``merged_page_statement``)."""
+    return f"{name}_{branch}"
+
+
+def merged_page_statement(
+    rows: Select[Any], branches: int, per_branch: Collection[str]
+) -> Select[Any]:
+    """``branches`` copies of a page statement's ``rows`` in one statement (``UNION ALL``), each
+    with its own values of the parameters named in ``per_branch`` (``branch_param``) and its
+    number in the column ``BRANCH``; ordered by branch, then as each copy is.
+
+    One field of a connection asked with several values of its filter arguments (the same
+    connection under several aliases: each course's students' submissions *in that course*)
+    costs one round trip instead of one per value; each branch is the page statement each value
+    would run on its own, so every page is the same.
+    """
+
+    def branch(n: int) -> Select[Any]:
+        def own(element: ExternallyTraversible, **_kw: Any) -> ExternallyTraversible | None:
+            if isinstance(element, BindParameter) and element.key in per_branch:
+                return bindparam(branch_param(element.key, n), type_=element.type, required=True)
+            return None
+
+        copy = cast(Select[Any], replacement_traverse(rows.order_by(None), {}, own))
+        return copy.add_columns(literal_column(str(n), Integer).label(BRANCH))
+
+    merged = union_all(*(branch(n) for n in range(branches))).subquery()
+    return select(merged).order_by(merged.c[BRANCH], merged.c[PARENT], merged.c.tavle_rn)
+
+
+#: one branch of a merged page statement: its own parameters' values (named as in the page
+#: statement) and its parents
+PageGroup = tuple[Params, Iterable[int]]
+
+
+async def fetch_page_groups(
+    engine: AsyncEngine,
+    statements: PageStatements,
+    merged: Callable[[int], Select[Any]],
+    params: Params,
+    groups: Sequence[PageGroup],
+    args: PageArgs,
+) -> tuple[list[dict[int, PageRows]], Mapping[str, int]]:
+    """``fetch_pages`` for each of ``groups`` (the same page arguments, each group its own values
+    of some parameters and its parents), in one statement: ``merged(len(groups))``, a
+    ``merged_page_statement`` of ``statements.rows``; rows as tuples, and each column's
+    position. One group runs ``statements.rows`` itself; more than ``MAX_BRANCHES`` take a
+    statement per ``MAX_BRANCHES``."""
+    if len(groups) > MAX_BRANCHES:
+        found: list[dict[int, PageRows]] = []
+        columns: Mapping[str, int] = {}
+        for start in range(0, len(groups), MAX_BRANCHES):
+            chunk = groups[start : start + MAX_BRANCHES]
+            more, columns = await fetch_page_groups(engine, statements, merged, params, chunk, args)
+            found.extend(more)
+        return found, columns
+    if len(groups) == 1:
+        own, parents = groups[0]
+        one, columns = await fetch_pages(engine, statements, {**params, **own}, parents, args)
+        return [one], columns
+    wanted = [sorted(set(parents)) for _own, parents in groups]
+    # each branch's parameters as its page statement takes them, then all under their merged
+    # names; the page arguments' are the same in every branch
+    branches = [
+        {**own, **page_params(ids, args)} for (own, _), ids in zip(groups, wanted, strict=True)
+    ]
+    values: dict[str, Any] = {**params, **page_params((), args)}
+    del values[PARENTS]
+    for n, (own, _parents) in enumerate(groups):
+        values.update({branch_param(name, n): value for name, value in own.items()})
+        values[branch_param(PARENTS, n)] = wanted[n]
+    async with reader(engine).connect() as conn:
+        result = await conn.execute(merged(len(groups)), values)
+        columns = _positions(result.keys())
+        by_branch: list[list[Any]] = [[] for _ in groups]
+        branch_at = columns[BRANCH]
+        for row in result.all():
+            by_branch[row[branch_at]].append(row)
+        found = [
+            await _paged(
+                conn, statements, {**params, **own}, ids, args, rows, columns, mappings=False
+            )
+            for own, ids, rows in zip(branches, wanted, by_branch, strict=True)
+        ]
+    return found, columns
 
 
 async def pages_by_parent(

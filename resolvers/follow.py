@@ -22,7 +22,7 @@ from strawberry.dataloader import DataLoader
 from config.paging import PageArgs, descending_of
 from resolvers.context import RequestContext
 from resolvers.field_sources import Embedded, Missing, Reference, Related
-from resolvers.loaders import Filters
+from resolvers.loaders import Filters, PageKey
 from resolvers.records import Page, PseudonymRecord
 from store.tables import ProcessingState
 
@@ -122,16 +122,19 @@ def page_arguments(
 
 def page_loader(
     ctx: RequestContext, source: Related | Embedded, filters: Filters = ()
-) -> DataLoader[tuple[int, PageArgs], Page[Any]]:
-    """The loader of ``source``'s pages (a kind's rows, or plumbing rows)."""
+) -> DataLoader[PageKey, Page[Any]]:
+    """The loader of ``source``'s pages (a kind's rows, or plumbing rows), for the filter
+    arguments given in ``filters``; its keys are ``page_key`` s."""
     if isinstance(source, Embedded):
         return ctx.loaders.embedded_pages(source)
     return ctx.loaders.related_pages(source, filters)
 
 
-def page_key(parent: Any, source: Related | Embedded, args: PageArgs) -> tuple[Any, PageArgs]:
-    """The key of ``parent``'s page of ``source``."""
-    return getattr(parent, source.key), args
+def page_key(
+    parent: Any, source: Related | Embedded, args: PageArgs, filters: Filters = ()
+) -> PageKey:
+    """The key of ``parent``'s page of ``source`` filtered by ``filters``' values."""
+    return getattr(parent, source.key), args, filters
 
 
 # --- the generic resolvers: one load per parent -------------------------------------------------
@@ -176,7 +179,7 @@ async def related_page(
     if is_stand_in(parent):
         return None
     loader = page_loader(ctx, source, filters)
-    found: Page[Any] = await loader.load(page_key(parent, source, args))
+    found: Page[Any] = await loader.load(page_key(parent, source, args, filters))
     return found
 
 

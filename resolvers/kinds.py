@@ -18,7 +18,7 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Label, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, FromClause, Label, func, select
 
 from authz.relations import FactColumns
 from resolvers.records import (
@@ -46,6 +46,7 @@ from resolvers.records import (
     UserRecord,
 )
 from store import tables as t
+from store.erasure_ledger import REPORTED_STATUS
 from store.tables import ItemStatus, PrivacyAction, PrivacyRequestStatus, ProcessingState
 
 #: The label of a kind's ``stand_in`` condition among its selected columns.
@@ -442,8 +443,6 @@ NOTIFICATION = Kind(
 # --- The privacy tool's objects: system administrators only ---------------------------------
 
 _pr = t.privacy_requests.c
-#: A completed erasure whose erasure-ledger entry is not written yet is still RUNNING
-#: (store/erasure_ledger.py): it is not reported complete before the entry exists.
 _pri = t.privacy_request_items.c
 
 
@@ -457,34 +456,15 @@ def _items(*where: ColumnElement[bool]) -> Any:
     )
 
 
-_reported_status = case(
-    (
-        (_pr.action == PrivacyAction.ERASE)
-        & (_pr.status == PrivacyRequestStatus.COMPLETED)
-        & _pr.ledger_written.is_(False),
-        literal(PrivacyRequestStatus.RUNNING, _pr.status.type),
-    ),
-    # A batch or school erasure, likewise, until every erased person's entry is written.
-    (
-        _pr.action.in_([PrivacyAction.ERASE_BATCH, PrivacyAction.ERASE_SCHOOL])
-        & _pr.status.in_([PrivacyRequestStatus.COMPLETED, PrivacyRequestStatus.FAILED])
-        & exists()
-        .where(
-            _pri.request_id == _pr.id,
-            _pri.status == ItemStatus.ERASED,
-            _pri.ledger_written.is_(False),
-        )
-        .correlate(t.privacy_requests),
-        literal(PrivacyRequestStatus.RUNNING, _pr.status.type),
-    ),
-    else_=_pr.status,
-).label("status")
 PRIVACY_REQUEST = Kind(
     "PrivacyRequest",
     t.privacy_requests,
     (
         *_labelled(_pr.id, _pr.action),
-        _reported_status,
+        # A finished erasure whose erasure-ledger entry is not written yet is still RUNNING: it
+        # is not reported complete before the entry exists (``privacyRequests(status:)`` filters
+        # on the same expression).
+        REPORTED_STATUS.label("status"),
         *_labelled(
             _pr.subject_id,
             _pr.origin,

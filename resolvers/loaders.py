@@ -26,12 +26,15 @@ from resolvers.fetch import (
     KEY,
     PARENT,
     PARENTS,
+    PageGroup,
     PageRows,
     PageStatements,
     by_ids_statement,
     fetch,
+    fetch_page_groups,
     fetch_pages,
     lists_statement,
+    merged_page_statement,
     page_shape,
     page_statements,
 )
@@ -49,9 +52,10 @@ if TYPE_CHECKING:
 
 tracer = trace.get_tracer("tavle.loaders")
 
-PageKey = tuple[int, PageArgs]
 #: the values of a field's filter arguments, in the order of its ``Related.filters``
 Filters = tuple[Any, ...]
+#: a page's key: its parent's id, the page arguments, the values of the field's filter arguments
+PageKey = tuple[int, PageArgs, Filters]
 PARENT_KEY = "tavle_parent_key"
 
 
@@ -139,19 +143,19 @@ def _list(ctx: RequestContext, viewing: Viewing, source: Related) -> DataLoader[
 
 
 def _pages(
-    ctx: RequestContext, viewing: Viewing, source: Related, filters: Filters
+    ctx: RequestContext, viewing: Viewing, source: Related, given: tuple[bool, ...]
 ) -> DataLoader[PageKey, Page[Any]]:
-    """One page per (parent, page arguments); one statement per batch of parents asking the
-    same page arguments, whatever the number of parents or rows."""
+    """One page per (parent, page arguments, filter values), for the filter arguments ``given``;
+    one statement per batch of keys with the same page arguments, whatever the number of
+    parents, rows or filter values (``fetch.merged_page_statement``)."""
     kind = KINDS[source.kind]
     path = source.coordinate if source.path else None
-    given = tuple(value is not None for value in filters)
     where = _filtered(source, given)
     scoped = viewing.scope(kind, source.source, path)
-    params = {
-        **viewing.params,
-        **{FILTER.format(n): value for n, value in enumerate(filters) if value is not None},
-    }
+    #: the parameters with a value per filter value (each branch of a merged statement's own)
+    per_branch = frozenset(
+        {PARENTS, *(FILTER.format(n) for n, is_given in enumerate(given) if is_given)}
+    )
 
     def statements(args: PageArgs) -> PageStatements:
         descending, after, before, backward = shape = page_shape(args)
@@ -168,20 +172,37 @@ def _pages(
             ),
         )
 
+    def merged(args: PageArgs) -> Callable[[int], Select[Any]]:
+        def made(branches: int) -> Select[Any]:
+            return scoped.derive(
+                ("merged pages", source, given, page_shape(args), branches),
+                lambda _s: merged_page_statement(statements(args).rows, branches, per_branch),
+            )
+
+        return made
+
     async def load(keys: list[PageKey]) -> list[Page[Any]]:
         with span(tracer, f"load {source.name}"):
-            by_args: dict[PageArgs, list[int]] = defaultdict(list)
-            for parent_id, args in keys:
-                by_args[args].append(parent_id)
+            by_args: dict[PageArgs, dict[Filters, list[int]]] = defaultdict(
+                lambda: defaultdict(list)
+            )
+            for parent_id, args, filters in keys:
+                by_args[args][filters].append(parent_id)
             pages: dict[PageKey, PageRows] = {}
             columns: Mapping[str, int] = {}
-            for args, parent_ids in by_args.items():
-                found, columns = await fetch_pages(
-                    ctx.engine, statements(args), params, parent_ids, args
+            for args, by_filters in by_args.items():
+                groups: list[PageGroup] = [
+                    (_filter_params(filters), parent_ids)
+                    for filters, parent_ids in by_filters.items()
+                ]
+                found, columns = await fetch_page_groups(
+                    ctx.engine, statements(args), merged(args), viewing.params, groups, args
                 )
-                for parent_id, page in found.items():
-                    pages[(parent_id, args)] = page
-            all_rows = [row for key in keys for row in pages[key].rows]
+                for filters, group in zip(by_filters, found, strict=True):
+                    for parent_id, page in group.items():
+                        pages[(parent_id, args, filters)] = page
+            asked = [(pages[key], key[1]) for key in keys]
+            all_rows = [row for page, _args in asked for row in page.rows]
             if not all_rows:
                 made: Iterator[Any] = iter(())
                 key_at = 0
@@ -190,17 +211,22 @@ def _pages(
                 key_at = columns[KEY]
             return [
                 Page(
-                    records=[next(made) for _ in pages[key].rows],
-                    sort_keys=[row[key_at] for row in pages[key].rows],
-                    total=pages[key].total,
-                    has_next=pages[key].has_next,
-                    has_previous=pages[key].has_previous,
-                    args=key[1],
+                    records=[next(made) for _ in page.rows],
+                    sort_keys=[row[key_at] for row in page.rows],
+                    total=page.total,
+                    has_next=page.has_next,
+                    has_previous=page.has_previous,
+                    args=args,
                 )
-                for key in keys
+                for page, args in asked
             ]
 
     return DataLoader(load_fn=load)
+
+
+def _filter_params(filters: Filters) -> dict[str, Any]:
+    """The parameters holding the values of the filter arguments given."""
+    return {FILTER.format(n): value for n, value in enumerate(filters) if value is not None}
 
 
 _EMBEDDED: dict[Embedded, Select[Any]] = {}
@@ -242,14 +268,14 @@ def _embedded_pages(ctx: RequestContext, source: Embedded) -> DataLoader[PageKey
 
     async def load(keys: list[PageKey]) -> list[Page[Any]]:
         by_args: dict[PageArgs, list[int]] = defaultdict(list)
-        for parent_id, args in keys:
+        for parent_id, args, _filters in keys:  # a plumbing connection has no filters
             by_args[args].append(parent_id)
         pages: dict[PageKey, PageRows] = {}
         columns: Mapping[str, int] = {}
         for args, parent_ids in by_args.items():
             found, columns = await fetch_pages(ctx.engine, statements(args), {}, parent_ids, args)
             for parent_id, page in found.items():
-                pages[(parent_id, args)] = page
+                pages[(parent_id, args, ())] = page
         at = [columns.get(name, 0) for name in names]
         key_at = columns.get(KEY, 0)
         return [
@@ -326,7 +352,7 @@ class Loaders:
         self._viewing: Viewing | None = None
         self._by_id: dict[tuple[str, str | None], DataLoader[int, Any]] = {}
         self._lists: dict[str, DataLoader[int, list[Any]]] = {}
-        self._pages: dict[tuple[str, Filters], DataLoader[PageKey, Page[Any]]] = {}
+        self._pages: dict[tuple[str, tuple[bool, ...]], DataLoader[PageKey, Page[Any]]] = {}
         self._embedded: dict[str, DataLoader[int, list[Any]]] = {}
         self._embedded_pages: dict[str, DataLoader[PageKey, Page[Any]]] = {}
         self._person_states: DataLoader[int, ProcessingState | None] | None = None
@@ -355,11 +381,14 @@ class Loaders:
     def related_pages(
         self, source: Related, filters: Filters = ()
     ) -> DataLoader[PageKey, Page[Any]]:
-        """Pages of ``source`` per parent; one loader per distinct filter."""
-        key = (source.coordinate, filters)
+        """Pages of ``source`` per parent and value of ``filters``: one loader for all values
+        of the filter arguments given in ``filters`` (its keys hold the values), so a batch
+        asking several (the same connection under several aliases) is one statement."""
+        given = tuple(value is not None for value in filters)
+        key = (source.coordinate, given)
         loader = self._pages.get(key)
         if loader is None:
-            loader = self._pages[key] = _pages(self._ctx, self.viewing, source, filters)
+            loader = self._pages[key] = _pages(self._ctx, self.viewing, source, given)
         return loader
 
     def embedded(self, source: Embedded) -> DataLoader[int, list[Any]]:

@@ -25,6 +25,7 @@ from resolvers import data_request_list, incident_list, roots
 from resolvers.context import RequestContext
 from resolvers.kinds import NODE_KINDS
 from resolvers.records import Page
+from resolvers.services.input_limits import LIST_LIMITS, check_count
 
 #: a top-level list: the page for the context, the page arguments and the filters' values
 ListFunction = Callable[..., Awaitable[Page[Any]]]
@@ -46,15 +47,25 @@ class ViewerField:
 
 @dataclass(frozen=True)
 class RootFilter:
-    """A filter argument; an ``ID`` argument names the type of the global id it takes."""
+    """A filter argument; an ``ID`` argument names the type of the global id it takes. A list
+    (of ids or of values, ``most`` set) holds at most ``most`` items
+    (``input_limits.LIST_LIMITS``)."""
 
     argument: str
     id_of: str | None = None
+    most: int | None = None
 
     def value(self, given: Any) -> Any:
         """The value handed to the list (None: not filtered); NOT_FOUND for an id of another
-        type, BAD_USER_INPUT for a malformed one."""
-        if given is None or self.id_of is None:
+        type, BAD_USER_INPUT for a malformed one or a list over its limit."""
+        if given is None:
+            return given
+        if self.most is not None:
+            check_count(list(given), self.argument, self.most)
+            if self.id_of is None:
+                return list(given)
+            return [expect_id(one, self.id_of) for one in given]
+        if self.id_of is None:
             return given
         return expect_id(given, self.id_of)
 
@@ -97,7 +108,16 @@ ROOT_FIELDS: dict[str, RootField] = {
         RootPage("Query.calendarEvents", roots.calendar_events),
         RootPage("Query.recycleBin", roots.recycle_bin),
         RootPage("Query.expiredSubjects", roots.expired_subjects),
-        RootPage("Query.privacyRequests", roots.privacy_requests, (_SUBJECT,), filters_first=True),
+        RootPage(
+            "Query.privacyRequests",
+            roots.privacy_requests,
+            (
+                _SUBJECT,
+                RootFilter("status"),
+                RootFilter("action", most=LIST_LIMITS["Query.privacyRequests(action:)"]),
+            ),
+            filters_first=True,
+        ),
         RootPage(
             "Query.auditLog",
             roots.audit_log,
@@ -126,6 +146,7 @@ ROOT_FIELDS: dict[str, RootField] = {
                 RootFilter("role"),
                 RootFilter("state"),
                 RootFilter("identifier"),
+                RootFilter("ids", "User", LIST_LIMITS["Query.users(ids:)"]),
             ),
             filters_first=True,
         ),

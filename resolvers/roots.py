@@ -4,6 +4,7 @@ its filters' values (``resolvers.root_fields``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -37,9 +39,10 @@ from resolvers.records import Page, PseudonymRecord
 from resolvers.scopes import scoped_select
 from store import tables as t
 from store.db import reader
+from store.erasure_ledger import REPORTED_STATUS
 from store.idlists import ids_param, in_ids
 from store.privacy.retention import retention_registry
-from store.tables import CourseState, ProcessingState, Role
+from store.tables import CourseState, PrivacyAction, PrivacyRequestStatus, ProcessingState, Role
 from store.text import contains_pattern, matches
 
 #: the parameter holding the value a root list's filter compares with
@@ -56,24 +59,25 @@ class _Where:
     clause: ColumnElement[bool]
 
 
-async def _root_page(
+async def _listed_page(
     ctx: RequestContext,
     kind: Kind,
     args: PageArgs,
-    where: _Where | None = None,
-    value: Any = None,
+    key: Hashable,
+    conditions: Callable[[], Sequence[ColumnElement[bool]]],
+    params: Mapping[str, Any],
 ) -> Page[Any]:
-    """The page of the root list; ``args`` carry its ordering (``RootPage.descending`` is its
-    default)."""
+    """The page of a root list of ``kind``: the viewer's row scope narrowed by ``conditions()``
+    (built once per scope and ``key``, which must name everything they put into the statement
+    besides parameters), run with ``params`` beside the scope's own; ``args`` carry its ordering
+    (``RootPage.descending`` is its default)."""
     viewing = ctx.loaders.viewing
     shape = page_shape(args)
     descending, after, before, backward = shape
 
     def build(stmt: Select[Any]) -> PageStatements:
-        if where is not None:
-            stmt = stmt.where(where.clause)
         return page_statements(
-            stmt,
+            stmt.where(*conditions()),
             _ROOT,
             kind.key,
             descending=descending,
@@ -82,9 +86,10 @@ async def _root_page(
             backward=backward,
         )
 
-    statements = viewing.scope(kind).derive(("root", where, shape), build)
-    params = viewing.params if where is None else {**viewing.params, ROOT_VALUE: value}
-    pages, columns = await fetch_pages(ctx.engine, statements, params, [0], args)
+    statements = viewing.scope(kind).derive((key, shape), build)
+    pages, columns = await fetch_pages(
+        ctx.engine, statements, {**viewing.params, **params}, [0], args
+    )
     page = pages[0]
     key_at = columns[KEY]
     return Page(
@@ -97,10 +102,24 @@ async def _root_page(
     )
 
 
+async def _root_page(
+    ctx: RequestContext,
+    kind: Kind,
+    args: PageArgs,
+    where: _Where | None = None,
+    value: Any = None,
+) -> Page[Any]:
+    """The page of the root list, narrowed by ``where`` (its parameter ``value``) if given."""
+    if where is None:
+        return await _listed_page(ctx, kind, args, ("root", None), tuple, {})
+    clause = where.clause
+    return await _listed_page(
+        ctx, kind, args, ("root", where), lambda: (clause,), {ROOT_VALUE: value}
+    )
+
+
 _COURSE_STATE = _Where(t.courses.c.state == bindparam(ROOT_VALUE))
 _INBOX = _Where(in_ids(k.CONVERSATION.key, ids_param(ROOT_VALUE)))
-_REQUEST_SUBJECT = _Where(t.privacy_requests.c.subject_id == bindparam(ROOT_VALUE))
-_ENTRY_SUBJECT = _Where(t.audit_entries.c.subject_id == bindparam(ROOT_VALUE))
 
 
 async def courses(
@@ -140,12 +159,63 @@ async def recycle_bin(ctx: RequestContext, args: PageArgs) -> Page[Any]:
     return await _root_page(ctx, k.RECYCLE_BIN, args)
 
 
+_rq = t.privacy_requests.c
+_REQUEST_FILTERS: dict[str, ColumnElement[bool]] = {
+    "subject": _rq.subject_id == bindparam("tavle_requests_subject", type_=Integer),
+    # the status the field shows (a finished erasure without its ledger entry: RUNNING)
+    "status": bindparam("tavle_requests_status", type_=_rq.status.type) == REPORTED_STATUS,
+}
+
+
+def _action_param(n: int) -> str:
+    """The parameter holding the ``n``-th action ``privacyRequests(action:)`` keeps."""
+    return f"tavle_requests_action_{n}"
+
+
+def _action_among(count: int) -> ColumnElement[bool]:
+    """The request's action is one of ``count`` parameters (``_action_param``): the statement
+    depends on how many actions are asked for (at most one per action), not on which; none
+    asked for keeps no request."""
+    if count == 0:
+        return false()
+    return _rq.action.in_(
+        [bindparam(_action_param(n), type_=_rq.action.type) for n in range(count)]
+    )
+
+
 async def privacy_requests(
-    ctx: RequestContext, args: PageArgs, subject_id: int | None = None
+    ctx: RequestContext,
+    args: PageArgs,
+    subject_id: int | None = None,
+    status: PrivacyRequestStatus | None = None,
+    action: Sequence[PrivacyAction] | None = None,
 ) -> Page[Any]:
-    if subject_id is None:
+    """Privacy requests (system administrators: the row rule hides them from others), about a
+    person (``subject_id``), in a status and of one of the actions ``action`` names (None: any;
+    ``root_fields`` bounds the list); every filter given must hold."""
+    if status is not None:
+        status = PrivacyRequestStatus(getattr(status, "value", status))
+    values = {"subject": subject_id, "status": status}
+    given = tuple(name for name, value in values.items() if value is not None)
+    if not given and action is None:
         return await _root_page(ctx, k.PRIVACY_REQUEST, args)
-    return await _root_page(ctx, k.PRIVACY_REQUEST, args, _REQUEST_SUBJECT, subject_id)
+    params: dict[str, Any] = {f"tavle_requests_{name}": values[name] for name in given}
+    actions = None
+    if action is not None:
+        kept = sorted({PrivacyAction(getattr(one, "value", one)) for one in action})
+        params.update({_action_param(n): one for n, one in enumerate(kept)})
+        actions = len(kept)
+    return await _listed_page(
+        ctx,
+        k.PRIVACY_REQUEST,
+        args,
+        ("requests", given, actions),
+        lambda: (
+            *(_REQUEST_FILTERS[name] for name in given),
+            *(() if actions is None else (_action_among(actions),)),
+        ),
+        params,
+    )
 
 
 #: the longest ``action`` ``auditLog`` filters by (the column's width)
@@ -189,40 +259,15 @@ async def audit_log(
         "until": until,
     }
     given = tuple(name for name, value in values.items() if value is not None)
-    if given == ("subject",):
-        return await _root_page(ctx, k.AUDIT_ENTRY, args, _ENTRY_SUBJECT, subject_id)
     if not given:
         return await _root_page(ctx, k.AUDIT_ENTRY, args)
-    kind = k.AUDIT_ENTRY
-    viewing = ctx.loaders.viewing
-    shape = page_shape(args)
-    descending, after, before, backward = shape
-
-    def build(stmt: Select[Any]) -> PageStatements:
-        return page_statements(
-            stmt.where(*(_AUDIT_FILTERS[name] for name in given)),
-            _ROOT,
-            kind.key,
-            descending=descending,
-            after=after,
-            before=before,
-            backward=backward,
-        )
-
-    statements = viewing.scope(kind).derive(("audit", given, shape), build)
-    params: dict[str, Any] = {**viewing.params}
-    for name in given:
-        params[f"tavle_audit_{name}"] = values[name]
-    pages, columns = await fetch_pages(ctx.engine, statements, params, [0], args)
-    page = pages[0]
-    key_at = columns[KEY]
-    return Page(
-        records=await records_of(ctx, kind, page.rows, kind.layout(columns)),
-        sort_keys=[row[key_at] for row in page.rows],
-        total=page.total,
-        has_next=page.has_next,
-        has_previous=page.has_previous,
-        args=args,
+    return await _listed_page(
+        ctx,
+        k.AUDIT_ENTRY,
+        args,
+        ("audit", given),
+        lambda: tuple(_AUDIT_FILTERS[name] for name in given),
+        {f"tavle_audit_{name}": values[name] for name in given},
     )
 
 
@@ -236,12 +281,16 @@ _SCHOOL = bindparam("tavle_users_school", type_=Integer)
 _ROLE: BindParameter[Any] = bindparam("tavle_users_role")
 _STATE: BindParameter[Any] = bindparam("tavle_users_state")
 _IDENTIFIER = bindparam("tavle_users_identifier", type_=String)
+#: the parameter holding the people ``users(ids:)`` asks for
+_IDS = "tavle_users_ids"
 
 
 def _directory_where(
-    search: bool, school: bool, role: bool, identifier: bool = False
+    search: bool, school: bool, role: bool, identifier: bool = False, ids: bool = False
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [t.people.c.processing_state == _STATE]
+    if ids:
+        conditions.append(in_ids(t.people.c.id, ids_param(_IDS)))
     if identifier:
         # exact only (system administrators, who may read e-mail and national ids anyway):
         # the username, the e-mail address (any case) or the national id number
@@ -281,12 +330,14 @@ async def users(
     role: Role | None = None,
     state: ProcessingState | None = None,
     identifier: str | None = None,
+    ids: Sequence[int] | None = None,
 ) -> Page[Any]:
     """People the viewer may see (the User row rule), by name (``search``: a part of the given
     name, the family name or the full name "given family", case-insensitive), school and role.
     Active people unless ``state`` says: restricted people are in the recycle bin's row rule (system
     administrators), and erased people are never listed. ``identifier`` (system administrators
-    only) is compared exactly with the username, the e-mail address and the national id."""
+    only) is compared exactly with the username, the e-mail address and the national id. ``ids``:
+    only these people (their keys; ``root_fields`` bounds the list), under the same rules."""
     if search is not None and len(search) > SEARCH_MAX:
         raise BadUserInputError(f"'search' must be at most {SEARCH_MAX} characters")
     if identifier is not None:
@@ -300,24 +351,14 @@ async def users(
             )
     state = ProcessingState.ACTIVE if state is None else ProcessingState(state)
     kind = k.USER if state is ProcessingState.ACTIVE else k.RECYCLE_BIN
-    viewing = ctx.loaders.viewing
-    shape = page_shape(args)
-    descending, after, before, backward = shape
-    given = (bool(search), school_id is not None, role is not None, identifier is not None)
-
-    def build(stmt: Select[Any]) -> PageStatements:
-        return page_statements(
-            stmt.where(*_directory_where(*given)),
-            _ROOT,
-            kind.key,
-            descending=descending,
-            after=after,
-            before=before,
-            backward=backward,
-        )
-
-    statements = viewing.scope(kind).derive(("users", given, shape), build)
-    params: dict[str, Any] = {**viewing.params, _STATE.key: state}
+    given = (
+        bool(search),
+        school_id is not None,
+        role is not None,
+        identifier is not None,
+        ids is not None,
+    )
+    params: dict[str, Any] = {_STATE.key: state}
     if search:
         params[_SEARCH.key] = contains_pattern(search)
     if identifier is not None:
@@ -326,16 +367,10 @@ async def users(
         params[_SCHOOL.key] = school_id
     if role is not None:
         params[_ROLE.key] = Role(getattr(role, "value", role))
-    pages, columns = await fetch_pages(ctx.engine, statements, params, [0], args)
-    page = pages[0]
-    key_at = columns[KEY]
-    return Page(
-        records=await records_of(ctx, kind, page.rows, kind.layout(columns)),
-        sort_keys=[row[key_at] for row in page.rows],
-        total=page.total,
-        has_next=page.has_next,
-        has_previous=page.has_previous,
-        args=args,
+    if ids is not None:
+        params[_IDS] = sorted(set(ids))
+    return await _listed_page(
+        ctx, kind, args, ("users", given), lambda: _directory_where(*given), params
     )
 
 

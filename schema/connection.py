@@ -15,13 +15,18 @@ from schema.values import attr, made_of, object_of, reads
 NodeT = TypeVar("NodeT")
 
 
-#: an edge's record: the node's cursor (naming its connection and ordering) and its record
-EdgeRecord = tuple[str, Any]
+#: an edge's record: its page, the node's sort key and the node's record. The cursor (naming
+#: the connection and ordering) is made of the first two when it is read (``_edge_cursor``): most
+#: queries select none, and a large page has a thousand edges.
+EdgeRecord = tuple[Page[Any], int, Any]
 
 
 def edges_of(page: Page[Any]) -> list[EdgeRecord]:
-    cursor = page.cursor
-    return [(cursor(key), record) for key, record in zip(page.sort_keys, page.records, strict=True)]
+    return [(page, key, record) for key, record in zip(page.sort_keys, page.records, strict=True)]
+
+
+def _edge_cursor(edge: EdgeRecord) -> str:
+    return edge[0].cursor(edge[1])
 
 
 def _end_cursor(page: Page[Any]) -> str | None:
@@ -57,7 +62,7 @@ class PageInfo:
     start_cursor: str | None
 
 
-@reads(tuple, cursor=itemgetter(0), node=itemgetter(1))
+@reads(tuple, cursor=_edge_cursor, node=itemgetter(2))
 @strawberry.type
 class Edge(Generic[NodeT]):
     cursor: str
@@ -78,7 +83,7 @@ class Connection(Generic[NodeT]):
 def connection_of(page: Page[Any], make: Callable[[Any], NodeT]) -> Connection[NodeT]:
     """The connection of a page of records, each node made by ``make`` of its record."""
     return Connection(
-        edges=[Edge(cursor=edge[0], node=make(edge[1])) for edge in edges_of(page)],
+        edges=[Edge(cursor=_edge_cursor(edge), node=make(edge[2])) for edge in edges_of(page)],
         page_info=object_of(PageInfo, page),
         total_count=page.total,
     )

@@ -92,7 +92,7 @@ def _submission_body(record: SubmissionRecord, ctx: RequestContext) -> str | Non
     # lastOpenedAt/lastOpenedBy (docs/access-policy.md); written once per request, afterwards.
     relations = record.relations
     if "course_teacher" in relations and "self" not in relations:
-        ctx.effects.submission_opened(record.pk)
+        ctx.effects.submission_opened(record.pk, (record.last_opened_by_id, record.last_opened_at))
     body = record.body
     if body is not None:
         # read by staff: an entry in the staff access log (docs/privacy-actions.md)

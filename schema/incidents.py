@@ -15,14 +15,13 @@ from config import clock
 from config.ids import to_global_id
 from resolvers.context import Info, RequestContext
 from resolvers.records import IncidentPersonRecord, IncidentRecord
-from resolvers.root_fields import ROOT_FIELDS, Lookup, lookup_found
 from resolvers.services import incidents
 from resolvers.services.incident_scope import AffectedReason
 from schema import sources
 from schema.connection import Connection
 from schema.enums import DataCategory
 from schema.node import Node
-from schema.registry import kind_type, to_object
+from schema.registry import kind_type
 from schema.user import User
 from schema.values import made_of, member, node_id, record_field
 from store.tables import IncidentScopeKind, IncidentStatus
@@ -202,12 +201,7 @@ class IncidentUpdateInput:
 
 async def _incident(info: Info, pk: int) -> Incident:
     """The incident a mutation acted on, as ``node(id:)`` answers it."""
-    lookup = ROOT_FIELDS["Query.node"]
-    assert isinstance(lookup, Lookup)
-    found = await info.context.loaders.by_id("Incident").load(pk)
-    incident: Incident = to_object(
-        lookup_found(lookup, "Incident", to_global_id("Incident", pk), found)
-    )
+    incident: Incident = await sources.acted_on(info, "Query.node", "Incident", pk)
     return incident
 
 

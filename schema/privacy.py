@@ -17,7 +17,6 @@ from resolvers.records import (
     PrivacyRequestItemRecord,
     PrivacyRequestRecord,
 )
-from resolvers.root_fields import ROOT_FIELDS, Lookup, lookup_found
 from resolvers.services import course_deletion, privacy, school_export
 from schema import sources
 from schema.connection import Connection
@@ -32,7 +31,7 @@ from schema.enums import (
     RequestOrigin,
 )
 from schema.node import Node
-from schema.registry import kind_type, to_object
+from schema.registry import kind_type
 from schema.school_year import RosterImport
 from schema.user import School, User
 from schema.values import made_of, member, node_id, object_of, record_field
@@ -271,11 +270,8 @@ class AuditEntry(Node):
 
 async def _request(info: Info, pk: int) -> PrivacyRequest:
     """The request a mutation acted on, as ``privacyRequest(id:)`` answers it."""
-    lookup = ROOT_FIELDS["Query.privacyRequest"]
-    assert isinstance(lookup, Lookup)
-    found = await info.context.loaders.by_id("PrivacyRequest").load(pk)
-    request: PrivacyRequest = to_object(
-        lookup_found(lookup, "PrivacyRequest", to_global_id("PrivacyRequest", pk), found)
+    request: PrivacyRequest = await sources.acted_on(
+        info, "Query.privacyRequest", "PrivacyRequest", pk
     )
     return request
 
@@ -300,7 +296,11 @@ class PrivacyQuery:
         found: PrivacyRequest = await sources.lookup(info, "Query.privacyRequest", id)
         return found
 
-    @strawberry.field
+    @strawberry.field(
+        description="Privacy requests, oldest first; about a person (`subjectId`), in a "
+        "status (`status`; null: any) and of one of the actions `action` lists (null: any; at "
+        "most 9). System administrators."
+    )
     async def privacy_requests(
         self,
         info: Info,
@@ -309,9 +309,19 @@ class PrivacyQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        status: PrivacyRequestStatus | None = None,
+        action: list[PrivacyAction] | None = None,
     ) -> Connection[PrivacyRequest]:
         return await sources.root_page(
-            info, "Query.privacyRequests", first, after, subject_id, last=last, before=before
+            info,
+            "Query.privacyRequests",
+            first,
+            after,
+            subject_id,
+            status,
+            action,
+            last=last,
+            before=before,
         )
 
     @strawberry.field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from config.ids import to_global_id
 from resolvers import follow, root_fields, roots
 from resolvers.context import Info
 from resolvers.field_sources import FIELD_SOURCES, Embedded, Reference, Related
@@ -116,6 +117,11 @@ async def lookup(info: Info, coordinate: str, global_id: str) -> Any:
     kind, pk = root_fields.lookup_id(field, global_id)
     found = await info.context.loaders.by_id(kind).load(pk)
     return to_object(root_fields.lookup_found(field, kind, global_id, found))
+
+
+async def acted_on(info: Info, coordinate: str, kind: str, pk: int) -> Any:
+    """The object a mutation acted on, as the lookup at ``coordinate`` shows it to the caller."""
+    return await lookup(info, coordinate, to_global_id(kind, pk))
 
 
 async def viewer(info: Info, coordinate: str) -> Any:

@@ -300,9 +300,16 @@ class User(Node):
         "guardian's for a child), newest first (docs/data-requests.md)."
     )
     async def data_requests(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[DataRequestT] | None:
-        return await sources.connection(info, self.record, "User.dataRequests", first, after)
+        return await sources.connection(
+            info, self.record, "User.dataRequests", first, after, last=last, before=before
+        )
 
     @strawberry.field(
         description="The person's notifications, oldest first, at most 100 (all of them: "

@@ -4,8 +4,9 @@ export, when, in which operation (docs/privacy-actions.md, "Staff access log").
 Reads only *note* what they delivered (``resolvers.effects.RequestEffects.accessed``: pairs of a
 person id and a kind code); after the operation the gateway adds one entry per (staff member,
 person, kind) to this process's :class:`AccessLogBuffer`, and a background flusher
-(``gateway.access_log``) writes the buffer with one multi-row INSERT about every second. An entry
-holds ids, a kind, a time and the operation's name, never a variable or a value.
+(``gateway.access_log``) writes the buffer in one statement about every second (a multi-row
+INSERT; a ``COPY`` on PostgreSQL). An entry holds ids, a kind, a time and the operation's name,
+never a variable or a value.
 
 No foreign keys: an entry is deleted by either side's erasure (the privacy provider
 ``store.privacy.providers.access_log``) and by the daily retention purge
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -102,7 +103,8 @@ class AccessLogBuffer:
 
 
 async def write(conn: AsyncConnection, entries: list[Entry]) -> None:
-    """``entries`` in one multi-row INSERT (one per :data:`ROWS_PER_STATEMENT` entries).
+    """``entries`` in one multi-row INSERT (one per :data:`ROWS_PER_STATEMENT` entries); on
+    PostgreSQL in one ``COPY`` (``_copy``).
 
     Given as an executemany with ``RETURNING``: SQLAlchemy then sends one ``INSERT ... VALUES
     (...), (...)`` per page ("insertmanyvalues") from a statement compiled once, where a
@@ -118,6 +120,9 @@ async def write(conn: AsyncConnection, entries: list[Entry]) -> None:
     kept = [e for e in entries if e[1] not in erased and e[2] not in erased]
     if not kept:
         return
+    if conn.dialect.name == "postgresql":
+        await _copy(conn, kept)
+        return
     await conn.execute(
         _INSERT,
         [
@@ -131,6 +136,35 @@ async def write(conn: AsyncConnection, entries: list[Entry]) -> None:
             for at, staff, person, kind, operation in kept
         ],
     )
+
+
+#: the columns ``_copy`` fills, in the order of its records
+_COPIED = ("at", "staff_id", "person_id", "what", "operation")
+
+
+async def _copy(conn: AsyncConnection, entries: list[Entry]) -> None:
+    """PostgreSQL: ``entries`` with ``COPY``, the driver's bulk path, in ``conn``'s transaction.
+
+    A gradebook leaves a few hundred entries per request: as an INSERT they cost the gateway's
+    process about 3 ms of CPU per write (each value bound and encoded as a parameter, the ids
+    returned) and PostgreSQL a statement of some thousand parameters to parse; ``COPY`` streams
+    the rows instead, for about a third less of the process's CPU.
+    """
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None, "a connection checked out of the pool has its driver's"
+    await driver.copy_records_to_table(
+        t.access_log.name,
+        records=[
+            (_utc(at), staff, person, KINDS[kind].value, operation)
+            for at, staff, person, kind, operation in entries
+        ],
+        columns=_COPIED,
+    )
+
+
+def _utc(at: datetime) -> datetime:
+    """What ``UTCDateTime`` binds (``COPY`` passes values to the driver unprocessed)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 async def _erased(conn: AsyncConnection, people: set[int]) -> set[int]:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from store import tables as t
@@ -150,6 +150,23 @@ _PENDING = and_(
 _i = t.privacy_request_items.c
 #: the people a batch or school erasure has erased whose entry is not written yet
 _PENDING_ITEMS = and_(_i.status == ItemStatus.ERASED, _i.ledger_written.is_(False))
+
+#: A privacy request's status as the API reports it: a completed erasure whose entry is not
+#: written yet is RUNNING, and so is a finished batch or school erasure (COMPLETED or FAILED)
+#: while any person it erased lacks an entry; otherwise the stored status. The one definition
+#: for the ``PrivacyRequest.status`` field and the ``privacyRequests(status:)`` filter, built
+#: from the conditions :func:`write_pending` clears, so what is shown, what is filtered on and
+#: what is still to write cannot disagree.
+REPORTED_STATUS: ColumnElement[PrivacyRequestStatus] = case(
+    (_PENDING, literal(PrivacyRequestStatus.RUNNING, _r.status.type)),
+    (
+        _r.action.in_([PrivacyAction.ERASE_BATCH, PrivacyAction.ERASE_SCHOOL])
+        & _r.status.in_([PrivacyRequestStatus.COMPLETED, PrivacyRequestStatus.FAILED])
+        & exists().where(_i.request_id == _r.id, _PENDING_ITEMS).correlate(t.privacy_requests),
+        literal(PrivacyRequestStatus.RUNNING, _r.status.type),
+    ),
+    else_=_r.status,
+)
 
 
 def _digests(row: Any) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,15 +17,17 @@ from typing import Any
 
 import httpx
 import uvicorn
+from demo_template import seed_demo
 from sqlalchemy import event, select
 
 from config.ids import to_global_id
 from config.settings import Settings
 from gateway.app import create_app
-from gateway.demo import ensure_demo
+from gateway.jobs import Handler, JobWorker
 from gateway.state import AppState
 from store import tables as t
 from store.db import make_engine
+from store.tables import PrivacyAction
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ROSTER = REPO / "gateway" / "demo_data" / "roster"
@@ -177,7 +179,7 @@ def run_gateway(
         dev_secret=TEST_DEV_SECRET,
         **overrides,
     )
-    asyncio.run(ensure_demo(settings, DEMO_ROSTER))
+    seed_demo(backend, settings, DEMO_ROSTER)
     state = AppState.create(settings)
     app = create_app(settings, state=state)
     # proxy_headers=False as in `tavle serve`: X-Forwarded-For counts only from the proxies
@@ -217,3 +219,30 @@ def own_gateway(backend: str, factory: Any, name: str, **overrides: Any) -> Iter
         run_gateway(backend, url, folder, **overrides) as live,
     ):
         yield live
+
+
+def run_jobs(
+    live: LiveGateway, folder: Path, handlers: Mapping[PrivacyAction, Handler] | None = None
+) -> int:
+    """Run the job worker by hand until nothing is left to claim (for gateways started without
+    their own worker, so a test decides when jobs run); how many jobs it ran. ``handlers``: the
+    gateway's own (``AppState.job_handlers``) unless given, e.g. with an injected failure."""
+
+    async def main() -> int:
+        engine = make_engine(live.database_url)
+        worker = JobWorker(
+            engine,
+            handlers if handlers is not None else live.state.job_handlers,
+            export_dir=folder,
+            poll_seconds=0.05,
+            lease_seconds=30,
+        )
+        ran = 0
+        try:
+            while await worker.run_once():
+                ran += 1
+        finally:
+            await engine.dispose()
+        return ran
+
+    return asyncio.run(main())

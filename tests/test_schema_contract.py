@@ -13,6 +13,16 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from db_support import BACKENDS, fresh_database
+from graphql import (
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    build_ast_schema,
+    get_named_type,
+    is_non_null_type,
+    parse,
+)
 
 from authz.guard import schema_coordinates
 from authz.policy import Policy
@@ -80,6 +90,105 @@ def test_contract_names_are_kept() -> None:
             assert re.search(re.escape(field) + optional + re.escape(": " + type_), sdl), name
         else:
             assert name in sdl, name
+
+
+#: The names the frontends' generated code is built on (docs/interfaces.md): each field with
+#: its arguments in order and its type. Further optional arguments may follow the listed ones.
+FRONTEND_FIELDS: dict[str, tuple[str, ...]] = {
+    "Query.users": (
+        "users(search: String, schoolId: ID, role: Role, state: ProcessingState, first: Int, "
+        "after: String, last: Int, before: String): UserConnection!",
+    ),
+    "Subscription": (
+        "messageAdded(conversationId: ID): Message!",
+        "notificationAdded: Notification!",
+    ),
+    "Mutation": (
+        "updatePost(id: ID!, body: String!): Post!",
+        "deletePost(id: ID!): Deleted!",
+        "updateComment(id: ID!, body: String!): Comment!",
+        "deleteComment(id: ID!): Deleted!",
+        "updateDocument(id: ID!, title: String, body: String): Document!",
+        "deleteDocument(id: ID!): Deleted!",
+        "updateCalendarEvent(id: ID!, title: String, startsAt: DateTime, endsAt: DateTime): "
+        "CalendarEvent!",
+        "deleteCalendarEvent(id: ID!): Deleted!",
+        "updateAssignment(id: ID!, title: String, instructions: String, dueAt: DateTime): "
+        "Assignment!",
+        "deleteAssignment(id: ID!): Deleted!",
+        "deleteMessage(id: ID!): Deleted!",
+        "updateAssessment(id: ID!, input: AssessmentUpdateInput!): Assessment!",
+        "withdrawAssessment(id: ID!, reason: String!): Deleted!",
+        "unpublishAssessments(courseId: ID!, kind: AssessmentKind!): [Assessment!]!",
+        "returnSubmission(id: ID!, comment: String): Submission!",
+        "markNotificationsRead(ids: [ID!]): [Notification!]!",
+        "uploadFile(file: Upload!): FileRef!",
+    ),
+}
+
+
+def _signature(field_name: str, field: GraphQLField, arguments: int | None = None) -> str:
+    names = list(field.args)[:arguments]
+    args = ", ".join(f"{name}: {field.args[name].type}" for name in names)
+    return f"{field_name}({args}): {field.type}" if args else f"{field_name}: {field.type}"
+
+
+def test_the_frontends_names_are_kept() -> None:
+    sdl = build_ast_schema(parse(SDL.read_text()))
+    for owner, expected in FRONTEND_FIELDS.items():
+        type_ = sdl.get_type(owner.partition(".")[0])
+        assert isinstance(type_, GraphQLObjectType), owner
+        for signature in expected:
+            name = signature.partition("(")[0].partition(":")[0]
+            field = type_.fields.get(name)
+            assert field is not None, f"{owner} lacks {name}"
+            listed = signature.count(": ") - 1
+            assert _signature(name, field, listed) == signature
+            assert all(not is_non_null_type(arg.type) for arg in list(field.args.values())[listed:])
+    file_ref = sdl.get_type("FileRef")
+    assert isinstance(file_ref, GraphQLObjectType)
+    assert [i.name for i in file_ref.interfaces] == ["Node"]
+    assert {name: str(f.type) for name, f in file_ref.fields.items()} == {
+        "id": "ID!",
+        "filename": "String!",
+        "contentType": "String",
+        "sizeBytes": "Int",
+        "downloadUrl": "String",
+    }
+    deleted = sdl.get_type("Deleted")
+    assert isinstance(deleted, GraphQLObjectType)
+    assert {name: str(f.type) for name, f in deleted.fields.items()} == {"id": "ID!"}
+    update = sdl.get_type("AssessmentUpdateInput")
+    assert isinstance(update, GraphQLInputObjectType)
+    assert {name: str(f.type) for name, f in update.fields.items()} == {
+        "grade": "String",
+        "comment": "String",
+    }
+    assert isinstance(sdl.get_type("Upload"), GraphQLScalarType)
+
+
+def test_every_connection_pages_both_ways() -> None:
+    """Relay's cursor connections, as relay-compiler and Apollo's ``relayStylePagination``
+    expect them: every field answering a connection takes ``first``/``after`` and
+    ``last``/``before``, and ``PageInfo`` has all four of its fields."""
+    sdl = build_ast_schema(parse(SDL.read_text()))
+    lacking = [
+        f"{type_name}.{name}"
+        for type_name, type_ in sdl.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and not type_name.startswith("__")
+        for name, field in type_.fields.items()
+        if get_named_type(field.type).name.endswith("Connection")
+        and not {"first", "after", "last", "before"} <= set(field.args)
+    ]
+    assert lacking == [], f"connections without both paging directions: {lacking}"
+    page_info = sdl.get_type("PageInfo")
+    assert isinstance(page_info, GraphQLObjectType)
+    assert {name: str(f.type) for name, f in page_info.fields.items()} == {
+        "hasNextPage": "Boolean!",
+        "hasPreviousPage": "Boolean!",
+        "startCursor": "String",
+        "endCursor": "String",
+    }
 
 
 def test_every_row_rule_relation_compiles_to_sql() -> None:

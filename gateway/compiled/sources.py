@@ -30,6 +30,7 @@ from gateway.compiled.protocol import (
 from resolvers import follow, root_fields, roots
 from resolvers.context import RequestContext
 from resolvers.field_sources import FIELD_SOURCES, Embedded, Reference, Related
+from resolvers.loaders import Filters
 from resolvers.root_fields import ROOT_FIELDS, Lookup, RootPage, ViewerField
 
 
@@ -155,21 +156,25 @@ class PageSource:
             )
         except Exception as error:
             return _StandInsFirst(_Failing(error))
-        return _PreparedPage(source, page, follow.page_loader(ctx, source, values).load_fn)
+        batch = follow.page_loader(ctx, source, values).load_fn
+        return _PreparedPage(source, page, values, batch)
 
 
 class _PreparedPage:
-    __slots__ = ("batch", "declared", "page")
+    __slots__ = ("batch", "declared", "page", "values")
 
-    def __init__(self, declared: Related | Embedded, page: Any, batch: BatchFunction) -> None:
+    def __init__(
+        self, declared: Related | Embedded, page: Any, values: Filters, batch: BatchFunction
+    ) -> None:
         self.declared = declared
         self.page = page
+        self.values = values
         self.batch = batch
 
     def start(self, parent: Any) -> Any:
         if follow.is_stand_in(parent):
             return NULL
-        return follow.page_key(parent, self.declared, self.page)
+        return follow.page_key(parent, self.declared, self.page, self.values)
 
     finish = staticmethod(_loaded)
 

@@ -26,6 +26,7 @@ from starlette.routing import Route
 from config.language import choose
 from gateway.console import graphql
 from gateway.console.catalog import TEXTS
+from gateway.console.person_lookup import found_person, person_operation
 from gateway.console.web import PREFIX, Visit, page, redirect
 from gateway.exports import serve_export
 from resolvers.services import notices
@@ -44,30 +45,12 @@ FIELD_KEYS = {
 #: MANAGED_BY_SOURCE's ``fields`` name the service's fields: the form's names for them
 FIELD_NAMES = {"first_name": "firstName", "last_name": "lastName"}
 
-ACTION_PERSON = """
-query ConsoleActionPerson($id: ID!) {
-  viewer { id displayName }
-  user(id: $id) {
-    id displayName firstName lastName email processingState preferredLanguage
-    erasurePreview { category outcome count }
-  }
-}
-"""
-
-#: ``user(id)`` shows active people only; a restricted one is found in the recycle bin
-RECYCLE_BIN = """
-query ConsoleActionRecycleBin($after: String) {
-  recycleBin(first: 100, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    edges { node {
-      id displayName firstName lastName email processingState preferredLanguage
-      erasurePreview { category outcome count }
-    } }
-  }
-}
-"""
-#: how many pages of the recycle bin are looked through for a restricted person
-RECYCLE_PAGES = 50
+#: the person an action page is about, active or restricted (``person_lookup``)
+ACTION_PERSON = person_operation(
+    "ConsoleActionPerson",
+    "id displayName firstName lastName email processingState preferredLanguage "
+    "erasurePreview { category outcome count }",
+)
 
 _REQUEST_FIELDS = """
   id action status justification createdAt completedAt format expiresAt error downloadUrl
@@ -157,7 +140,7 @@ async def _person(visit: Visit) -> tuple[dict[str, Any] | None, Response | None]
     answer = await _run(visit, ACTION_PERSON, {"id": visit.request.path_params["person_id"]})
     data = answer.data or {}
     visit.display_name = (data.get("viewer") or {}).get("displayName") or ""
-    user = data.get("user") or await _restricted(visit)
+    user = found_person(data)
     if user is not None:
         return user, None
     found = answer.first_error()
@@ -166,24 +149,6 @@ async def _person(visit: Visit) -> tuple[dict[str, Any] | None, Response | None]
             "error.html", status_code=404, code="NOT_FOUND", message_key="error.not_found"
         )
     return None, visit.render("error.html", status_code=500, code=found[0], message=found[1])
-
-
-async def _restricted(visit: Visit) -> dict[str, Any] | None:
-    """The person from the recycle bin (restricted people are not found by ``user(id)``)."""
-    wanted = visit.request.path_params["person_id"]
-    after = None
-    for _page in range(RECYCLE_PAGES):
-        answer = await _run(visit, RECYCLE_BIN, {"after": after})
-        found = (answer.data or {}).get("recycleBin")
-        if not found:
-            return None
-        for edge in found["edges"]:
-            if edge["node"]["id"] == wanted:
-                return dict(edge["node"])
-        if not found["pageInfo"]["hasNextPage"]:
-            return None
-        after = found["pageInfo"]["endCursor"]
-    return None
 
 
 def _request_id(answer: graphql.Answer, field: str) -> str | None:

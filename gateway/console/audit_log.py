@@ -10,7 +10,6 @@ is one, by the start of its digest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,9 @@ from starlette.responses import Response
 from config.errors import BadUserInputError
 from config.ids import from_global_id, pseudonym_label
 from gateway.console import graphql
-from gateway.console.catalog import TEXTS
+from gateway.console.catalog import TEXTS, translator
+from gateway.console.dates import SKIPPED_HOUR, SkippedHourError, utc_from_local
+from gateway.console.paging import cursor_variables, page_links
 from gateway.console.web import Visit
 
 PAGE_SIZE = 50
@@ -113,16 +114,15 @@ def _entry(node: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _time(value: str) -> str | None:
-    """A time from the form (``datetime-local``: no offset, read as UTC) as the schema's
-    DateTime; None when it is not a time."""
+def _time(name: str, value: str, language: str) -> tuple[str | None, str | None]:
+    """A time from the form (``datetime-local``: no offset, read as Norwegian time) as the
+    schema's DateTime in UTC, or None and what is wrong with it."""
     try:
-        parsed = datetime.fromisoformat(value)
+        return utc_from_local(value).isoformat(), None
+    except SkippedHourError:
+        return None, translator(language)(SKIPPED_HOUR)
     except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.isoformat()
+        return None, f"'{name}' is not a time"
 
 
 def problem_key(code: str) -> str:
@@ -152,15 +152,11 @@ async def audit_log(visit: Visit) -> Response:
     problem: tuple[str, str] | None = None
     for name in ("from", "to"):
         if name in filters:
-            converted = _time(filters[name])
-            if converted is None:
-                problem = ("BAD_USER_INPUT", f"'{name}' is not a time")
+            converted, wrong = _time(name, filters[name], visit.language)
+            if wrong is not None:
+                problem = ("BAD_USER_INPUT", wrong)
             variables[name] = converted
-    before, after = params.get("before"), params.get("after")
-    if before:
-        variables.update(last=PAGE_SIZE, before=before)
-    else:
-        variables.update(first=PAGE_SIZE, after=after or None)
+    variables.update(cursor_variables(params, PAGE_SIZE))
     data: dict[str, Any] = {}
     if problem is None:
         answer = await graphql.run(visit.state, visit.request, visit.viewer, AUDIT_LOG, variables)  # type: ignore[arg-type]
@@ -182,25 +178,17 @@ async def audit_log(visit: Visit) -> Response:
             problem_key=problem_key(code),
             entries=None,
         )
-    info = log["pageInfo"]
+    previous_link, next_link = page_links(
+        log["pageInfo"], params, lambda **cursor: _link(filters, **cursor)
+    )
     return visit.render(
         "audit_log.html",
         filters=filters,
         problem=None,
         entries=[_entry(edge["node"]) for edge in log["edges"]],
         total=log["totalCount"],
-        # paging one way, the connection need not tell whether the other way has entries; the
-        # cursor followed here says it has
-        next_link=(
-            _link(filters, after=info["endCursor"])
-            if info["endCursor"] and (info["hasNextPage"] or before)
-            else None
-        ),
-        previous_link=(
-            _link(filters, before=info["startCursor"])
-            if info["startCursor"] and (info["hasPreviousPage"] or after)
-            else None
-        ),
+        next_link=next_link,
+        previous_link=previous_link,
     )
 
 

@@ -25,6 +25,31 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "language.change": {"nb": "Bytt språk", "en": "Change language"},
     "language.nb": {"nb": "Norsk bokmål", "en": "Norwegian Bokmål"},
     "language.en": {"nb": "Engelsk", "en": "English"},
+    # --- a paged list, newest first (templates/_paging.html) ---
+    "paging.label": {"nb": "Sider", "en": "Pages"},
+    "paging.newer": {"nb": "Nyere oppføringer", "en": "Newer entries"},
+    "paging.older": {"nb": "Eldre oppføringer", "en": "Older entries"},
+    # --- dates and times (gateway/console/dates.py), on Oslo's clock ---
+    "when.date": {"nb": "{day}. {month} {year}", "en": "{day} {month} {year}"},
+    "when.time": {"nb": "{date} kl. {hours}:{minutes}", "en": "{date}, {hours}:{minutes}"},
+    "when.skipped_hour": {
+        "nb": "Det klokkeslettet finnes ikke i norsk tid: natten sommertiden begynner, går "
+        "klokken rett fra 02:00 til 03:00. Velg et annet klokkeslett.",
+        "en": "That time does not exist in Norwegian time: the night summer time begins, the "
+        "clock goes straight from 02:00 to 03:00. Choose another time.",
+    },
+    "month.1": {"nb": "jan.", "en": "Jan"},
+    "month.2": {"nb": "feb.", "en": "Feb"},
+    "month.3": {"nb": "mar.", "en": "Mar"},
+    "month.4": {"nb": "apr.", "en": "Apr"},
+    "month.5": {"nb": "mai", "en": "May"},
+    "month.6": {"nb": "jun.", "en": "Jun"},
+    "month.7": {"nb": "jul.", "en": "Jul"},
+    "month.8": {"nb": "aug.", "en": "Aug"},
+    "month.9": {"nb": "sep.", "en": "Sep"},
+    "month.10": {"nb": "okt.", "en": "Oct"},
+    "month.11": {"nb": "nov.", "en": "Nov"},
+    "month.12": {"nb": "des.", "en": "Dec"},
     # --- signing in ---
     "login.title": {"nb": "Logg inn", "en": "Sign in"},
     "login.intro": {
@@ -116,6 +141,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "person.last_name": {"nb": "Etternavn", "en": "Family name"},
     "person.email": {"nb": "E-post", "en": "E-mail"},
     "person.language": {"nb": "Foretrukket språk", "en": "Preferred language"},
+    "person.language_unset": {
+        "nb": "Ikke valgt (varsler på bokmål)",
+        "en": "Not chosen (notifications in Bokmål)",
+    },
     "person.roles": {"nb": "Roller og klasser", "en": "Roles and classes"},
     "person.no_roles": {"nb": "Ingen roller.", "en": "No roles."},
     "person.no_classes": {"nb": "Ingen klasser.", "en": "No classes."},
@@ -142,6 +171,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "person.at": {"nb": "Tidspunkt", "en": "Time"},
     "person.actor": {"nb": "Utført av", "en": "By"},
     "person.back": {"nb": "Tilbake til søket", "en": "Back to the search"},
+    "person.restricted": {
+        "nb": "Behandlingen av denne personens data er begrenset (papirkurven). Personen er ute "
+        "av den daglige bruken til begrensningen oppheves eller personen slettes.",
+        "en": "Processing of this person's data is restricted (the recycle bin). They are out of "
+        "everyday use until the restriction is lifted or they are erased.",
+    },
     # --- work queues ---
     "nav.queues": {"nb": "Arbeidskøer", "en": "Work queues"},
     "queues.title": {"nb": "Arbeidskøer", "en": "Work queues"},
@@ -155,6 +190,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "queues.incidents": {"nb": "Avvik (brudd på personopplysningssikkerheten)", "en": "Incidents"},
     "queues.recycle_bin": {"nb": "Papirkurven", "en": "The recycle bin"},
     "queues.none": {"nb": "Ingenting venter her.", "en": "Nothing is waiting here."},
+    "queues.waiting_count": {
+        "nb": "Venter på en annen administrator: {count}",
+        "en": "Waiting for another administrator: {count}",
+    },
+    "queues.previewing_count": {
+        "nb": "Forhåndsvisningen beregnes: {count}",
+        "en": "Preview being computed: {count}",
+    },
+    "queues.previewing_more": {
+        "nb": "Viser de {shown} eldste. De andre kommer i listen nedenfor når forhåndsvisningen "
+        "er klar.",
+        "en": "Showing the {shown} oldest. The others join the list below when their preview is "
+        "ready.",
+    },
+    "queues.erasures_more": {
+        "nb": "Viser {shown} om gangen, de som har ventet lengst først.",
+        "en": "Showing {shown} at a time, the longest waiting first.",
+    },
+    "queues.next_page": {"nb": "Neste side", "en": "Next page"},
+    "queues.first_page": {"nb": "Tilbake til første side", "en": "Back to the first page"},
     "queues.unchanged": {"nb": "Ingenting ble endret.", "en": "Nothing was changed."},
     "queues.done.confirmed": {
         "nb": "Slettingen er godkjent og satt i kø.",
@@ -330,9 +385,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "queues.notified_at": {"nb": "Varslet", "en": "Notified"},
     "queues.notify_affected": {"nb": "Varsle de berørte", "en": "Notify the affected"},
     "queues.record": {"nb": "Registrer et nytt avvik", "en": "Record a new incident"},
-    "queues.detected_utc": {
-        "nb": "Oppdaget (dato og klokkeslett, UTC)",
-        "en": "Detected (date and time, UTC)",
+    "queues.detected_local": {
+        "nb": "Oppdaget (dato og klokkeslett, norsk tid)",
+        "en": "Detected (date and time, Norwegian time)",
     },
     "queues.categories": {"nb": "Kategorier av opplysninger", "en": "Data categories"},
     "queues.scope": {"nb": "Hvem avviket gjelder", "en": "Whom it concerns"},
@@ -352,8 +407,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "Separate the ids with commas. A person's id is in the address of their page.",
     },
     "queues.scope_staff": {"nb": "Den ansattes id", "en": "The staff member's id"},
-    "queues.scope_from": {"nb": "Fra (UTC)", "en": "From (UTC)"},
-    "queues.scope_to": {"nb": "Til (UTC)", "en": "To (UTC)"},
+    "queues.scope_from": {"nb": "Fra (norsk tid)", "en": "From (Norwegian time)"},
+    "queues.scope_to": {"nb": "Til (norsk tid)", "en": "To (Norwegian time)"},
     "queues.actions_taken": {"nb": "Tiltak som er gjort", "en": "Actions taken"},
     "queues.record_button": {"nb": "Registrer avviket", "en": "Record the incident"},
     "queues.recycle_intro": {
@@ -446,8 +501,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "nb": "Nøyaktig, for eksempel PRIVACY_RESTRICT.",
         "en": "Exactly, for example PRIVACY_RESTRICT.",
     },
-    "audit.from": {"nb": "Fra (UTC)", "en": "From (UTC)"},
-    "audit.to": {"nb": "Til (UTC, ikke medregnet)", "en": "To (UTC, not included)"},
+    "audit.from": {"nb": "Fra (norsk tid)", "en": "From (Norwegian time)"},
+    "audit.to": {
+        "nb": "Til (norsk tid, ikke medregnet)",
+        "en": "To (Norwegian time, not included)",
+    },
     "audit.filter": {"nb": "Filtrer", "en": "Filter"},
     "audit.verify": {"nb": "Kontroller kjeden", "en": "Verify the chain"},
     "audit.verify_help": {
@@ -468,9 +526,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "audit.justification": {"nb": "Begrunnelse", "en": "Justification"},
     "audit.justified": {"nb": "Ja (sjekksum {digest}…)", "en": "Yes (digest {digest}…)"},
     "audit.unjustified": {"nb": "Ingen", "en": "None"},
-    "audit.pages": {"nb": "Sider", "en": "Pages"},
-    "audit.newer": {"nb": "Nyere oppføringer", "en": "Newer entries"},
-    "audit.older": {"nb": "Eldre oppføringer", "en": "Older entries"},
     "audit.problem.BAD_USER_INPUT": {
         "nb": "Filteret er ugyldig. Rett det opp og prøv igjen.",
         "en": "The filter is not valid. Correct it and try again.",
@@ -665,6 +720,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "system administrator to do so.",
     },
     "confirm.submit": {"nb": "Bekreft slettingen", "en": "Confirm the erasure"},
+    "confirm.justification": {
+        "nb": "Begrunnelsen som ble gitt da slettingen ble bedt om:",
+        "en": "The justification given when the erasure was asked for:",
+    },
     "download.NOT_READY": {
         "nb": "Eksporten er ikke ferdig ennå.",
         "en": "The export is not finished yet.",

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 
 from gateway.console import graphql
+from gateway.console.paging import cursor_variables, page_links
 from gateway.console.web import Visit
 
 PAGE_SIZE = 50
@@ -58,10 +59,7 @@ def _run(node: dict[str, Any]) -> dict[str, Any]:
 async def roster_imports(visit: Visit) -> Response:
     """The import runs, newest first, a page at a time."""
     params = visit.request.query_params
-    before, after = params.get("before"), params.get("after")
-    variables: dict[str, Any] = (
-        {"last": PAGE_SIZE, "before": before} if before else {"first": PAGE_SIZE, "after": after}
-    )
+    variables = cursor_variables(params, PAGE_SIZE)
     answer = await graphql.run(visit.state, visit.request, visit.viewer, IMPORTS, variables)  # type: ignore[arg-type]
     data = answer.data or {}
     found = data.get("rosterImports")
@@ -74,21 +72,15 @@ async def roster_imports(visit: Visit) -> Response:
             message=message,
         )
     visit.display_name = (data.get("viewer") or {}).get("displayName") or ""
-    info = found["pageInfo"]
+    previous_link, next_link = page_links(
+        found["pageInfo"], params, lambda **cursor: "/admin/imports?" + urlencode(cursor)
+    )
     return visit.render(
         "imports.html",
         runs=[_run(edge["node"]) for edge in found["edges"]],
         total=found["totalCount"],
-        next_link=(
-            "/admin/imports?" + urlencode({"after": info["endCursor"]})
-            if info["endCursor"] and (info["hasNextPage"] or before)
-            else None
-        ),
-        previous_link=(
-            "/admin/imports?" + urlencode({"before": info["startCursor"]})
-            if info["startCursor"] and (info["hasPreviousPage"] or after)
-            else None
-        ),
+        next_link=next_link,
+        previous_link=previous_link,
     )
 
 

@@ -17,6 +17,7 @@ from gateway.console import actions, graphql
 from gateway.console import queues as work_queues
 from gateway.console.audit_log import audit_log, verify
 from gateway.console.imports import roster_import, roster_imports
+from gateway.console.person_lookup import found_person, person_operation
 from gateway.console.web import Visit, page
 
 PEOPLE_PAGE_SIZE = 50
@@ -67,23 +68,24 @@ query ConsoleFindPeople($search: String, $identifier: String, $schoolId: ID, $ro
     + _PERSON_SUMMARY
 )
 
-PERSON = """
-query ConsolePerson($id: ID!, $audit: Int!) {
-  viewer { displayName }
-  user(id: $id) {
+#: a person's page: active or restricted (``person_lookup``), with their requests and audit trail
+PERSON = person_operation(
+    "ConsolePerson",
+    """
     id displayName firstName lastName email birthDate processingState preferredLanguage
     roles { role school { id name } }
     courses(first: 100) { totalCount edges { node { id name code school { name } } } }
     erasurePreview { category outcome count }
-  }
+    """,
+    variables=", $audit: Int!",
+    more="""
   privacyRequests(subjectId: $id, first: 50) {
     totalCount edges { node { id action status createdAt completedAt } }
   }
   auditLog(subjectId: $id, first: $audit, orderBy: NEWEST_FIRST) {
     totalCount edges { node { id at action targetType actor { displayName } } }
-  }
-}
-"""
+  }""",
+)
 AUDIT_SHOWN = 50
 
 
@@ -176,7 +178,7 @@ async def person(visit: Visit) -> Response:
         {"id": person_id, "audit": AUDIT_SHOWN},
     )
     data = answer.data or {}
-    user = data.get("user")
+    user = found_person(data)
     if user is None:
         found = answer.first_error()
         if found is not None and found[0] != "NOT_FOUND":

@@ -1,7 +1,8 @@
 """The console's work queues (``/admin/queues``): what waits for an administrator.
 
-One page, five sections, one GraphQL read: erasures waiting for a second administrator (and
-batch or school erasures whose preview is still being computed), open data requests (overdue
+One page, five sections, one GraphQL read: erasures waiting for a second administrator (paged,
+and on the first page the batch or school erasures whose preview is still being computed, in a
+short list of their own), open data requests (overdue
 ones first, then by due date), people whose retention has expired, the incident register with
 its 72-hour clocks, and the recycle bin. Each action is a small form that posts to its own
 path here and runs one GraphQL mutation as the signed-in administrator; on success the browser
@@ -25,13 +26,15 @@ from starlette.routing import Route
 from config import clock
 from gateway.console import graphql
 from gateway.console.catalog import TEXTS
+from gateway.console.dates import SKIPPED_HOUR, SkippedHourError, utc_from_local
 from gateway.console.web import PREFIX, Visit, page, redirect
 
 PAGE_SIZE = 100
-#: the newest privacy requests looked through for erasures waiting (the query has no filter)
-RECENT_REQUESTS = 500
+#: how many erasures still being previewed the first page lists, the oldest first (the job
+#: worker computes a preview in moments, so few wait in that state)
+PREVIEWING_SHOWN = 20
+#: the actions the erasure queue lists: a person's, a batch's and a school's erasure
 ERASURES = ("ERASE", "ERASE_BATCH", "ERASE_SCHOOL")
-WAITING = ("PREVIEWING", "AWAITING_CONFIRMATION")
 OPEN_DATA_REQUESTS = ("RECEIVED", "ACCEPTED")
 CATEGORIES = (
     "PERSONAL_DATA",
@@ -59,16 +62,31 @@ _DATA_REQUEST = f"""
   id kind status channel receivedAt dueAt extendedTo identityVerified
   subject {{ {_USER} }} requestedBy {{ {_USER} }}
 """
+_WAITING_REQUEST = f"""
+  id action status createdAt justification
+  effects {{ category outcome count }}
+  itemCounts {{ total }}
+  subject {{ {_USER} }} school {{ id name }} requestedBy {{ {_USER} }}
+"""
+#: the erasures (``$erasures``: ``ERASURES``) waiting for a second administrator, oldest first,
+#: a page at a time (``after``: the cursor of the page before), and, on the first page only
+#: (``$firstPage``), the oldest ``$previewing`` of those still being previewed; a course deletion
+#: waits too, but on its request's own page
 QUEUES = f"""
-query ConsoleQueues($recent: Int!, $first: Int!) {{
+query ConsoleQueues(
+  $first: Int!, $after: String, $erasures: [PrivacyAction!]!, $previewing: Int!,
+  $firstPage: Boolean!
+) {{
   viewer {{ {_USER} }}
-  privacyRequests(last: $recent) {{
-    edges {{ node {{
-      id action status createdAt
-      effects {{ category outcome count }}
-      itemCounts {{ total }}
-      subject {{ {_USER} }} school {{ id name }} requestedBy {{ {_USER} }}
-    }} }}
+  awaiting: privacyRequests(
+    status: AWAITING_CONFIRMATION, action: $erasures, first: $first, after: $after
+  ) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    edges {{ node {{ {_WAITING_REQUEST} }} }}
+  }}
+  previewing: privacyRequests(status: PREVIEWING, action: $erasures, first: $previewing)
+    @include(if: $firstPage) {{
+    totalCount edges {{ node {{ {_WAITING_REQUEST} }} }}
   }}
   received: dataRequests(status: RECEIVED, first: $first) {{
     totalCount edges {{ node {{ {_DATA_REQUEST} }} }}
@@ -196,16 +214,39 @@ def _data_requests(data: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _erasures(data: dict[str, Any], viewer_id: str) -> list[dict[str, Any]]:
-    """The erasures waiting, the longest waiting first; ``mine``: the viewer asked."""
+def _erasures(data: dict[str, Any], alias: str, viewer_id: str) -> list[dict[str, Any]]:
+    """The erasures ``alias`` lists, in its order (the longest waiting first); ``mine``: the
+    viewer asked."""
     rows = []
-    for edge in (data.get("privacyRequests") or {}).get("edges", []):
+    for edge in (data.get(alias) or {}).get("edges", []):
         node = dict(edge["node"])
-        if node["action"] not in ERASURES or node["status"] not in WAITING:
-            continue
         node["mine"] = (node.get("requestedBy") or {}).get("id") == viewer_id
         rows.append(node)
     return rows
+
+
+def _waiting(data: dict[str, Any]) -> dict[str, Any]:
+    """How many erasures wait for a second administrator (all that the list pages through),
+    and where the next page of them starts (None: this is the last)."""
+    awaiting = data.get("awaiting") or {}
+    more = (awaiting.get("pageInfo") or {}).get("hasNextPage")
+    return {
+        "total": awaiting.get("totalCount", 0),
+        "next": awaiting["pageInfo"]["endCursor"] if more else None,
+    }
+
+
+def _previewing(data: dict[str, Any], viewer_id: str) -> dict[str, Any] | None:
+    """The erasures whose preview is being computed: the oldest ones (``rows``, at most
+    ``PREVIEWING_SHOWN``) and how many there are (``total``); None on a later page, which does
+    not ask for them."""
+    previewing = data.get("previewing")
+    if previewing is None:
+        return None
+    return {
+        "rows": _erasures(data, "previewing", viewer_id),
+        "total": previewing.get("totalCount", 0),
+    }
 
 
 def _incidents(data: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
@@ -228,12 +269,19 @@ async def show(
     visit: Visit, failure: Failure | None = None, form: dict[str, Any] | None = None
 ) -> Response:
     """The queues page; with ``failure``, the error it shows and the status it answers with."""
+    after = visit.request.query_params.get("erasures") or None
     answer = await graphql.run(
         visit.state,
         visit.request,
         visit.viewer,  # type: ignore[arg-type]
         QUEUES,
-        {"recent": RECENT_REQUESTS, "first": PAGE_SIZE},
+        {
+            "first": PAGE_SIZE,
+            "after": after,
+            "erasures": list(ERASURES),
+            "previewing": PREVIEWING_SHOWN,
+            "firstPage": after is None,
+        },
     )
     found = answer.first_error()
     if answer.data is None and found is not None:
@@ -254,7 +302,10 @@ async def show(
         done=done if done in DONE else None,
         form=form or {},
         now=now,
-        erasures=_erasures(data, viewer.get("id") or ""),
+        erasures=_erasures(data, "awaiting", viewer.get("id") or ""),
+        waiting=_waiting(data),
+        previewing=_previewing(data, viewer.get("id") or ""),
+        erasures_paged=after is not None,
         data_requests=_data_requests(data, now),
         expired=_nodes(data, "expiredSubjects"),
         expired_total=(data.get("expiredSubjects") or {}).get("totalCount", 0),
@@ -379,14 +430,13 @@ async def empty_recycle_bin(visit: Visit) -> Response:
 
 
 def _detected(text: str) -> str:
-    """A ``datetime-local`` value (UTC, as the label says) as a DateTime with its offset."""
+    """A ``datetime-local`` value (Norwegian time, as the label says) as a DateTime in UTC."""
     try:
-        at = datetime.fromisoformat(text)
+        return utc_from_local(text).isoformat()
+    except SkippedHourError:
+        raise FormError(SKIPPED_HOUR) from None
     except ValueError:
         raise FormError("queues.bad_time") from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.isoformat()
 
 
 def _ids(form: dict[str, Any], key: str) -> list[str]:

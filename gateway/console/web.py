@@ -21,11 +21,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from authz.viewer import Viewer
 from config.language import LANGUAGES, choose
 from config.settings import Settings
 from gateway.console.catalog import translator, value_text
+from gateway.console.dates import when
 from gateway.state import AppState
 from store import console_sessions as sessions
 
@@ -46,6 +48,7 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_templates.filters["when"] = when
 
 
 def lifetimes(state: AppState) -> sessions.Lifetimes:
@@ -111,8 +114,39 @@ class Visit:
             cookie(response, self.request, PRE_COOKIE, self.new_pre_token)
         return response
 
+    @property
+    def page_address(self) -> str:
+        """The address of the page the visitor sees, for a link back to it (the language
+        switch): a GET's own, query included; after a form's POST (a refused form is shown
+        again at the address it was posted to, which answers only POST) the nearest address at
+        or above it that shows a page."""
+        url = self.request.url
+        if self.request.method in ("GET", "HEAD"):
+            return url.path + (f"?{url.query}" if url.query else "")
+        return page_above(url.path)
+
     def refuse(self, message_key: str, status_code: int = 403) -> HTMLResponse:
         return self.render("refused.html", status_code=status_code, message_key=message_key)
+
+
+def page_above(path: str) -> str:
+    """The nearest console address at or above ``path`` that answers GET (``/admin/`` at the
+    last): ``/admin/requests/7/confirm`` leads to ``/admin/requests/7``, ``/admin/queues/
+    incidents`` to ``/admin/queues``."""
+    from gateway.console.pages import ROUTES  # the pages import this module
+
+    candidate = path.rstrip("/")
+    while candidate.startswith(f"{PREFIX}/"):
+        inner = candidate[len(PREFIX) :]
+        for route in ROUTES:
+            if (
+                isinstance(route, Route)
+                and "GET" in (route.methods or ())
+                and route.path_regex.fullmatch(inner)
+            ):
+                return candidate
+        candidate = candidate.rsplit("/", 1)[0]
+    return f"{PREFIX}/"
 
 
 def _language(request: Request, chosen: str | None) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gateway.document_cache import validate_cached
+from gateway.document_cache import check_cached, validate_cached
 from gateway.limits.checks import check_document
 from gateway.limits.config import OperationLimits
 from gateway.limits.refusal import INTROSPECTION_DISABLED, record
@@ -99,8 +99,14 @@ class OperationLimitsExtension(SchemaExtension):
         self, document: DocumentNode, variables: dict[str, Any] | None, rules: Any
     ) -> list[GraphQLError]:
         schema = self.execution_context.schema._schema
-        refused = check_document(
-            schema, document, variables, self.limits, self.execution_context.operation_name
+        operation_name = self.execution_context.operation_name
+        refused = check_cached(
+            schema,
+            document,
+            variables,
+            self.limits,
+            operation_name,
+            lambda: check_document(schema, document, variables, self.limits, operation_name),
         )
         if refused is not None:
             return [refused]

@@ -40,6 +40,7 @@ from config.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.services import course_deletion, privacy
 from resolvers.services.actor import Actor, inserted_id
+from resolvers.services.school_requests import lock_school_without_pending
 from store import audit, jobs
 from store import tables as t
 from store.filestore import storage_of
@@ -288,22 +289,13 @@ async def request_school_erasure(actor: Actor, school_id: int, justification: st
     privacy._require_admin(actor, "requestSchoolErasure")
     text = privacy._justification(justification)
     async with actor.engine.begin() as conn:
-        stmt = select(t.schools.c.id).where(t.schools.c.id == school_id)
-        if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        if (await conn.execute(stmt)).first() is None:
-            raise not_found("No school with that id")
-        pending = (
-            await conn.execute(
-                select(_r.id).where(
-                    _r.action == PrivacyAction.ERASE_SCHOOL,
-                    _r.school_id == school_id,
-                    _r.status.in_(PENDING),
-                )
-            )
-        ).first()
-        if pending is not None:
-            raise conflict("An erasure of this school is already pending")
+        await lock_school_without_pending(
+            conn,
+            school_id,
+            PrivacyAction.ERASE_SCHOOL,
+            PENDING,
+            "An erasure of this school is already pending",
+        )
         people = [
             int(pk)
             for pk in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
 from resolvers import kinds as k
+from resolvers.effects import OpenedStamp
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.fetch import Row
 from resolvers.records import display_name
@@ -389,24 +391,34 @@ async def register_assessment(
     return inserted_id(result)
 
 
-async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: set[int]) -> None:
+async def record_opened(
+    engine: AsyncEngine, teacher_id: int, opened: Mapping[int, OpenedStamp]
+) -> None:
     """Stamp ``lastOpenedAt``/``lastOpenedBy`` on answers a teacher of the course just read.
 
     A teacher paging through a gradebook reads the same answers again and again: a stamp by the
     same teacher younger than ``OPENED_RESOLUTION`` is left as it is, so re-reads write nothing.
     They do not begin a write transaction either (on SQLite that takes the database's write
-    lock): the answers to stamp are found by a read first. The write checks each answer's stamp
-    again, so of two requests stamping the same answer at once the second changes nothing.
+    lock): the answers to stamp are found by a read first. ``opened`` holds each answer's stamp
+    (``lastOpenedBy`` id, ``lastOpenedAt``) as the request read it: an answer whose stamp read
+    as such a stamp already is not looked at again (the request's own read answered that
+    moments ago), so a re-read of a stamped gradebook sends no statement at all. The write checks
+    each answer's stamp again, so of two requests stamping the same answer at once the second
+    changes nothing.
     """
+    at = now()
+    oldest = at - OPENED_RESOLUTION
+    submission_ids = [
+        pk for pk, stamp in opened.items() if not _stamped_since(stamp, teacher_id, oldest)
+    ]
     if not submission_ids:
         return
-    at = now()
     s = t.submissions.c
     stale = or_(
         s.last_opened_by_id.is_(None),
         s.last_opened_by_id != teacher_id,
         s.last_opened_at.is_(None),
-        s.last_opened_at < at - OPENED_RESOLUTION,
+        s.last_opened_at < oldest,
     )
     async with reader(engine).connect() as conn:
         due = (
@@ -422,6 +434,13 @@ async def record_opened(engine: AsyncEngine, teacher_id: int, submission_ids: se
             .where(in_ids(s.id, sorted(due)), stale)
             .values(last_opened_at=at, last_opened_by_id=teacher_id)
         )
+
+
+def _stamped_since(stamp: OpenedStamp, teacher_id: int, oldest: datetime) -> bool:
+    """Whether ``stamp`` is ``teacher_id``'s, made at ``oldest`` or later (the negation of the
+    statements' ``stale``)."""
+    by, opened_at = stamp
+    return by == teacher_id and opened_at is not None and opened_at >= oldest
 
 
 async def publish_assessments(actor: Actor, course_id: int, kind: AssessmentKind) -> list[int]:

@@ -27,7 +27,7 @@ from resolvers.errors import bad_input, conflict, forbidden, not_found
 from resolvers.events import Event, publish
 from resolvers.services import input_limits as limits
 from resolvers.services.actor import Actor, inserted_id, require_text
-from resolvers.services.notices import notify
+from resolvers.services.notices import active_administrators, notify
 from store import audit
 from store import tables as t
 from store.tables import (
@@ -37,7 +37,6 @@ from store.tables import (
     PrivacyRequestStatus,
     ProcessingState,
     RequestChannel,
-    Role,
 )
 
 Status = DataRequestStatus
@@ -462,23 +461,7 @@ async def remind(engine: AsyncEngine) -> bool:
             )
             events: list[Event] = []
             if late or soon:
-                ra = t.role_assignments.c
-                admins = (
-                    (
-                        await conn.execute(
-                            select(ra.person_id)
-                            .join(t.people, _p.id == ra.person_id)
-                            .where(
-                                ra.role == Role.SYSTEM_ADMINISTRATOR,
-                                _p.processing_state == ProcessingState.ACTIVE,
-                                _p.enabled.is_(True),
-                            )
-                            .distinct()
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
+                admins = await active_administrators(conn)
                 events = await notify(
                     conn, admins, "DATA_REQUESTS_REMINDER", overdue=str(late), soon=str(soon)
                 )

@@ -39,6 +39,7 @@ from config.text_limits import JUSTIFICATION as JUSTIFICATION
 from config.text_limits import SOURCED_ID as SOURCED_ID
 from config.text_limits import text_problem as text_problem
 from store.privacy.base import DataCategory
+from store.tables import PrivacyAction
 
 log = logging.getLogger("tavle.input")
 
@@ -69,6 +70,8 @@ DOCUMENT_BODY = 100_000
 #: a UI preference's key (VARCHAR(255)) and value
 PREFERENCE_KEY = 255
 PREFERENCE_VALUE = 10_000
+#: distinct preference keys one person keeps (changing a kept one is always allowed)
+PREFERENCES_PER_PERSON = 200
 #: notifications marked read by id in one call
 NOTIFICATIONS_PER_CALL = 500
 #: people named in one batch erasure (a whole school or the recycle bin need no list)
@@ -84,6 +87,10 @@ INCIDENT_TEXT = 20_000
 INCIDENT_CATEGORIES = len(DataCategory)
 INCIDENT_SCOPE_COURSES = 500
 INCIDENT_SCOPE_PERSONS = 1_000
+#: people the users directory is asked for by id in one call (``users(ids:)``, a read)
+USERS_BY_ID = 100
+#: actions ``privacyRequests(action:)`` keeps (each at most once: a longer list repeats one)
+PRIVACY_REQUEST_ACTIONS = len(PrivacyAction)
 
 #: the longest text each text input may carry, by schema coordinate
 TEXT_LIMITS: Mapping[str, int] = {
@@ -143,6 +150,10 @@ LIST_LIMITS: Mapping[str, int] = {
     "IncidentInput.categories": INCIDENT_CATEGORIES,
     "IncidentScopeInput.courseIds": INCIDENT_SCOPE_COURSES,
     "IncidentScopeInput.personIds": INCIDENT_SCOPE_PERSONS,
+    # a list argument of a read: the root list checks it (``resolvers.root_fields.RootFilter``),
+    # so both executors do, where the list's other arguments are read
+    "Query.users(ids:)": USERS_BY_ID,
+    "Query.privacyRequests(action:)": PRIVACY_REQUEST_ACTIONS,
 }
 
 # --- the checks -------------------------------------------------------------------------------
@@ -247,7 +258,8 @@ def _compile(type_: GraphQLInputType, coordinate: str, seen: set[str]) -> _Check
 
 
 def input_coordinates(schema: GraphQLSchema) -> tuple[set[str], set[str]]:
-    """(text, list) coordinates of every String and list input the mutations take."""
+    """(text, list) coordinates of every String and list input the mutations take, and of the
+    list arguments of the ``Query`` root (its text arguments are filters each list bounds)."""
     texts: set[str] = set()
     lists: set[str] = set()
 
@@ -266,7 +278,11 @@ def input_coordinates(schema: GraphQLSchema) -> tuple[set[str], set[str]]:
         for field_name, field in schema.mutation_type.fields.items():
             for arg_name, arg in field.args.items():
                 walk(arg.type, f"Mutation.{field_name}({arg_name}:)", frozenset())
-    return texts, lists
+    mutation_texts = set(texts)
+    for field_name, field in schema.query_type.fields.items() if schema.query_type else ():
+        for arg_name, arg in field.args.items():
+            walk(arg.type, f"Query.{field_name}({arg_name}:)", frozenset())
+    return mutation_texts, lists
 
 
 def _limited(

@@ -19,6 +19,7 @@ from resolvers.events import Event, Topic
 from resolvers.services.actor import inserted_id
 from store import tables as t
 from store.idlists import in_ids
+from store.tables import ProcessingState, Role
 
 #: kind -> language -> text (``str.format`` fields filled from ``notify``'s ``params``)
 TEXTS: Mapping[str, Mapping[str, str]] = {
@@ -127,6 +128,22 @@ async def languages_of(conn: AsyncConnection, person_ids: Iterable[int]) -> dict
     p = t.people.c
     rows = await conn.execute(select(p.id, p.preferred_language).where(in_ids(p.id, ids)))
     return {row.id: choose(row.preferred_language) for row in rows}
+
+
+async def active_administrators(conn: AsyncConnection) -> list[int]:
+    """The system administrators who receive the daily notices: enabled and not restricted."""
+    ra, p = t.role_assignments.c, t.people.c
+    found = await conn.execute(
+        select(ra.person_id)
+        .join(t.people, p.id == ra.person_id)
+        .where(
+            ra.role == Role.SYSTEM_ADMINISTRATOR,
+            p.processing_state == ProcessingState.ACTIVE,
+            p.enabled.is_(True),
+        )
+        .distinct()
+    )
+    return list(found.scalars())
 
 
 async def notify(

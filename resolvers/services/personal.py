@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authz.relations import Facts
 from resolvers import kinds as k
@@ -87,6 +88,23 @@ async def create_calendar_event(
     return event_id
 
 
+async def _require_room_for(conn: AsyncConnection, person_id: int, key: str) -> None:
+    """A new key only while the person keeps fewer than ``PREFERENCES_PER_PERSON`` (the list
+    is read whole by ``User.preferences``, so it must stay bounded). The person's row is locked
+    first, so two new keys saved at the same moment are counted one after the other."""
+    await conn.execute(select(t.people.c.id).where(t.people.c.id == person_id).with_for_update())
+    p = t.preferences.c
+    kept = await conn.execute(
+        select(func.count(), func.count().filter(p.key == key)).where(p.person_id == person_id)
+    )
+    total, same = kept.one()
+    if not same and total >= limits.PREFERENCES_PER_PERSON:
+        raise bad_input(
+            f"A person keeps at most {limits.PREFERENCES_PER_PERSON} preferences; "
+            "change one of them instead of adding a new key"
+        )
+
+
 def _upsert_preference(dialect: str, person_id: int, key: str, value: str | None) -> Insert:
     """One statement, so two saves of the same preference at the same moment (two tabs, a
     double click) cannot both insert: the later one updates. Both backends speak
@@ -108,6 +126,7 @@ async def set_preference(actor: Actor, key: str, value: str | None) -> tuple[str
     me = actor.viewer.person_id
     actor.require(Facts(owner=me), "Mutation.setPreference", "preferences are your own")
     async with actor.engine.begin() as conn:
+        await _require_room_for(conn, me, key)
         await conn.execute(_upsert_preference(conn.dialect.name, me, key, value))
         await actor.audit(conn, "SET_PREFERENCE", "User", me, subject_id=me)
     return key, value

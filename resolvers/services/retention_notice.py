@@ -13,17 +13,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from config import clock
 from resolvers.events import publish
-from resolvers.services.notices import notify
+from resolvers.services.notices import active_administrators, notify
 from store import tables as t
 from store.privacy.expiry import count_expired
 from store.privacy.retention import retention_registry
-from store.tables import ProcessingState, Role
 
 TASK = "RETENTION_EXPIRED"
 #: the notification kind (``resolvers.services.notices.TEXTS``)
@@ -40,7 +38,6 @@ async def notify_expired_retention(
     """
     day = day or clock.today()
     cutoff = retention_registry(retention_file).expiry_cutoff(clock.now())
-    ra, p = t.role_assignments.c, t.people.c
     try:
         async with engine.begin() as conn:
             expired = await count_expired(conn, cutoff)
@@ -51,19 +48,8 @@ async def notify_expired_retention(
             await conn.execute(
                 t.daily_runs.insert().values(task=TASK, day=day, done_at=clock.now())
             )
-            admins = (
-                await conn.execute(
-                    select(ra.person_id)
-                    .join(t.people, p.id == ra.person_id)
-                    .where(
-                        ra.role == Role.SYSTEM_ADMINISTRATOR,
-                        p.processing_state == ProcessingState.ACTIVE,
-                        p.enabled.is_(True),
-                    )
-                    .distinct()
-                )
-            ).scalars()
-            events = await notify(conn, list(admins), KIND, count=str(expired))
+            admins = await active_administrators(conn)
+            events = await notify(conn, admins, KIND, count=str(expired))
     except IntegrityError:
         return 0  # another run has sent today's notice
     for event in events:

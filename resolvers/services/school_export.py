@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.relations import Facts
 from config.settings import Settings
-from resolvers.errors import bad_input, conflict, not_found
+from resolvers.errors import bad_input
 from resolvers.services.actor import Actor, inserted_id, now
 from resolvers.services.privacy import _justification
+from resolvers.services.school_requests import lock_school_without_pending
 from store import audit, jobs
 from store import tables as t
 from store.files import create_private_file, private_folder
@@ -36,7 +37,6 @@ from store.tables import ExportFormat, PrivacyAction, PrivacyRequestStatus
 
 Status = PrivacyRequestStatus
 _r = t.privacy_requests.c
-_s = t.schools.c
 #: a school's export is already under way while one of its requests is in these states
 PENDING = (Status.QUEUED, Status.RUNNING)
 
@@ -54,26 +54,17 @@ async def request_school_export(
     actor.require(Facts(), "Mutation.requestSchoolExport", "only a system administrator exports")
     text = _justification(justification)
     async with actor.engine.begin() as conn:
-        exists = (
-            await conn.execute(select(_s.id).where(_s.id == school_id).with_for_update())
-        ).first()
-        if exists is None:
-            raise not_found("No school with that id")
+        await lock_school_without_pending(
+            conn,
+            school_id,
+            PrivacyAction.EXPORT_SCHOOL,
+            PENDING,
+            "An export of this school is already queued or running",
+        )
         try:
             await school_row(conn, school_id)
         except NotASchoolError:
             raise bad_input("That organisation is not a school") from None
-        pending = (
-            await conn.execute(
-                select(_r.id).where(
-                    _r.action == PrivacyAction.EXPORT_SCHOOL,
-                    _r.school_id == school_id,
-                    _r.status.in_(PENDING),
-                )
-            )
-        ).first()
-        if pending is not None:
-            raise conflict("An export of this school is already queued or running")
         result = await conn.execute(
             t.privacy_requests.insert().values(
                 action=PrivacyAction.EXPORT_SCHOOL,

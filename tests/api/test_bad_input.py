@@ -8,6 +8,7 @@ media type (GraphQL over HTTP).
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -36,6 +37,7 @@ from mutation_support import (
 from sqlalchemy import select
 
 from config.ids import to_global_id
+from resolvers.services.input_limits import PREFERENCES_PER_PERSON
 from store import tables as t
 
 MAT8 = "c-bjs-mat8"
@@ -552,3 +554,32 @@ def test_request_errors_are_400_with_the_graphql_response_media_type(
     assert "data" not in payload
     assert payload["errors"]
     assert all(e["extensions"]["code"] for e in payload["errors"])
+
+
+def test_preferences_are_bounded_per_person(live: LiveGateway) -> None:
+    """A person keeps at most PREFERENCES_PER_PERSON keys: a new key beyond them is refused and
+    writes nothing; a kept key can still be changed."""
+    person = live.person_pk("elev.ola")
+    p = t.preferences.c
+    kept = live.rows(select(p.key).where(p.person_id == person))
+    room = PREFERENCES_PER_PERSON - len(kept)
+    assert room > 0
+    filler = [f"test.bounded.{n}" for n in range(room)]
+    at = datetime.now(UTC)
+    live.execute(
+        t.preferences.insert().values(
+            [{"person_id": person, "key": key, "value": "x", "updated_at": at} for key in filler]
+        )
+    )
+    try:
+        before = count(live, t.preferences)
+        result = live.gql(
+            SET_PREFERENCE, {"key": "test.one.too.many", "value": "x"}, as_user="elev.ola"
+        )
+        assert result.code_at("setPreference") == "BAD_USER_INPUT", result.errors
+        assert str(PREFERENCES_PER_PERSON) in result.errors[0]["message"]
+        assert count(live, t.preferences) == before
+        changed = live.gql(SET_PREFERENCE, {"key": filler[0], "value": "y"}, as_user="elev.ola")
+        assert ok(changed, "setPreference")
+    finally:
+        live.execute(t.preferences.delete().where(p.person_id == person, p.key.in_(filler)))

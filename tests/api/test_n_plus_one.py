@@ -250,3 +250,39 @@ def test_the_count_is_stable_between_requests(nplus: LiveGateway) -> None:
     first, _ = nested_statements(nplus, THIRTY)
     second, _ = nested_statements(nplus, THIRTY)
     assert len(first) == len(second)
+
+
+def by_alias(course_ids: list[str]) -> str:
+    """Each course under an alias of its own, its students' answers filtered by that course:
+    the same connection with another filter value under each alias."""
+    parts = [
+        f'c{n}: course(id: "{course}") {{ students(first: 35) {{ edges {{ node {{ displayName '
+        f'submissions(courseId: "{course}", first: 20) {{ totalCount edges {{ node {{ body }} }} }}'
+        " } } } }"
+        for n, course in enumerate(course_ids)
+    ]
+    return "{ " + " ".join(parts) + " }"
+
+
+def test_a_filter_value_per_alias_costs_the_same_for_1_course_as_for_10(
+    nplus: LiveGateway,
+) -> None:
+    """The gradebook's shape (``bench/gradebook.py``): one statement per level whatever the
+    number of aliases, each alias's page filtered by its own value."""
+    courses = [nplus.course_id(course) for course in course_ids(THIRTY)[:10]]
+    counts = []
+    for asked in (courses[:1], courses):
+        with nplus.count_sql() as statements:
+            result = nplus.gql(by_alias(asked), as_user=THIRTY)
+        assert result.errors == [], result.errors
+        counts.append(len(statements))
+        for n in range(len(asked)):
+            students = result.data[f"c{n}"]["students"]["edges"]
+            assert len(students) == STUDENTS_PER_COURSE
+            for student in students:
+                # each student answered once, in their only course: another course's filter
+                # value would find nothing
+                answers = student["node"]["submissions"]
+                assert answers["totalCount"] == 1
+                assert answers["edges"][0]["node"]["body"].startswith("Svar fra np.elev.")
+    assert counts[0] == counts[1], counts

@@ -48,12 +48,13 @@ def _rows(*fields: str) -> dict[str, frozenset[str]]:
 
 # --- Post and Comment ----------------------------------------------------------------------------
 
-POST_READ = _rows("id", "body", "createdAt", "course", "author", "comments")
+POST_READ = _rows("id", "body", "createdAt", "course", "author", "comments", "commentsConnection")
 POST_SELECTIONS = {
     **{field: field for field in POST_READ},
     "course": "course { id }",
     "author": "author { id }",
     "comments": "comments { id }",
+    "commentsConnection": "commentsConnection { totalCount }",
 }
 COMMENT_READ = _rows("id", "body", "createdAt", "author")
 COMMENT_SELECTIONS = {**{field: field for field in COMMENT_READ}, "author": "author { id }"}

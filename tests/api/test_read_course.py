@@ -24,9 +24,11 @@ COURSE_READ: dict[str, frozenset[str]] = {
     "isHomeroom": frozenset({ROW}),
     "school": frozenset({ROW}),
     "teachers": frozenset({ROW}),
+    "teachersConnection": frozenset({ROW}),
     "students": frozenset({"course_member", "school_leader", "superuser", "sysadmin"}),
     "assignments": frozenset({ROW}),
     "events": frozenset({ROW}),
+    "eventsConnection": frozenset({ROW}),
     "posts": frozenset({"course_member", "school_leader", "superuser", "sysadmin"}),
 }
 
@@ -37,6 +39,8 @@ SELECTIONS: dict[str, str] = {
     "students": "students { totalCount }",
     "assignments": "assignments { totalCount }",
     "events": "events { id }",
+    "teachersConnection": "teachersConnection { totalCount }",
+    "eventsConnection": "eventsConnection { totalCount }",
     "posts": "posts { totalCount }",
 }
 

@@ -171,6 +171,7 @@ SUBMISSION_READ: dict[str, frozenset[str]] = {
     "status": frozenset({ROW}),
     "submittedAt": frozenset({ROW}),
     "assessments": frozenset({ROW}),
+    "assessmentsConnection": frozenset({ROW}),
     "body": frozenset({"self", "course_teacher", "sysadmin"}),
     "attachments": frozenset({"self", "course_teacher", "sysadmin"}),
     "lastOpenedAt": frozenset({"self", "course_teacher", "sysadmin"}),
@@ -181,6 +182,7 @@ SUBMISSION_SELECTIONS = {
     "assignment": "assignment { id }",
     "student": "student { id }",
     "assessments": "assessments { id }",
+    "assessmentsConnection": "assessmentsConnection { totalCount }",
     "attachments": "attachments { filename contentType sizeBytes }",
     "lastOpenedBy": "lastOpenedBy { id }",
 }

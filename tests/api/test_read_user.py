@@ -37,10 +37,13 @@ USER_READ: dict[str, frozenset[str]] = {
     # (every read by someone other than the person is audited: tests/api/test_audit.py)
     "nationalId": frozenset({"self", "sysadmin"}),
     "guardians": frozenset({"self", "sysadmin", "school_leader", "teaches"}),
+    "guardiansConnection": frozenset({"self", "sysadmin", "school_leader", "teaches"}),
     "children": frozenset({"self", "sysadmin"}),
+    "childrenConnection": frozenset({"self", "sysadmin"}),
     "courses": frozenset({"self", "sysadmin", "guardian", "school_staff"}),
     "processingState": frozenset({"sysadmin"}),
     "notifications": frozenset({"self"}),
+    "notificationsConnection": frozenset({"self"}),
     "preferences": frozenset({"self"}),
     # added beside the contract: the person's submissions, filtered by the Submission row rules
     "submissions": frozenset({ROW}),
@@ -51,6 +54,9 @@ SELECTIONS: dict[str, str] = {
     "roles": "roles { role }",
     "guardians": "guardians { id }",
     "children": "children { id }",
+    "guardiansConnection": "guardiansConnection { totalCount }",
+    "childrenConnection": "childrenConnection { totalCount }",
+    "notificationsConnection": "notificationsConnection { totalCount }",
     "courses": "courses { totalCount }",
     "notifications": "notifications { id }",
     "preferences": "preferences { key }",

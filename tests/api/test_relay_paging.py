@@ -199,6 +199,17 @@ def test_connections_beside_the_lists(
         check_walks(read)
 
 
+def test_own_data_requests_both_ways(live: LiveGateway, stage: Stage) -> None:
+    """``User.dataRequests`` (newest first) pages backwards as every connection does."""
+    submit = "mutation($k: DataRequestKind!) { submitDataRequest(kind: $k) { id } }"
+    kinds = ("ACCESS", "OTHER", "OBJECTION")
+    made = [mutate(live, "foresatt.knut", submit, k=kind)["id"] for kind in kinds]
+    read = node_reader(
+        live, "foresatt.knut", live.person_id("foresatt.knut"), "User", "dataRequests"
+    )
+    assert check_walks(read)[:3] == made[::-1]
+
+
 def test_root_lists_both_ways(live: LiveGateway, stage: Stage) -> None:
     check_walks(root_reader(live, "admin", "courses"))
     audit = root_reader(live, "admin", "auditLog")

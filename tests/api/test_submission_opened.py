@@ -85,3 +85,17 @@ def test_re_reading_an_answer_just_stamped_needs_no_write_lock(
         holder.close()
     assert again.errors == [], again.errors
     assert again.data["submission"]["lastOpenedBy"] == {"id": live.person_id("larer.hansen")}
+
+
+def test_re_reading_an_answer_just_stamped_costs_no_statement_more(
+    live: LiveGateway, answer: str
+) -> None:
+    """The request's own read of the answer shows the teacher's fresh stamp: nothing is looked
+    up again after the operation, so reading the body costs what reading the status costs."""
+    live.gql(OPENED, {"id": answer}, as_user="larer.hansen")
+    with live.count_sql() as with_body:
+        again = live.gql(OPENED, {"id": answer}, as_user="larer.hansen")
+    with live.count_sql() as without_body:
+        status = live.gql(STATUS_ONLY, {"id": answer}, as_user="larer.hansen")
+    assert again.errors == [] and status.errors == [], (again.errors, status.errors)
+    assert len(list(with_body)) == len(list(without_body)), (list(with_body), list(without_body))

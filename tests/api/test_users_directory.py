@@ -6,8 +6,8 @@ resolves for exactly the people the viewer may see. Then the filters: ``search``
 given name or family name, any case, also beyond ASCII; LIKE wildcards are plain characters;
 never the username, which no role may read), ``schoolId`` and ``role`` (a role assignment at
 that school), ``state`` (restricted people only when asked, and only for system
-administrators), and paging both ways. On a gateway of its own (it restricts a person), on
-SQLite and PostgreSQL.
+administrators), ``ids`` (the asked-for people, within the same rules), and paging both
+ways. On a gateway of its own (it restricts a person), on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -228,6 +228,78 @@ def test_restricted_people_only_when_asked(live: LiveGateway) -> None:
     for viewer in ("larer.hansen", "rektor.bjolsen", "superuser.bjolsen", "elev.ola"):
         assert directory(live, viewer, state="RESTRICTED") == set()
         assert sara_id not in directory(live, viewer)
+
+
+BY_IDS = (
+    "query($ids: [ID!], $state: ProcessingState) { users(ids: $ids, state: $state, first: 500) "
+    "{ totalCount edges { node { id } } } }"
+)
+
+
+def by_ids(live: LiveGateway, viewer: str, ids: list[str], state: str | None = None) -> set[str]:
+    page = gql_data(live, viewer, BY_IDS, ids=ids, state=state)["users"]
+    found = {edge["node"]["id"] for edge in page["edges"]}
+    assert page["totalCount"] == len(found)
+    return found
+
+
+def restricted_sara(live: LiveGateway) -> str:
+    """elev.sara's id, restricted (as ``test_restricted_people_only_when_asked`` leaves her)."""
+    sara = live.person_pk("elev.sara")
+    live.execute(
+        update(t.people)
+        .where(t.people.c.id == sara)
+        .values(processing_state=ProcessingState.RESTRICTED)
+    )
+    return to_global_id("User", sara)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_ids_narrow_the_directory_within_the_row_rule(live: LiveGateway, viewer: str) -> None:
+    """``ids`` lists exactly the asked-for people the viewer may see; an unknown id is simply
+    not there, and the same id twice is one person."""
+    people = everyone(live)
+    asked = [*people[::3], people[0], to_global_id("User", 999_999)]
+    assert by_ids(live, viewer, asked) == set(asked) & directory(live, viewer)
+    assert by_ids(live, viewer, [live.person_id(viewer)]) == {live.person_id(viewer)}
+    assert by_ids(live, viewer, []) == set()
+
+
+def test_a_restricted_person_by_id_for_system_administrators_only(live: LiveGateway) -> None:
+    sara_id = restricted_sara(live)
+    ola_id = live.person_id("elev.ola")
+    # a system administrator: by id in state RESTRICTED only, shown as RESTRICTED
+    assert by_ids(live, "admin", [sara_id, ola_id], state="RESTRICTED") == {sara_id}
+    shown = gql_data(
+        live,
+        "admin",
+        "query($ids: [ID!]) { users(ids: $ids, state: RESTRICTED) "
+        "{ edges { node { id displayName processingState } } } }",
+        ids=[sara_id],
+    )["users"]["edges"]
+    assert [edge["node"]["processingState"] for edge in shown] == ["RESTRICTED"]
+    assert shown[0]["node"]["displayName"]
+    assert by_ids(live, "admin", [sara_id, ola_id]) == {ola_id}
+    assert by_ids(live, "admin", [sara_id], state="ERASED") == set()
+    # everyone else: not by id either, in any state
+    for viewer in VIEWERS[1:]:
+        assert by_ids(live, viewer, [sara_id], state="RESTRICTED") == set()
+        assert by_ids(live, viewer, [sara_id]) == set()
+
+
+def test_ids_must_be_user_ids(live: LiveGateway) -> None:
+    """A malformed id is BAD_USER_INPUT and an id of another type NOT_FOUND, as for every
+    other id argument; so is a list over its limit (100 ids)."""
+    ola_id = live.person_id("elev.ola")
+    for ids, code in (
+        ([ola_id, "nope"], "BAD_USER_INPUT"),
+        ([ola_id, live.school_id("org-bjs")], "NOT_FOUND"),
+        ([ola_id] * 101, "BAD_USER_INPUT"),
+    ):
+        for viewer in ("admin", "larer.hansen"):
+            result = live.gql(BY_IDS, {"ids": ids}, as_user=viewer)
+            assert result.codes() == {code}, (ids[-1], viewer, result.errors)
+            assert result.data is None or result.data.get("users") is None
 
 
 def test_the_erasure_preview_is_for_one_person_per_operation(live: LiveGateway) -> None:

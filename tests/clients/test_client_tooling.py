@@ -12,13 +12,16 @@ are skipped, except under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from gateway_support import own_gateway
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,3 +105,66 @@ def test_codegen_generates_types_that_typecheck(installed: None) -> None:
     assert "export type GradebookScreenQuery = " in generated
     run_npm("run", "relay")  # the TypeScript check covers relay's sources as well
     run_npm("run", "typecheck")
+
+
+def test_relays_manifest_of_the_screens_feeds_the_safelist(
+    installed: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The safelist as production runs it: relay-compiler writes the persisted-query manifest of
+    the screens' operations (``npm run persisted``), a gateway in safelist mode starts with it
+    (every operation in it parses), and the screens' queries run by their ids, by POST and by
+    GET, while a text that is not in the manifest is refused."""
+    run_npm("run", "persisted")
+    manifest = CLIENTS / "build" / "persisted-queries.json"
+    listed: dict[str, str] = json.loads(manifest.read_text(encoding="utf-8"))
+    by_name = {_operation_name(text): doc_id for doc_id, text in listed.items()}
+    written = {
+        definition.name.value
+        for path in OPERATIONS
+        for definition in parse(path.read_text(encoding="utf-8")).definitions
+        if isinstance(definition, OperationDefinitionNode) and definition.name is not None
+    }
+    assert written <= set(by_name), written - set(by_name)
+    with own_gateway(
+        "sqlite",
+        tmp_path_factory,
+        "safelist-screens",
+        persisted_queries="safelist",
+        persisted_query_manifest=manifest,
+    ) as live:
+        teacher = {"Authorization": f"Bearer {live.token('larer.hansen')}"}
+        courses = live.client.post(
+            f"{live.url}/graphql",
+            json={"doc_id": by_name["TeacherCoursesScreenQuery"], "variables": {}},
+            headers=teacher,
+        ).json()
+        assert _codes(courses) <= {"FORBIDDEN"}, courses  # partial data, as the guide says
+        assert courses["data"]["viewer"]["id"] == live.person_id("larer.hansen")
+        assert courses["data"]["courses"]["totalCount"] > 0
+        student = {"Authorization": f"Bearer {live.token('elev.ola')}"}
+        home = live.client.get(
+            f"{live.url}/graphql",
+            params={"doc_id": by_name["StudentHomeScreenQuery"]},
+            headers=student,
+        ).json()
+        assert _codes(home) <= {"FORBIDDEN"}, home
+        assert home["data"]["viewer"]["id"] == live.person_id("elev.ola")
+        unlisted = live.client.post(
+            f"{live.url}/graphql", json={"query": "{ viewer { id } }"}, headers=student
+        )
+        assert unlisted.status_code == 400
+        assert unlisted.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_LISTED"
+
+
+def _codes(answer: dict[str, Any]) -> set[str]:
+    return {error["extensions"]["code"] for error in answer.get("errors", [])}
+
+
+def _operation_name(text: str) -> str:
+    """The name of the one operation in a manifest's text (Relay adds the fragments it uses)."""
+    (name,) = [
+        definition.name.value
+        for definition in parse(text).definitions
+        if isinstance(definition, OperationDefinitionNode) and definition.name is not None
+    ]
+    return name

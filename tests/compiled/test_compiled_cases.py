@@ -388,6 +388,13 @@ query($request: ID!, $subject: ID!) {
     course { name }
   } } }
   filtered: privacyRequests(subjectId: $subject) { totalCount }
+  erasures: privacyRequests(status: AWAITING_CONFIRMATION, action: [ERASE, ERASE_BATCH]) {
+    totalCount edges { node { id action status } }
+  }
+  byAction: privacyRequests(subjectId: $subject, action: [RESTRICT, EXPORT, RESTRICT]) {
+    totalCount edges { node { id action } }
+  }
+  noAction: privacyRequests(action: []) { totalCount }
   auditLog(first: 5) { totalCount edges { node {
     id at action targetType targetId justification traceId hash detail
     actor { id displayName isPseudonym } rosterImport { id status }
@@ -410,7 +417,12 @@ def test_the_privacy_tool_and_the_import_runs(twins: Twins, viewer: str) -> None
 
 @pytest.mark.parametrize(
     "arguments",
-    ['(subjectId: "nope", first: -1)', "(first: -1)", '(subjectId: "%(course)s")'],
+    [
+        '(subjectId: "nope", first: -1)',
+        "(first: -1)",
+        '(subjectId: "%(course)s")',
+        f"(action: [{', '.join(['ERASE'] * 10)}])",
+    ],
 )
 def test_root_filters_and_page_arguments_fail_alike(twins: Twins, arguments: str) -> None:
     given = arguments % {"course": course_id(twins, "c-bjs-nor8")}

@@ -1,18 +1,28 @@
 """Parsed and validated documents are remembered by their text (``gateway.document_cache``).
 
 A document sent again is neither parsed nor validated again: the same parsed document serves
-both requests. What depends on more than the text is not cached: a syntax error or a refusal
-(counted each time), a document with validation errors, and the operation limits, whose cost
-depends on the variables.
+both requests, and a request without variables is not checked against the operation limits
+again. What depends on more than the text is not cached: a syntax error or a refusal (counted
+each time), a document with validation errors, and the operation limits of a request with
+variables, whose cost depends on them.
 """
 
 from __future__ import annotations
 
+from graphql import GraphQLError
 from twins import Twins
 
 from authz.policy import Policy
 from config.settings import Settings
-from gateway.document_cache import PARSED, VALID, TextCache, parse_cached, validate_cached
+from gateway.document_cache import (
+    PARSED,
+    VALID,
+    TextCache,
+    check_cached,
+    parse_cached,
+    validate_cached,
+)
+from gateway.limits.checks import check_document
 from gateway.limits.config import OperationLimits
 from gateway.limits.tokens import ParsedDocument
 from schema.build import build_schema
@@ -52,6 +62,32 @@ def test_only_valid_documents_skip_validation() -> None:
             )
     assert calls.count("{ viewer { id } }") == 1
     assert calls.count("{ viewer { nope } }") == 3
+
+
+def test_only_passed_checks_without_variables_are_skipped() -> None:
+    schema = build_schema(Policy())._schema
+    small = LIMITS
+    tight = OperationLimits.from_settings(Settings(max_tokens=5000, max_query_cost=2))
+    text = "query Checked($first: Int) { courses(first: $first) { edges { node { id code } } } }"
+    parsed = parse_cached(text, LIMITS)
+    assert isinstance(parsed, ParsedDocument) and parsed.document is not None
+    document = parsed.document
+    calls: list[tuple[object, ...]] = []
+
+    def checked(variables: dict[str, int] | None, limits: OperationLimits) -> GraphQLError | None:
+        def check() -> GraphQLError | None:
+            calls.append((limits.max_cost, None if variables is None else tuple(variables)))
+            return check_document(schema, document, variables, limits, "Checked")
+
+        return check_cached(schema, document, variables, limits, "Checked", check)
+
+    assert [checked(None, small) for _ in range(3)] == [None] * 3
+    assert calls == [(small.max_cost, None)]  # passed once: not checked again
+    assert all(checked({"first": 1}, small) is None for _ in range(2))
+    assert calls.count((small.max_cost, ("first",))) == 2  # with variables: each time
+    refusals = [checked(None, tight) for _ in range(2)]
+    assert all(refused is not None for refused in refusals)
+    assert calls.count((tight.max_cost, None)) == 2  # a refusal is not kept
 
 
 def test_the_caches_are_bounded_in_entries_and_characters() -> None:

@@ -4,19 +4,16 @@ erasure's preview is computed)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway_support import LiveGateway
+from gateway_support import run_jobs as run_jobs  # the browser tests take it from here
 from sqlalchemy import select, update
 
-from gateway.jobs import JobWorker
 from store import tables as t
-from store.db import make_engine
 from store.tables import ProcessingState
 
 T = TypeVar("T")
@@ -114,22 +111,3 @@ def in_thread(call: Callable[..., T], *args: Any) -> T:
     the test's thread."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(call, *args).result()
-
-
-def run_jobs(live: LiveGateway, folder: Path) -> int:
-    """Run the job worker until nothing is left to claim; how many jobs it ran."""
-
-    async def main() -> int:
-        engine = make_engine(live.database_url)
-        worker = JobWorker(
-            engine, live.state.job_handlers, export_dir=folder, poll_seconds=0.05, lease_seconds=30
-        )
-        ran = 0
-        try:
-            while await worker.run_once():
-                ran += 1
-        finally:
-            await engine.dispose()
-        return ran
-
-    return asyncio.run(main())

@@ -170,8 +170,12 @@ def test_restrict_and_lift_with_the_notice_shown_first(tabs: Tabs, live: LiveGat
     tab.wait_for_url("**/admin/requests/*")
     assert status_of(tab) == "COMPLETED"
     assert state_of(live, "elev.sander") == "RESTRICTED"
-    # the lift page (the person is in the recycle bin now)
-    tab.goto(f"/admin/people/{off_loop(live.person_id, 'elev.sander')}/lift")
+    # the person's page still shows them (in the recycle bin now), restricted, with the lift
+    open_person(tab, live, "elev.sander")
+    assert tab.locator('[data-state="RESTRICTED"]').is_visible()
+    actions = tab.locator("ul.actions")
+    assert actions.get_by_role("link", name=NB["person.action_restrict"]).count() == 0
+    actions.get_by_role("link", name=NB["person.action_lift"]).click()
     tab.wait_for_url("**/lift")
     assert tab.locator("#current-state").inner_text() == NB["state.RESTRICTED"]
     notice = NOTICES["RESTRICTION_LIFTED"]["nb"]  # the person has no preference: Bokmål

@@ -1,8 +1,10 @@
 """The console's privacy actions over plain HTTP (httpx), on both backends: every action's form
 refuses a post without the session's CSRF token and non-administrators, a missing justification
 is a clear error that changes nothing, rectification names the fields the roster manages, the
-administrator who asked for an erasure cannot confirm it, and an export is downloaded through the
-console with the endpoint's audit entry."""
+administrator who asked for an erasure cannot confirm it, the one asked to confirm it sees who
+asked, when and why, an export is downloaded through the console with the endpoint's audit entry,
+and the language switch on a page shown again after a refused form leads to a page (GET), never
+back to the address the form was posted to."""
 
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
 from sqlalchemy import func, select
 
-from config.ids import to_global_id
+from config.ids import from_global_id, to_global_id
 from gateway.console.catalog import TEXTS
+from gateway.console.dates import local_text
 from store import tables as t
 
 NB = {key: texts["nb"] for key, texts in TEXTS.items()}
@@ -240,3 +243,73 @@ def test_an_export_is_downloaded_through_the_console_with_the_endpoints_audit(
     assert client(live).get(f"/admin/requests/{request_id}/download").status_code == 303
     unknown = browser.get("/admin/requests/nonsense")
     assert unknown.status_code == 404 and NB["request.not_found"] in unknown.text
+
+
+def _back_of(html: str) -> str:
+    found = re.search(r'name="back" value="([^"]*)"', html)
+    assert found, "the page has the language switch"
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_the_confirming_administrator_sees_who_asked_when_and_why(live: LiveGateway) -> None:
+    asker = dev_sign_in(live, "admin")
+    path = action_path(live, "elev.hedda", "erase")
+    page = asker.get(path)
+    reason = "Eleven har sluttet, og foresatte ber om sletting (sak PV-2026-44)"
+    request_id = request_id_of(
+        asker.post(path, data={"csrf": csrf_of(page.text), "justification": reason})
+    )
+    r = t.privacy_requests.c
+    created = live.scalar(select(r.created_at).where(r.id == int(from_global_id(request_id)[1])))
+    admin = live.rows(
+        select(t.people.c.given_name, t.people.c.family_name).where(t.people.c.username == "admin")
+    )[0]
+    confirmer = dev_sign_in(live, "admin2")
+    shown = confirmer.get(f"/admin/requests/{request_id}")
+    assert shown.status_code == 200
+    section = shown.text.split('id="confirm-heading"', 1)[1]
+    asked = section.split('id="asked-by">', 1)[1].split("</p>", 1)[0]
+    assert admin.given_name in asked and admin.family_name in asked
+    assert local_text("nb", created) in asked, "when it was asked, in the page's language"
+    assert f'<blockquote class="justification" id="asked-justification">{reason}<' in section
+    assert NB["confirm.justification"] in section
+    assert section.index(reason) < section.index(f'action="/admin/requests/{request_id}/confirm"')
+    queue = confirmer.get("/admin/queues")
+    article = queue.text.split(f'data-id="{request_id}"', 1)[1].split("</article>", 1)[0]
+    assert reason in article and admin.given_name in article
+    assert local_text("nb", created) in article
+
+
+def test_the_language_switch_after_a_refused_form_leads_to_the_forms_page(
+    live: LiveGateway,
+) -> None:
+    browser = dev_sign_in(live, "admin")
+    erase = action_path(live, "elev.emma", "erase")
+    page = browser.get(erase)
+    assert _back_of(page.text) == erase
+    csrf = csrf_of(page.text)
+    mine = request_id_of(browser.post(erase, data={"csrf": csrf, "justification": JUSTIFICATION}))
+    refused = {
+        # a missing justification: the form again, at the address it was posted to
+        erase: (erase, {"csrf": csrf, "justification": ""}, 400),
+        # the one who asked cannot confirm: the request's page again, at the confirm address
+        f"/admin/requests/{mine}/confirm": (f"/admin/requests/{mine}", {"csrf": csrf}, 403),
+        "/admin/queues/recycle-bin/empty": ("/admin/queues", {"csrf": csrf}, 400),
+        "/admin/queues/data-requests/unknown/decide": ("/admin/queues", {"csrf": csrf}, 400),
+        "/admin/audit/verify": ("/admin/audit", {"csrf": csrf}, 200),
+    }
+    for posted, (expected, data, status) in refused.items():
+        answer = browser.post(posted, data=data)
+        assert answer.status_code == status, (posted, answer.text)
+        back = _back_of(answer.text)
+        assert back == expected, posted
+        switched = browser.post(
+            "/admin/language", data={"csrf": csrf, "language": "en", "back": back}
+        )
+        assert switched.status_code == 303 and switched.headers["location"] == expected
+        followed = browser.get(expected)
+        assert followed.status_code == 200, (posted, followed.status_code)
+        assert '<html lang="en">' in followed.text
+        browser.post("/admin/language", data={"csrf": csrf, "language": "nb", "back": back})
+    query = "/admin/audit?action=PRIVACY_ERASE"
+    assert _back_of(browser.get(query).text) == query, "a GET page: its own address and query"

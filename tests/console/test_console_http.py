@@ -221,6 +221,66 @@ def test_the_persons_page(live: LiveGateway) -> None:
     assert missing.status_code == 404 and TEXTS["error.not_found"]["nb"] in missing.text
 
 
+def test_a_restricted_persons_page_and_lifting_from_it(live: LiveGateway) -> None:
+    """``user(id)`` does not show a restricted person; the page finds them by id in the
+    directory (``users(ids:, state: RESTRICTED)``) and shows them, their state, their requests
+    and audit trail and the actions that apply; the lift form works from there."""
+    person = live.person_id("elev.mia")
+    restricted = live.gql(
+        "mutation($s: ID!, $j: String!) { restrictProcessing(subjectId: $s, justification: $j) "
+        "{ id } }",
+        {"s": person, "j": "Flyttet, sak PV-2026-40"},
+        as_user="admin",
+    )
+    assert restricted.errors == [], restricted.errors
+    request = restricted.data["restrictProcessing"]["id"]
+    browser = dev_sign_in(live, "admin")
+    page = browser.get(f"/admin/people/{person}")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "Mia" in html and 'data-state="RESTRICTED"' in html
+    assert TEXTS["person.restricted"]["nb"].split(" (")[0] in html
+    assert f'href="/admin/requests/{request}"' in html, "the restriction is among the requests"
+    assert "PRIVACY_RESTRICT" in html, "the audit trail"
+    for action in ("lift", "export", "erase"):
+        assert f'href="/admin/people/{person}/{action}"' in html, action
+    assert f'href="/admin/people/{person}/restrict"' not in html
+    assert 'data-category="PERSONAL_DATA"' in html, "the data by category"
+
+    form = browser.get(f"/admin/people/{person}/lift")
+    assert form.status_code == 200 and "Mia" in form.text
+    assert f'action="/admin/people/{person}/lift"' in form.text
+    lifted = browser.post(
+        f"/admin/people/{person}/lift",
+        data={"csrf": csrf_of(form.text), "justification": "Kom tilbake, sak PV-2026-41"},
+    )
+    assert lifted.status_code == 303, lifted.text
+    state = live.scalar(
+        select(t.people.c.processing_state).where(t.people.c.username == "elev.mia")
+    )
+    assert str(state) == "ACTIVE"
+    active = browser.get(f"/admin/people/{person}").text
+    assert 'data-state="RESTRICTED"' not in active
+    assert f'href="/admin/people/{person}/restrict"' in active
+
+    # the directory answers the administrator only: a teacher's console is refused anyway,
+    # and through the API the teacher finds no restricted person by id
+    again = live.gql(
+        "mutation($s: ID!, $j: String!) { restrictProcessing(subjectId: $s, justification: $j) "
+        "{ id } }",
+        {"s": person, "j": "Flyttet igjen, sak PV-2026-42"},
+        as_user="admin",
+    )
+    assert again.errors == [], again.errors
+    hidden = live.gql(
+        "query($ids: [ID!]) { users(ids: $ids, state: RESTRICTED) { totalCount } }",
+        {"ids": [person]},
+        as_user="larer.hansen",
+    )
+    assert hidden.errors == [] and hidden.data["users"]["totalCount"] == 0
+    assert dev_sign_in(live, "larer.hansen").get(f"/admin/people/{person}").status_code == 403
+
+
 def test_the_pages_read_through_graphql_as_the_administrator(live: LiveGateway) -> None:
     """The person page's operation is audited like any other: reading it as admin leaves no
     national id read (the page shows the date of birth instead), and the GraphQL field it

@@ -29,6 +29,7 @@ from test_console_browser import NB, chromium, sign_in  # noqa: F401 (chromium: 
 
 from config import clock
 from config.clock import ManualClock
+from gateway.console.dates import OSLO, local_text
 
 EXTEND = """
 mutation($id: ID!, $r: String!) { extendDataRequest(requestId: $id, reason: $r) { id } }
@@ -140,7 +141,8 @@ def test_record_an_incident_see_its_deadline_and_notify(tab: Any, live: LiveGate
     open_queues(tab)
     tab.get_by_text(NB["queues.record"]).click()  # opens the form
     tab.get_by_label(NB["queues.description"], exact=True).fill(description)
-    tab.get_by_label(NB["queues.detected_utc"]).fill(detected.strftime("%Y-%m-%dT%H:%M"))
+    typed = detected.astimezone(OSLO).strftime("%Y-%m-%dT%H:%M")  # Oslo's clock, as labelled
+    tab.get_by_label(NB["queues.detected_local"]).fill(typed)
     tab.get_by_label(NB["category.PERSONAL_DATA"], exact=True).check()
     tab.get_by_label(NB["queues.scope.SCHOOL"], exact=True).check()
     tab.get_by_label(NB["queues.scope_school"], exact=True).select_option(label="Bjølsen skole")
@@ -150,7 +152,8 @@ def test_record_an_incident_see_its_deadline_and_notify(tab: Any, live: LiveGate
     row = tab.locator("table.incidents tbody tr").filter(has_text=description)
     text = row.inner_text()
     due = detected + timedelta(hours=72)
-    assert due.strftime("%Y-%m-%d %H:%M") in text, text
+    assert local_text("nb", detected) in text, "shown as typed"
+    assert local_text("nb", due) in text, text
     assert re.search(r"(69|70) t \d+ min igjen", text), text
     assert NB["queues.incident.OPEN"] in text
     assert int(row.locator("td.count").inner_text()) > 0, "the school's people are affected"

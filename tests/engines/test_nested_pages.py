@@ -9,6 +9,10 @@ total, from a second statement. Paging backwards (``last``: ``backward``), the p
 ``first`` rows before the ``before`` cursor (and after ``after``), still in reading order, and
 ``has_previous`` says more precede; nothing else costs a statement more, whatever the number of
 parents (statements counted with a SQLAlchemy event listener).
+
+Pages of several groups of parents, each with its own value of a filter parameter (the same
+connection under several aliases, ``resolvers.fetch.fetch_page_groups``), are each group's pages
+as asked on their own, in one statement (and one more per group a cursor strands parents of).
 """
 
 from __future__ import annotations
@@ -18,15 +22,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from engine_datasets import T0, refill
 from engine_support import EngineDatabase, seed_per_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Table, event, select
+from sqlalchemy import Select, String, Table, bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from config.paging import PageArgs
-from resolvers.fetch import pages_by_parent
+from resolvers import fetch
+from resolvers.fetch import (
+    PARENTS,
+    fetch_page_groups,
+    merged_page_statement,
+    page_shape,
+    page_statements,
+    pages_by_parent,
+)
 from store import tables as t
 
 SCHOOL = 101
@@ -38,6 +51,11 @@ _posts = t.posts.c
 #: The scoped SELECT the pages are cut from: the visible posts.
 STMT = select(_posts.id.label("id"), _posts.course_id.label("course_id")).where(
     _posts.body == SHOWN
+)
+#: The same with the body a parameter: each group of parents asks its own value.
+BODY = "tavle_filter_0"
+FILTERED = select(_posts.id.label("id"), _posts.course_id.label("course_id")).where(
+    _posts.body == bindparam(BODY, type_=String, required=True)
 )
 
 
@@ -195,3 +213,97 @@ def test_many_parents_are_one_statement(engine_db: EngineDatabase) -> None:
     assert pages == model_pages(posts, parents, PageArgs(2, 38), False)
     assert pages[202] == ModelPage([], 7, False)
     assert pages[206] == ModelPage([], 0, False)
+
+
+groups_strategy = st.lists(
+    st.tuples(st.sampled_from([SHOWN, HIDDEN]), parents_strategy), min_size=1, max_size=4
+)
+
+
+def _as_if(posts: list[Post], body: str) -> list[Post]:
+    """``posts`` as the model sees them when the pages keep the posts whose body is ``body``."""
+    return [
+        Post(p.id, p.course, (p.shown and body == SHOWN) or (not p.shown and body == HIDDEN))
+        for p in posts
+    ]
+
+
+def _group_pages(
+    db: EngineDatabase, groups: list[tuple[str, list[int]]], args: PageArgs, descending: bool
+) -> tuple[list[dict[int, ModelPage]], int]:
+    _descending, after, before, backward = page_shape(args)
+    statements = page_statements(
+        FILTERED,
+        _posts.course_id,
+        _posts.id,
+        descending=descending,
+        after=after,
+        before=before,
+        backward=backward,
+    )
+
+    def merged(branches: int) -> Select[Any]:
+        return merged_page_statement(statements.rows, branches, {PARENTS, BODY})
+
+    asked = [({BODY: body}, parents) for body, parents in groups]
+    with counted_statements(db.engine) as executed:
+        found, columns = db.run(fetch_page_groups(db.engine, statements, merged, {}, asked, args))
+    pages = [
+        {
+            parent: ModelPage(
+                [row[columns["id"]] for row in page.rows],
+                page.total,
+                page.has_next,
+                page.has_previous,
+            )
+            for parent, page in group.items()
+        }
+        for group in found
+    ]
+    return pages, len(executed)
+
+
+def test_groups_of_parents_are_their_own_pages_in_one_statement(engine_db: EngineDatabase) -> None:
+    @seed_per_case("nested-page-groups", engine_db.backend)
+    @settings(max_examples=engine_db.examples(100))
+    @given(
+        posts=posts_strategy, groups=groups_strategy, args=args_strategy, descending=st.booleans()
+    )
+    def check(
+        posts: list[Post], groups: list[tuple[str, list[int]]], args: PageArgs, descending: bool
+    ) -> None:
+        engine_db.run(_refill(engine_db.engine, posts))
+        pages, statements = _group_pages(engine_db, groups, args, descending)
+        expected = [
+            model_pages(_as_if(posts, body), parents, args, descending) for body, parents in groups
+        ]
+        assert pages == expected
+        stranding = [
+            model_statements(_as_if(posts, body), parents, args, descending) - 1
+            for body, parents in groups
+        ]
+        assert statements == 1 + sum(stranding)
+
+    check()
+
+
+def test_more_groups_than_a_statement_takes_are_split(
+    engine_db: EngineDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five groups, at most two per statement: three statements, each group its own pages."""
+    monkeypatch.setattr(fetch, "MAX_BRANCHES", 2)
+    posts = [Post(i, COURSES[i % 5], shown=i % 3 != 0) for i in range(1, 41)]
+    engine_db.run(_refill(engine_db.engine, posts))
+    groups = [
+        (SHOWN, [201, 202]),
+        (HIDDEN, [201]),
+        (SHOWN, [203, 206]),
+        (HIDDEN, [204]),
+        (SHOWN, [205]),
+    ]
+    pages, statements = _group_pages(engine_db, groups, PageArgs(3, None), False)
+    assert statements == 3
+    assert pages == [
+        model_pages(_as_if(posts, body), parents, PageArgs(3, None), False)
+        for body, parents in groups
+    ]

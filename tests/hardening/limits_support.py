@@ -48,6 +48,7 @@ from sqlalchemy import Table, func, select, update
 from config.ids import to_global_id
 from store import tables as t
 from store.privacy.base import DataCategory
+from store.tables import PrivacyAction
 
 MAT8 = "c-bjs-mat8"
 #: archived by the fixture, so that a course deletion can be asked for
@@ -745,6 +746,34 @@ LIST_CASES_BATCH = [
     ),
 ]
 
+USERS_BY_ID = "query($ids: [ID!]) { users(ids: $ids) { totalCount } }"
+REQUESTS_BY_ACTION = (
+    "query($actions: [PrivacyAction!]) { privacyRequests(action: $actions) { totalCount } }"
+)
+LIST_CASES_READS = [
+    Case(
+        "Query.users(ids:)",
+        "ids",
+        ADMIN,
+        USERS_BY_ID,
+        # the same person n times: the list's length is what is limited; a read writes nothing
+        lambda live, x, n: {"ids": [_subject(live, "elev.ola")] * n},
+        t.people,
+    ),
+    Case(
+        "Query.privacyRequests(action:)",
+        "action",
+        ADMIN,
+        REQUESTS_BY_ACTION,
+        # every action once, then repeated: the list's length is what is limited
+        lambda live, x, n: {
+            "actions": [a.value for a in PrivacyAction][:n]
+            + ["ERASE"] * max(0, n - len(PrivacyAction))
+        },
+        t.privacy_requests,
+    ),
+]
+
 
 def text_of_length(case: Case, length: int) -> str:
     return TEXT_OF_LENGTH.get(case.coordinate, lambda n: "x" * n)(length)
@@ -787,4 +816,5 @@ LIST_CASES: list[Case] = [
     ),
     *LIST_CASES_BATCH,
     *LIST_CASES_INCIDENT,
+    *LIST_CASES_READS,
 ]

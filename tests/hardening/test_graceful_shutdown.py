@@ -158,9 +158,10 @@ def graphql(
 def test_a_request_in_flight_completes_and_the_process_exits_0(demo: tuple[str, Path]) -> None:
     url, folder = demo
     teacher = token(folder, "larer.hansen")
-    with tavle_serve(
-        ["--database-url", url], folder, environment(folder, TAVLE_SHUTDOWN_GRACE_SECONDS="60")
-    ) as served:
+    # No job worker: its daily upkeep (archiving ended courses) would wait for the held lock too
+    # and could be the waiter the test takes for the request.
+    settings = environment(folder, TAVLE_SHUTDOWN_GRACE_SECONDS="60", TAVLE_JOBS_ENABLED="false")
+    with tavle_serve(["--database-url", url], folder, settings) as served:
         served.wait_ready()
         answers: list[httpx.Response] = []
         lock = HeldLock(url, "courses")

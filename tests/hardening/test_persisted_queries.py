@@ -13,11 +13,14 @@ security.md, "The safelist"), through a real server.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +31,15 @@ from gateway_support import LiveGateway, own_gateway
 from mutation_support import CREATE_POST, count
 from pydantic import ValidationError
 from serve_support import REPO, TAVLE
+from subscription_support import Subscriber
 
+from config.ids import to_global_id
 from config.settings import Settings
 from gateway.app import create_app
 from gateway.persisted_queries import ManifestError, PersistedQueries
+from resolvers.events import Event, Topic, publish
 from store import tables as t
+from store.db import make_engine
 
 APP = "https://app.example.no"
 VIEWER = "query Viewer { viewer { id displayName } }"
@@ -308,6 +315,7 @@ LISTED_MUTATION = (
     "{ id } }"
 )
 UNLISTED = "query Other { viewer { displayName } }"
+LISTED_SUBSCRIPTION = "subscription Bell { notificationAdded { id kind } }"
 
 
 def apollo_manifest(folder: Path) -> Path:
@@ -317,6 +325,7 @@ def apollo_manifest(folder: Path) -> Path:
         for name, kind, body in [
             ("Viewer", "query", LISTED_QUERY),
             ("Post", "mutation", LISTED_MUTATION),
+            ("Bell", "subscription", LISTED_SUBSCRIPTION),
         ]
     ]
     path.write_text(
@@ -329,7 +338,8 @@ def apollo_manifest(folder: Path) -> Path:
 
 def relay_manifest(folder: Path) -> Path:
     path = folder / "persisted-queries.json"
-    path.write_text(json.dumps({"a1b2c3": LISTED_QUERY, "d4e5f6": LISTED_MUTATION}))
+    listed = {"a1b2c3": LISTED_QUERY, "d4e5f6": LISTED_MUTATION, "0a0b0c": LISTED_SUBSCRIPTION}
+    path.write_text(json.dumps(listed))
     return path
 
 
@@ -421,6 +431,53 @@ def test_an_id_with_another_text_is_refused(safelist: tuple[str, LiveGateway]) -
     response = post(live, {**by_id(kind, LISTED_QUERY), "query": LISTED_MUTATION})
     assert response.status_code == 400
     assert only_error(response)["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_over_the_websocket_only_listed_subscriptions_start(
+    safelist: tuple[str, LiveGateway],
+) -> None:
+    """graphql-ws clients send an operation's text over the socket: a listed one starts and
+    gets its events, any other text gets an ``error`` message and never starts."""
+    _kind, live = safelist
+    ola = live.person_pk("elev.ola")
+
+    async def notify() -> int:
+        engine = make_engine(live.database_url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(
+                    t.notifications.insert().values(
+                        person_id=ola, kind="TEST", message="Listet", created_at=datetime.now(UTC)
+                    )
+                )
+            notification = int(result.inserted_primary_key[0])
+            await publish(engine, Event(Topic.NOTIFICATION, notification, ola))
+            return notification
+        finally:
+            await engine.dispose()
+
+    with Subscriber.of(live.url, live.token("elev.ola")) as subscriber:
+        for op_id, text in [
+            ("unlisted", "subscription { notificationAdded { id kind message } }"),
+            ("changed", LISTED_SUBSCRIPTION + " "),
+        ]:
+            subscriber.subscribe(op_id, text)
+            refused = subscriber.receive()
+            assert (refused["id"], refused["type"]) == (op_id, "error"), refused
+            (error,) = refused["payload"]
+            assert error["extensions"] == {"code": "PERSISTED_QUERY_NOT_LISTED"}, error
+        subscriber.subscribe("listed", LISTED_SUBSCRIPTION)
+        time.sleep(0.3)  # registered once its document validated
+        notification = asyncio.run(notify())
+        payload = subscriber.next_payload("listed")
+        assert payload == {
+            "data": {
+                "notificationAdded": {
+                    "id": to_global_id("Notification", notification),
+                    "kind": "TEST",
+                }
+            }
+        }
 
 
 # --- off ------------------------------------------------------------------------------------------

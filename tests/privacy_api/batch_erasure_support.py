@@ -4,19 +4,36 @@ preview's included, and can run one with an injected failure)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway_support import LiveGateway
-from privacy_api_support import ADMIN, ADMIN2, JUSTIFICATION, ok
+import pytest
+from gateway_support import LiveGateway, run_jobs
+from privacy_api_support import ADMIN, ADMIN2, JUSTIFICATION, ok, privacy_gateway
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.jobs import Handler, JobWorker
-from store.db import make_engine
 from store.privacy.base import DataCategory, Effect
-from store.tables import PrivacyAction
+
+
+@dataclass
+class JobSetup:
+    """A test module's gateway, started without its own job worker, and the folder the tests'
+    hand-run worker writes to."""
+
+    live: LiveGateway
+    folder: Path
+
+
+@contextmanager
+def gateway_without_worker(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[JobSetup]:
+    with privacy_gateway(backend, tmp_path_factory, name, jobs_enabled=False) as live:
+        yield JobSetup(live, tmp_path_factory.mktemp(f"{name}-jobs"))
+
 
 ITEMS = """
   itemCounts { total pending erased skipped failed }
@@ -95,32 +112,6 @@ def items_by_name(
     return {name: nodes[order.index(live.person_id(name))] for name in names}
 
 
-def run_jobs(
-    live: LiveGateway, handlers: Mapping[PrivacyAction, Handler] | None = None, *, folder: Path
-) -> int:
-    """Run the job worker until nothing is left to claim; how many jobs it ran. ``handlers``:
-    the gateway's own (``AppState.job_handlers``) unless given."""
-
-    async def main() -> int:
-        engine = make_engine(live.database_url)
-        worker = JobWorker(
-            engine,
-            handlers if handlers is not None else live.state.job_handlers,
-            export_dir=folder,
-            poll_seconds=0.05,
-            lease_seconds=30,
-        )
-        ran = 0
-        try:
-            while await worker.run_once():
-                ran += 1
-        finally:
-            await engine.dispose()
-        return ran
-
-    return asyncio.run(main())
-
-
 class SimulatedCrash(BaseException):
     """What killing the worker's process looks like to the job: it stops where it is, and
     nothing after that point runs (not even the failure handling of ``Exception``)."""
@@ -172,7 +163,9 @@ __all__ = [
     "ADMIN2",
     "CrashWhilePreviewing",
     "FailOn",
+    "JobSetup",
     "SimulatedCrash",
+    "gateway_without_worker",
     "previewed",
     "run_jobs",
 ]

@@ -191,6 +191,8 @@ def test_an_export_download_by_an_administrator_is_logged(live: LiveGateway) -> 
 
 
 def test_the_batched_write_is_one_insert_per_flush(live: LiveGateway) -> None:
+    """One INSERT per flush; on PostgreSQL one ``COPY`` instead (the driver's bulk path, which
+    the statement events do not see: the entries are read back)."""
     for n in range(3):
         read_work(live, TEACHER, f"Read{n}")
     live.gql(NATIONAL_ID, {"u": live.person_id(STUDENT)}, as_user=ADMIN)
@@ -198,7 +200,11 @@ def test_the_batched_write_is_one_insert_per_flush(live: LiveGateway) -> None:
         written = flush(live)
     assert written == 7
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
-    assert len(inserts) == 1 and "access_log" in inserts[0]
+    if live.backend == "postgresql":
+        assert inserts == []
+        assert live.scalar(select(func.count()).select_from(t.access_log)) == 7
+    else:
+        assert len(inserts) == 1 and "access_log" in inserts[0]
     assert len(statements) <= 3  # the INSERT, and the transaction's BEGIN/COMMIT at most
     # nothing left: the next flush writes nothing
     with writer_statements(live) as statements:

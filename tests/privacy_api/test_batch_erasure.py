@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,9 +39,11 @@ from batch_erasure_support import (
     REQUEST_SCHOOL,
     CrashWhilePreviewing,
     FailOn,
+    JobSetup,
     SimulatedCrash,
     batch_request,
     confirm_batch,
+    gateway_without_worker,
     items_by_name,
     items_by_subject,
     previewed,
@@ -64,7 +65,6 @@ from privacy_api_support import (
     effects_of,
     ok,
     pk_of,
-    privacy_gateway,
     processing_state,
     refused,
     request_erasure,
@@ -87,18 +87,15 @@ from store.tables import PrivacyAction
 _a, _i, _r = t.audit_entries.c, t.privacy_request_items.c, t.privacy_requests.c
 
 
-@dataclass
-class Setup:
-    live: LiveGateway
-    folder: Path
+Setup = JobSetup
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def setup(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Setup]:
-    with privacy_gateway(request.param, tmp_path_factory, "batch", jobs_enabled=False) as live:
-        yield Setup(live, tmp_path_factory.mktemp("batch-jobs"))
+    with gateway_without_worker(request.param, tmp_path_factory, "batch") as prepared:
+        yield prepared
 
 
 def _handlers(live: LiveGateway, *providers: Any) -> dict[PrivacyAction, Any]:
@@ -310,7 +307,7 @@ def test_a_crash_while_previewing_leaves_it_to_the_next_worker(setup: Setup) -> 
     asked = request_batch(live, people)
     crash = CrashWhilePreviewing(live.person_pk("elev.vilde"))
     with pytest.raises(SimulatedCrash):
-        run_jobs(live, _handlers(live, crash), folder=setup.folder)
+        run_jobs(live, setup.folder, _handlers(live, crash))
     halfway = batch_request(live, asked["id"])
     assert (halfway["status"], halfway["effects"]) == ("PREVIEWING", [])
     refused(live.gql(CONFIRM_BATCH, {"r": asked["id"]}, as_user=ADMIN2), "CONFLICT")
@@ -391,7 +388,7 @@ def test_a_crash_between_people_resumes_with_the_rest(setup: Setup) -> None:
     batch = confirm_batch(live, previewed(live, asked["id"], folder=setup.folder)["id"])
     crash_at = live.person_pk("elev.noah")
     with pytest.raises(SimulatedCrash):
-        run_jobs(live, _handlers(live, FailOn(crash_at, crash=True)), folder=setup.folder)
+        run_jobs(live, setup.folder, _handlers(live, FailOn(crash_at, crash=True)))
 
     halfway = batch_request(live, batch["id"])
     assert halfway["status"] == "RUNNING"
@@ -428,7 +425,7 @@ def test_a_failing_person_does_not_stop_the_others_and_is_retried(setup: Setup) 
     asked = request_batch(live, people)
     batch = confirm_batch(live, previewed(live, asked["id"], folder=setup.folder)["id"])
     failing = live.person_pk("elev.emma")
-    assert run_jobs(live, _handlers(live, FailOn(failing)), folder=setup.folder) == 1
+    assert run_jobs(live, setup.folder, _handlers(live, FailOn(failing))) == 1
 
     failed = batch_request(live, batch["id"])
     assert failed["status"] == "FAILED"

@@ -10,19 +10,21 @@ docs/access-policy.md "Administrative objects" and "Write rules", docs/interface
 * Erasure is two-step with four eyes (configurable), can be cancelled, and erasing an erased
   person is a CONFLICT.
 
-Gateways of their own per backend: the default one, and one with
-``require_second_administrator=False``.
+Gateways of their own per backend: the default one, one with
+``require_second_administrator=False``, and a pair without the job worker (graphql-core's
+executor and the compiled one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from db_support import BACKENDS
-from gateway_support import LiveGateway
+from db_support import BACKENDS, fresh_database
+from gateway_support import LiveGateway, run_gateway
 from privacy_api_support import (
     ADMIN,
     ADMIN2,
@@ -47,9 +49,11 @@ from privacy_api_support import (
     restrict,
     wait_until_finished,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from config.ids import to_global_id
 from store import tables as t
+from store.tables import PrivacyAction, PrivacyRequestStatus
 
 #: Who the refused attempts are about (nothing may happen to them) ...
 TARGET = "elev.filip"
@@ -105,6 +109,24 @@ def one_admin(
         request.param, tmp_path_factory, "one_admin", require_second_administrator=False
     ) as live:
         yield live
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def executors(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveGateway, LiveGateway]]:
+    """graphql-core's executor and the compiled one, two gateways on one database, without the
+    job worker, whose sweep would write a missing erasure-ledger entry at any moment: here the
+    test decides when an entry counts as written."""
+    backend: str = request.param
+    folder = tmp_path_factory.mktemp(f"no-worker-{backend}")
+    quiet = {"jobs_enabled": False}
+    with (
+        fresh_database(backend, folder, prefix="tavle_no_worker") as url,
+        run_gateway(backend, url, folder, compiled_execution=False, **quiet) as generic,
+        run_gateway(backend, url, folder, compiled_execution=True, **quiet) as compiled,
+    ):
+        yield generic, compiled
 
 
 def mutations(setup: Setup) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -195,6 +217,12 @@ query($id: ID!, $subject: ID!) {
   node(id: $id) { id }
   privacyRequests(first: 100) { totalCount edges { node { id } } }
   subjectRequests: privacyRequests(subjectId: $subject) { totalCount edges { node { id } } }
+  waitingRequests: privacyRequests(status: AWAITING_CONFIRMATION) {
+    totalCount edges { node { id } }
+  }
+  erasureRequests: privacyRequests(action: [ERASE, RESTRICT]) { totalCount edges { node { id } } }
+  waitingErasures: privacyRequests(subjectId: $subject, status: AWAITING_CONFIRMATION,
+                                   action: [ERASE]) { totalCount edges { node { id } } }
   auditLog(first: 100) { totalCount edges { node { id } } }
   subjectLog: auditLog(subjectId: $subject) { totalCount edges { node { id } } }
   recycleBin(first: 100) { totalCount edges { node { id } } }
@@ -212,6 +240,9 @@ def test_privacy_queries_show_others_nothing(setup: Setup, role: str) -> None:
         "node": None,
         "privacyRequests": EMPTY,
         "subjectRequests": EMPTY,
+        "waitingRequests": EMPTY,
+        "erasureRequests": EMPTY,
+        "waitingErasures": EMPTY,
         "auditLog": EMPTY,
         "subjectLog": EMPTY,
         "recycleBin": EMPTY,
@@ -238,6 +269,7 @@ def test_the_administrators_see_the_privacy_tool(setup: Setup) -> None:
         assert data["privacyRequest"] == data["node"] == {"id": setup.pending}
         assert setup.pending in [e["node"]["id"] for e in data["privacyRequests"]["edges"]]
         assert [e["node"]["id"] for e in data["subjectRequests"]["edges"]] == [setup.pending]
+        assert [e["node"]["id"] for e in data["waitingErasures"]["edges"]] == [setup.pending]
         assert data["auditLog"]["totalCount"] > data["subjectLog"]["totalCount"] > 0
         assert live.person_id(IN_RECYCLE_BIN) in [
             e["node"]["id"] for e in data["recycleBin"]["edges"]
@@ -387,6 +419,152 @@ def test_privacy_requests_filter_by_subject(setup: Setup) -> None:
     assert request_ids(live, IN_RECYCLE_BIN) == {setup.restriction}
     assert setup.pending in request_ids(live, TARGET)
     assert setup.restriction not in request_ids(live, TARGET)
+
+
+FILTERED = """
+query($s: ID, $status: PrivacyRequestStatus, $action: [PrivacyAction!], $after: String) {
+  privacyRequests(subjectId: $s, status: $status, action: $action, first: 2, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id status action } }
+  }
+}"""
+
+
+def requests_in(
+    live: LiveGateway,
+    status: str | None,
+    subject: str | None = None,
+    actions: list[str] | None = None,
+) -> list[str]:
+    """The ids ``privacyRequests(status:, subjectId:, action:)`` lists, walked two at a time;
+    each in ``status`` and of one of ``actions`` (when given)."""
+    found: list[str] = []
+    after = None
+    while True:
+        variables = {"s": subject, "status": status, "action": actions, "after": after}
+        result = live.gql(FILTERED, variables, as_user=ADMIN)
+        assert result.errors == [], result.errors
+        page = result.data["privacyRequests"]
+        nodes = [edge["node"] for edge in page["edges"]]
+        if status is not None:
+            assert {node["status"] for node in nodes} <= {status}
+        if actions is not None:
+            assert {node["action"] for node in nodes} <= set(actions)
+        found += [node["id"] for node in nodes]
+        assert page["totalCount"] >= len(found)
+        if not page["pageInfo"]["hasNextPage"]:
+            assert page["totalCount"] == len(found)
+            return found
+        after = page["pageInfo"]["endCursor"]
+
+
+def test_privacy_requests_filter_by_status(setup: Setup) -> None:
+    """``status`` lists the requests in that status, oldest first, and no others; with
+    ``subjectId`` both must hold. Everyone else sees none (``test_privacy_queries_show_others_
+    nothing``)."""
+    live = setup.live
+    r = t.privacy_requests.c
+    for status in ("AWAITING_CONFIRMATION", "COMPLETED"):
+        stored = [
+            str(pk) for (pk,) in live.rows(select(r.id).where(r.status == status).order_by(r.id))
+        ]
+        assert [str(pk_of(i)) for i in requests_in(live, status)] == stored
+    waiting = requests_in(live, "AWAITING_CONFIRMATION")
+    assert setup.pending in waiting and setup.restriction not in waiting
+    assert setup.restriction in requests_in(live, "COMPLETED")
+    target, binned = live.person_id(TARGET), live.person_id(IN_RECYCLE_BIN)
+    assert setup.pending in requests_in(live, "AWAITING_CONFIRMATION", target)
+    assert requests_in(live, "AWAITING_CONFIRMATION", binned) == []
+    assert requests_in(live, "COMPLETED", binned) == [setup.restriction]
+
+
+def test_privacy_requests_filter_by_action(setup: Setup) -> None:
+    """``action`` lists the requests of the actions it names, oldest first, and no others (a
+    repeated action counts once, an empty list keeps none); with ``status`` and ``subjectId``
+    every filter must hold. Everyone else sees none (``test_privacy_queries_show_others_
+    nothing``)."""
+    live = setup.live
+    r = t.privacy_requests.c
+
+    def stored(*conditions: Any) -> list[str]:
+        rows = live.rows(select(r.id).where(*conditions).order_by(r.id))
+        return [to_global_id("PrivacyRequest", pk) for (pk,) in rows]
+
+    for actions in (["ERASE"], ["RESTRICT"], ["ERASE", "RESTRICT"], ["ERASE_BATCH"]):
+        assert requests_in(live, None, actions=actions) == stored(r.action.in_(actions))
+    erasures = requests_in(live, None, actions=["ERASE"])
+    assert setup.pending in erasures and setup.restriction not in erasures
+    both = requests_in(live, None, actions=["RESTRICT", "ERASE"])
+    assert {setup.pending, setup.restriction} <= set(both)
+    assert requests_in(live, None, actions=["ERASE", "ERASE"]) == erasures
+    assert requests_in(live, None, actions=[]) == []
+    # with status
+    waiting = requests_in(live, "AWAITING_CONFIRMATION", actions=["ERASE"])
+    assert waiting == stored(r.action == "ERASE", r.status == "AWAITING_CONFIRMATION")
+    assert setup.pending in waiting
+    assert setup.pending not in requests_in(live, "COMPLETED", actions=["ERASE"])
+    assert setup.restriction in requests_in(live, "COMPLETED", actions=["RESTRICT", "ERASE"])
+    assert requests_in(live, "AWAITING_CONFIRMATION", actions=["RESTRICT"]) == stored(
+        r.action == "RESTRICT", r.status == "AWAITING_CONFIRMATION"
+    )
+    # with subjectId, and with both
+    target, binned = live.person_id(TARGET), live.person_id(IN_RECYCLE_BIN)
+    assert requests_in(live, None, binned, ["RESTRICT"]) == [setup.restriction]
+    assert requests_in(live, None, binned, ["ERASE"]) == []
+    assert requests_in(live, None, target, ["ERASE"]) == stored(
+        r.action == "ERASE", r.subject_id == live.person_pk(TARGET)
+    )
+    assert setup.pending in requests_in(live, "AWAITING_CONFIRMATION", target, ["ERASE"])
+    assert requests_in(live, "AWAITING_CONFIRMATION", target, ["RESTRICT"]) == []
+    assert requests_in(live, "COMPLETED", binned, ["RESTRICT", "ERASE"]) == [setup.restriction]
+    assert requests_in(live, "AWAITING_CONFIRMATION", binned, ["RESTRICT"]) == []
+
+
+def test_privacy_requests_filter_by_the_status_shown(
+    executors: tuple[LiveGateway, LiveGateway],
+) -> None:
+    """``status`` filters on the status ``PrivacyRequest.status`` shows: an erasure stored
+    COMPLETED whose erasure-ledger entry is not written yet shows RUNNING, and is listed and
+    counted under RUNNING, not under COMPLETED; once its entry is written, under COMPLETED. Both
+    executors answer alike, the compiled one with its plans."""
+    generic, compiled = executors
+    r = t.privacy_requests.c
+    running, completed = requests_in(generic, "RUNNING"), requests_in(generic, "COMPLETED")
+    now = datetime.now(UTC)
+    (inserted,) = generic.execute(
+        t.privacy_requests.insert()
+        .values(
+            action=PrivacyAction.ERASE,
+            status=PrivacyRequestStatus.COMPLETED,
+            subject_id=generic.person_pk(TARGET),
+            requested_by_id=generic.person_pk(ADMIN),
+            confirmed_by_id=generic.person_pk(ADMIN2),
+            justification=ERASE_JUSTIFICATION,
+            created_at=now,
+            completed_at=now,
+            ledger_written=False,
+        )
+        .returning(r.id)
+    )
+    pk = int(inserted.scalar_one())
+    erasure = to_global_id("PrivacyRequest", pk)
+    target = generic.person_id(TARGET)
+    for live in executors:
+        assert privacy_request(live, erasure)["status"] == "RUNNING"
+        # requests_in: every node listed shows the status asked for; totalCount counts them all
+        assert requests_in(live, "RUNNING") == [*running, erasure]
+        assert requests_in(live, "COMPLETED") == completed
+        assert requests_in(live, "RUNNING", target, ["ERASE"]) == [erasure]
+        assert requests_in(live, "COMPLETED", target, ["ERASE"]) == []
+
+    generic.execute(update(t.privacy_requests).where(r.id == pk).values(ledger_written=True))
+    for live in executors:
+        assert privacy_request(live, erasure)["status"] == "COMPLETED"
+        assert requests_in(live, "RUNNING") == running
+        assert requests_in(live, "COMPLETED") == sorted([*completed, erasure], key=pk_of)
+        assert requests_in(live, "COMPLETED", target, ["ERASE"]) == [erasure]
+        assert requests_in(live, "RUNNING", target, ["ERASE"]) == []
+    plans = compiled.state.compiled
+    assert plans is not None and plans.stats.compiled_runs > 0 and plans.stats.fallbacks == {}
 
 
 # --- erasure: four eyes, conflict, cancel --------------------------------------------------------

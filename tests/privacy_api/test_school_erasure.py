@@ -11,8 +11,6 @@ stay; Bjølsen is untouched.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +18,10 @@ from batch_erasure_support import (
     CONFIRM_BATCH,
     REQUEST,
     REQUEST_SCHOOL,
+    JobSetup,
     batch_request,
     confirm_batch,
+    gateway_without_worker,
     items_by_subject,
     run_jobs,
 )
@@ -36,7 +36,6 @@ from privacy_api_support import (
     count_rows,
     ok,
     pk_of,
-    privacy_gateway,
     processing_state,
     refused,
 )
@@ -60,18 +59,15 @@ ONLY_SAGENE = [
 STAY = ["foresatt.kari", "elev.ola", "larer.hansen", "rektor.bjolsen", ADMIN, ADMIN2]
 
 
-@dataclass
-class Setup:
-    live: LiveGateway
-    folder: Path
+Setup = JobSetup
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def setup(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Setup]:
-    with privacy_gateway(request.param, tmp_path_factory, "school", jobs_enabled=False) as live:
-        yield Setup(live, tmp_path_factory.mktemp("school-jobs"))
+    with gateway_without_worker(request.param, tmp_path_factory, "school") as prepared:
+        yield prepared
 
 
 def _school_pk(live: LiveGateway, sourced_id: str) -> int:
