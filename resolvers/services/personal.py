@@ -92,7 +92,11 @@ async def _require_room_for(conn: AsyncConnection, person_id: int, key: str) -> 
     """A new key only while the person keeps fewer than ``PREFERENCES_PER_PERSON`` (the list
     is read whole by ``User.preferences``, so it must stay bounded). The person's row is locked
     first, so two new keys saved at the same moment are counted one after the other."""
-    await conn.execute(select(t.people.c.id).where(t.people.c.id == person_id).with_for_update())
+    # FOR NO KEY UPDATE: serialises the counts without blocking rows that merely reference
+    # the person (their foreign-key checks take FOR KEY SHARE)
+    await conn.execute(
+        select(t.people.c.id).where(t.people.c.id == person_id).with_for_update(key_share=True)
+    )
     p = t.preferences.c
     kept = await conn.execute(
         select(func.count(), func.count().filter(p.key == key)).where(p.person_id == person_id)
