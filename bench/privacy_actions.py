@@ -563,7 +563,7 @@ async def measure_school(settings: Settings, sourced: str, folder: Path) -> dict
                         school,
                         "XML",
                         out,
-                        settings.privacy_notice,
+                        settings.privacy_notices(),
                         datetime.now(UTC),
                         1,
                         storage=None,
@@ -651,7 +651,7 @@ async def _export(engine: AsyncEngine, subject: int, path: Path, settings: Setti
     async with engine.connect() as conn:
         with path.open("wb") as out:
             effects = await write_export(
-                conn, subject, "XML", out, settings.privacy_notice, datetime.now(UTC), 1
+                conn, subject, "XML", out, settings.privacy_notices(), datetime.now(UTC), 1
             )
     return sum(e.count for e in effects)
 

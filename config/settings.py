@@ -9,10 +9,12 @@ import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.language import BOKMAAL, LANGUAGES
 from config.oidc import OidcIssuer, check_distinct_issuers
 
 DEFAULT_DATA_DIR = Path("data")
@@ -77,7 +79,7 @@ class PrivacyNoticeSettings(BaseModel):
 
 class BokmaalPrivacyNoticeSettings(PrivacyNoticeSettings):
     """The same information in Norwegian Bokmål (``TAVLE_PRIVACY_NOTICE_NB__<FIELD>``); a field
-    configured in one language only is shown in both (``schema.privacy_notice``)."""
+    configured in one language only is shown in both (``Settings.privacy_notice_in``)."""
 
     controller: str = "Oslo kommune, Utdanningsetaten (skoleeier), postmottak@ude.oslo.kommune.no"
     data_protection_officer: str = (
@@ -647,6 +649,26 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'tavle.sqlite3').resolve()}"
+
+    def privacy_notice_in(self, language: str) -> PrivacyNoticeSettings:
+        """The configured privacy notice in ``language`` (``config.language``): its own values,
+        where a field configured only in the other language takes that value over its own
+        shipped default (which would name another controller)."""
+        own, other = (
+            (self.privacy_notice_nb, self.privacy_notice)
+            if language == BOKMAAL
+            else (self.privacy_notice, self.privacy_notice_nb)
+        )
+        taken: dict[str, Any] = {
+            name: getattr(other, name)
+            for name in other.model_fields_set - own.model_fields_set
+            if name in PrivacyNoticeSettings.model_fields
+        }
+        return own.model_copy(update=taken) if taken else own
+
+    def privacy_notices(self) -> dict[str, PrivacyNoticeSettings]:
+        """The privacy notice in every language, by language."""
+        return {language: self.privacy_notice_in(language) for language in LANGUAGES}
 
 
 @lru_cache(maxsize=1)

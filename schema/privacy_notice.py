@@ -11,12 +11,11 @@ preference, else ``Accept-Language``, else Bokmål).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import strawberry
 
 from config.language import BOKMAAL, ENGLISH
-from config.settings import PrivacyNoticeSettings, Settings
+from config.settings import Settings
 from schema.language import Language
 from store.privacy.base import DataCategory
 from store.privacy.retention import Duration, RetentionRegistry, retention_registry
@@ -120,24 +119,8 @@ def _with_objection(rights: list[str], language: str = ENGLISH) -> list[str]:
     return [*rights[:-1], objection, *rights[-1:]] if rights else [objection]
 
 
-def notice_values(settings: Settings, language: str) -> PrivacyNoticeSettings:
-    """The configured notice in ``language``: its own values, where a field configured only
-    in the other language takes that value over its own shipped default."""
-    own, other = (
-        (settings.privacy_notice_nb, settings.privacy_notice)
-        if language == BOKMAAL
-        else (settings.privacy_notice, settings.privacy_notice_nb)
-    )
-    taken: dict[str, Any] = {
-        name: getattr(other, name)
-        for name in other.model_fields_set - own.model_fields_set
-        if name in PrivacyNoticeSettings.model_fields
-    }
-    return own.model_copy(update=taken) if taken else own
-
-
 def notice_for(settings: Settings, language: str) -> PrivacyNotice:
-    n = notice_values(settings, language)
+    n = settings.privacy_notice_in(language)
     return PrivacyNotice(
         controller=n.controller,
         data_protection_officer=n.data_protection_officer,

@@ -71,9 +71,8 @@ _ra = t.role_assignments.c
 _e = t.enrolments.c
 _c = t.courses.c
 
-BATCH_ACTIONS = (PrivacyAction.ERASE_BATCH, PrivacyAction.ERASE_SCHOOL)
-#: a batch is under way (its people are spoken for) while its request is in one of these
-PENDING = (Status.PREVIEWING, Status.AWAITING_CONFIRMATION, Status.QUEUED, Status.RUNNING)
+BATCH_ACTIONS = privacy.BATCH_ACTIONS
+PENDING = privacy.BATCH_PENDING
 #: the preview job counts this many people per read transaction, then checks that the request is
 #: still its own (not cancelled) before going on
 PREVIEW_CHUNK = 50
@@ -126,15 +125,7 @@ async def _already_pending(conn: AsyncConnection, subject_ids: Sequence[int]) ->
     single = select(_r.subject_id).where(
         _r.action == PrivacyAction.ERASE, _r.status.in_(PENDING), in_ids(_r.subject_id, subject_ids)
     )
-    batched = (
-        select(_i.subject_id)
-        .join(t.privacy_requests, _r.id == _i.request_id)
-        .where(
-            _r.status.in_(PENDING),
-            _i.status == ItemStatus.PENDING,
-            in_ids(_i.subject_id, subject_ids),
-        )
-    )
+    batched = privacy.batched_pending(_i.subject_id, subject_ids=subject_ids)
     return {int(pk) for pk in (await conn.execute(single.union(batched))).scalars()}
 
 

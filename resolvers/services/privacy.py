@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authz.relations import Facts
 from config.errors import JustificationRequiredError
+from config.ids import to_global_id
 from config.settings import Settings
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.events import publish
@@ -38,6 +39,7 @@ from store.files import create_private_file, private_folder
 from store.filestore import storage_of
 from store.filestore.deletions import drain
 from store.identity import keep_erased_identity
+from store.idlists import in_ids
 from store.privacy.base import Effect, PrivacyProvider
 from store.privacy.export import write_export
 from store.privacy.providers import PROVIDERS
@@ -45,6 +47,7 @@ from store.privacy.providers.files import exporting_bytes_from
 from store.tables import (
     DataSource,
     ExportFormat,
+    ItemStatus,
     PrivacyAction,
     PrivacyRequestStatus,
     ProcessingState,
@@ -62,7 +65,13 @@ RECTIFICATION_LIMITS = {
 Status = PrivacyRequestStatus
 log = logging.getLogger("tavle.privacy")
 _r = t.privacy_requests.c
+_i = t.privacy_request_items.c
 _p = t.people.c
+
+#: the erasures of many people at once (``resolvers.services.batch_erasure``)
+BATCH_ACTIONS = (PrivacyAction.ERASE_BATCH, PrivacyAction.ERASE_SCHOOL)
+#: a batch is under way (its people are spoken for) while its request is in one of these
+BATCH_PENDING = (Status.PREVIEWING, Status.AWAITING_CONFIRMATION, Status.QUEUED, Status.RUNNING)
 
 
 def justification_required(message: str) -> GraphQLError:
@@ -255,7 +264,7 @@ def export_handler(settings: Settings) -> Callable[[AsyncEngine, int, str], Awai
                         row.subject_id,
                         "XML" if fmt == ExportFormat.XML else "JSON",
                         out,
-                        settings.privacy_notice,
+                        settings.privacy_notices(),
                         generated_at,
                         request_id,
                     )
@@ -366,6 +375,23 @@ async def lift_restriction(
 # --- erasure ---------------------------------------------------------------------------------
 
 
+def batched_pending(*columns: Any, subject_ids: Sequence[int]) -> Select[Any]:
+    """``columns`` (of ``privacy_requests`` and ``privacy_request_items``) of each of
+    ``subject_ids`` still PENDING in a pending batch or school erasure: someone it is to erase,
+    whom another erasure must leave to it."""
+    return (
+        select(*columns)
+        .select_from(t.privacy_request_items)
+        .join(t.privacy_requests, _r.id == _i.request_id)
+        .where(
+            _r.action.in_(BATCH_ACTIONS),
+            _r.status.in_(BATCH_PENDING),
+            _i.status == ItemStatus.PENDING,
+            in_ids(_i.subject_id, subject_ids),
+        )
+    )
+
+
 async def request_erasure(
     actor: Actor,
     subject_id: int,
@@ -391,6 +417,15 @@ async def request_erasure(
         ).first()
         if pending is not None:
             raise conflict("An erasure of this person is already pending")
+        batch = (
+            await conn.execute(batched_pending(_r.id, subject_ids=[subject_id]).order_by(_r.id))
+        ).first()
+        if batch is not None:
+            raise conflict(
+                "The person is named in a pending batch or school erasure "
+                f"({to_global_id('PrivacyRequest', int(batch.id))}): cancel it first, or let it "
+                "run"
+            )
         if data_request_id is not None:
             await requests.check_link(conn, data_request_id, subject_id)
         preview = await _collect(providers, lambda p: p.erasure_effects(conn, subject_id))

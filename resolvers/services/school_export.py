@@ -125,7 +125,7 @@ def school_export_handler(settings: Settings) -> Callable[[AsyncEngine, int, str
                         int(row.school_id),
                         "XML" if fmt == ExportFormat.XML else "JSON",
                         out,
-                        settings.privacy_notice,
+                        settings.privacy_notices(),
                         generated_at,
                         request_id,
                         storage=storage_of(settings),

@@ -8,13 +8,18 @@ item). ``INTERNAL_LOGIC`` is left out (docs/privacy-actions.md), and the file sa
 Both formats carry the same content under the same names (``tavle-export.xsd`` documents the
 mapping):
 
-* ``export``: format version, request id, subject id, generation time;
+* ``export``: format version, request id, subject id, generation time, and the ``language``
+  the explanatory texts are in;
 * ``information``: the art. 15 information from ``PrivacyNoticeSettings`` (controller, DPO,
   purposes, legal basis, categories, sources, recipients, transfers, retention, rights,
   automated decision-making), a legend of the provenance codes, and the excluded categories;
 * ``data``: per category (lower-case name), the items: ``kind``, ``source`` (provenance),
   ``fields`` (NULL as ``xsi:nil`` / ``null``), ``field_sources`` for fields with their own
   provenance, and ``children`` (a submission's attachments).
+
+The explanatory texts (the art. 15 information and the legend) are in the subject's stored
+preferred language, else Bokmål (``config.language.choose``; ``store.privacy.export_texts``);
+the data, codes and names are the same in every language.
 
 Values are written as text the XSD types accept: timestamps ISO 8601, booleans
 ``true``/``false`` (JSON booleans), integers. Characters XML 1.0 cannot carry (most control
@@ -29,7 +34,7 @@ import enum
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -38,11 +43,12 @@ from lxml import etree  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config.language import choose
 from config.settings import PrivacyNoticeSettings
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome, PrivacyProvider
+from store.privacy.export_texts import source_legend
 from store.privacy.providers import PROVIDERS, Sourced, UnknownSubjectError
-from store.tables import DataSource
 
 log = logging.getLogger("tavle.privacy.export")
 
@@ -53,14 +59,6 @@ _XSI_NIL = f"{{{XSI}}}nil"
 
 #: Never exported: "Data i kategorien «Intern logikk» inkluderes ikke".
 EXCLUDED_CATEGORIES: tuple[DataCategory, ...] = (DataCategory.INTERNAL_LOGIC,)
-
-#: What the provenance codes on every item mean (art. 15(1)(g): where the data came from).
-SOURCE_LEGEND: dict[str, str] = {
-    DataSource.ROSTER: "The school administrative system (roster import)",
-    DataSource.PERSON: "You: your own contribution or activity",
-    DataSource.REGISTRATION: "A registration by a teacher or other school staff",
-    DataSource.ADMINISTRATOR: "A system administrator (for example a rectification)",
-}
 
 #: List-valued information fields and the element name of one entry in XML.
 _LIST_ENTRY = {
@@ -117,8 +115,9 @@ def lexical(value: Scalar) -> str | None:
     return str(value)
 
 
-def information(info: PrivacyNoticeSettings) -> dict[str, Any]:
-    """The art. 15 information, in the order the XSD lists it."""
+def information(info: PrivacyNoticeSettings, language: str) -> dict[str, Any]:
+    """The art. 15 information (``info``, already in ``language``), in the order the XSD lists
+    it."""
     return {
         "controller": _text(info.controller),
         "data_protection_officer": _text(info.data_protection_officer),
@@ -131,17 +130,20 @@ def information(info: PrivacyNoticeSettings) -> dict[str, Any]:
         "retention": _text(info.retention),
         "rights": [_text(x) for x in info.rights],
         "automated_decision_making": _text(info.automated_decision_making),
-        "source_legend": {str(code): text for code, text in SOURCE_LEGEND.items()},
+        "source_legend": source_legend(language),
         "excluded_categories": [c.value for c in EXCLUDED_CATEGORIES],
     }
 
 
-def _header(subject_id: int, generated_at: datetime, request_id: int) -> dict[str, Scalar]:
+def _header(
+    subject_id: int, generated_at: datetime, request_id: int, language: str
+) -> dict[str, Scalar]:
     return {
         "format_version": FORMAT_VERSION,
         "request_id": request_id,
         "subject_id": subject_id,
         "generated_at": plain(generated_at),
+        "language": language,
     }
 
 
@@ -178,6 +180,7 @@ async def _write_json(
     subject_id: int,
     out: BinaryIO,
     info: PrivacyNoticeSettings,
+    language: str,
     generated_at: datetime,
     request_id: int,
 ) -> dict[DataCategory, int]:
@@ -185,8 +188,8 @@ async def _write_json(
         out.write(text.encode("utf-8"))
 
     counts: dict[DataCategory, int] = {}
-    put('{\n"export": ' + _dumps(_header(subject_id, generated_at, request_id)))
-    put(',\n"information": ' + _dumps(information(info)))
+    put('{\n"export": ' + _dumps(_header(subject_id, generated_at, request_id, language)))
+    put(',\n"information": ' + _dumps(information(info, language)))
     put(',\n"data": {')
     for index, provider in enumerate(exported_providers()):
         put(("," if index else "") + "\n" + _dumps(section_name(provider.category)) + ": [")
@@ -229,9 +232,9 @@ def item_element(item: ExportItem) -> Any:
     return element
 
 
-def information_element(info: PrivacyNoticeSettings) -> Any:
+def information_element(info: PrivacyNoticeSettings, language: str) -> Any:
     element = etree.Element("information")
-    for name, value in information(info).items():
+    for name, value in information(info, language).items():
         node = etree.SubElement(element, name)
         if name == "source_legend":
             for code, text in value.items():
@@ -252,15 +255,19 @@ async def _write_xml(
     subject_id: int,
     out: BinaryIO,
     info: PrivacyNoticeSettings,
+    language: str,
     generated_at: datetime,
     request_id: int,
 ) -> dict[DataCategory, int]:
     counts: dict[DataCategory, int] = {}
-    header = {k: lexical(v) or "" for k, v in _header(subject_id, generated_at, request_id).items()}
+    header = {
+        k: lexical(v) or ""
+        for k, v in _header(subject_id, generated_at, request_id, language).items()
+    }
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("tavle_export", header, nsmap={"xsi": XSI}):
-            xf.write("\n", information_element(info), "\n")
+            xf.write("\n", information_element(info, language), "\n")
             with xf.element("data"):
                 for provider in exported_providers():
                     xf.write("\n")
@@ -290,11 +297,14 @@ async def write_export(
     subject_id: int,
     fmt: Literal["XML", "JSON"],
     out: BinaryIO,
-    info: PrivacyNoticeSettings,
+    notices: Mapping[str, PrivacyNoticeSettings],
     generated_at: datetime,
     request_id: int,
 ) -> list[Effect]:
     """Write the subject's export in ``fmt`` to ``out``; return items per category, as KEPT.
+
+    ``notices`` is the art. 15 information by language (``Settings.privacy_notices``); the
+    export's texts are in the subject's stored preferred language, else Bokmål.
 
     Reads only (runs inside whatever transaction ``conn`` has); an unknown ``subject_id`` raises
     :class:`UnknownSubjectError` before anything is written. Items are counted with their
@@ -302,12 +312,15 @@ async def write_export(
     out of the effects.
     """
     p = t.people.c
-    if (await conn.execute(select(p.id).where(p.id == subject_id))).first() is None:
+    subject = (await conn.execute(select(p.preferred_language).where(p.id == subject_id))).first()
+    if subject is None:
         raise UnknownSubjectError(f"no person with id {subject_id}")
+    language = choose(subject.preferred_language)
+    info = notices[language]
     if fmt == "XML":
-        counts = await _write_xml(conn, subject_id, out, info, generated_at, request_id)
+        counts = await _write_xml(conn, subject_id, out, info, language, generated_at, request_id)
     elif fmt == "JSON":
-        counts = await _write_json(conn, subject_id, out, info, generated_at, request_id)
+        counts = await _write_json(conn, subject_id, out, info, language, generated_at, request_id)
     else:
         raise ValueError(f"unknown export format {fmt!r}")
     found = kept_effects(counts.items())

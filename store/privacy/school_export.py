@@ -30,7 +30,7 @@ import json
 import logging
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -219,7 +219,7 @@ async def write_school_export(
     school_id: int,
     fmt: Literal["XML", "JSON"],
     out: IO[bytes],
-    info: PrivacyNoticeSettings,
+    notices: Mapping[str, PrivacyNoticeSettings],
     generated_at: datetime,
     request_id: int,
     *,
@@ -231,6 +231,8 @@ async def write_school_export(
     Reads only. ``storage`` is where files' bytes are read from (``None``: none are included,
     as in the per-person export without a storage). ``spool_dir`` holds the manifest's
     temporary entry list (an unnamed file; the system's temporary folder when ``None``).
+    ``notices`` is the art. 15 information by language: each person's document is in their
+    own language (``write_export``).
     """
     school = await school_row(conn, school_id)
     suffix = "xml" if fmt == "XML" else "json"
@@ -252,7 +254,7 @@ async def write_school_export(
                     member.person_id,
                     fmt,
                     cast(BinaryIO, stream),
-                    info,
+                    notices,
                     generated_at,
                     request_id,
                 )

@@ -447,7 +447,7 @@ async def export_json(engine: AsyncEngine, subject_id: int) -> dict[str, Any]:
     out = io.BytesIO()
     async with engine.connect() as conn:
         await write_export(
-            conn, subject_id, "JSON", out, Settings().privacy_notice, GENERATED_AT, 7
+            conn, subject_id, "JSON", out, Settings().privacy_notices(), GENERATED_AT, 7
         )
     parsed: dict[str, Any] = json.loads(out.getvalue())
     return parsed

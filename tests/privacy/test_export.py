@@ -12,7 +12,7 @@ import asyncio
 import io
 import json
 import tracemalloc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -22,11 +22,13 @@ from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from config.settings import PrivacyNoticeSettings
+from config.language import BOKMAAL, LANGUAGES
+from config.settings import PrivacyNoticeSettings, Settings
 from store import tables as t
 from store.db import make_engine
 from store.privacy.base import DataCategory, Effect, Outcome
-from store.privacy.export import EXCLUDED_CATEGORIES, SOURCE_LEGEND, XSD_PATH, write_export
+from store.privacy.export import EXCLUDED_CATEGORIES, XSD_PATH, write_export
+from store.privacy.export_texts import source_legend
 from store.privacy.providers import UnknownSubjectError
 from store.privacy.schema_check import ExportSchemaError, validate_xml
 from store.tables import DataSource
@@ -82,7 +84,7 @@ def export(
     username: str,
     folder: Path,
     fmt: Literal["XML", "JSON"],
-    info: PrivacyNoticeSettings | None = None,
+    notices: Mapping[str, PrivacyNoticeSettings] | None = None,
 ) -> tuple[Path, list[Effect]]:
     path = folder / f"{username}.{fmt.lower()}"
 
@@ -94,7 +96,7 @@ def export(
                 subject,
                 fmt,
                 out,
-                info or PrivacyNoticeSettings(),
+                notices or Settings().privacy_notices(),
                 GENERATED_AT,
                 REQUEST_ID,
             )
@@ -179,6 +181,7 @@ def test_xml_validates_and_json_has_the_same_content(
         "request_id": str(REQUEST_ID),
         "subject_id": from_json_file["export"]["subject_id"],
         "generated_at": GENERATED_AT.isoformat(),
+        "language": BOKMAAL,
     }
 
 
@@ -315,7 +318,7 @@ def test_art15_information_comes_from_the_settings(demo: str, tmp_path: Path) ->
         recipients=[],
     )
     for fmt in ("XML", "JSON"):
-        export(demo, "elev.ola", tmp_path, fmt, info)
+        export(demo, "elev.ola", tmp_path, fmt, {language: info for language in LANGUAGES})
     validate_xml(tmp_path / "elev.ola.xml")
     xml = from_xml(tmp_path / "elev.ola.xml")
     data = lexical(json.loads((tmp_path / "elev.ola.json").read_text("utf-8")))
@@ -332,7 +335,7 @@ def test_art15_information_comes_from_the_settings(demo: str, tmp_path: Path) ->
         "retention": info.retention,
         "rights": info.rights,
         "automated_decision_making": info.automated_decision_making,
-        "source_legend": {str(k): v for k, v in SOURCE_LEGEND.items()},
+        "source_legend": source_legend(BOKMAAL),
         "excluded_categories": ["INTERNAL_LOGIC"],
     }
     assert data["information"] == expected
@@ -430,7 +433,7 @@ def test_export_of_an_unknown_person_is_an_error_and_writes_nothing(
         out = io.BytesIO()
         with pytest.raises(UnknownSubjectError):
             await write_export(
-                conn, 987_654, "XML", out, PrivacyNoticeSettings(), GENERATED_AT, REQUEST_ID
+                conn, 987_654, "XML", out, Settings().privacy_notices(), GENERATED_AT, REQUEST_ID
             )
         assert out.getvalue() == b""
 
@@ -476,7 +479,7 @@ def _peak_while_exporting(url: str, path: Path, fmt: Literal["XML", "JSON"]) -> 
         try:
             with path.open("wb") as out:
                 await write_export(
-                    conn, subject, fmt, out, PrivacyNoticeSettings(), GENERATED_AT, REQUEST_ID
+                    conn, subject, fmt, out, Settings().privacy_notices(), GENERATED_AT, REQUEST_ID
                 )
             _, peak = tracemalloc.get_traced_memory()
         finally:

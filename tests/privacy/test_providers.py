@@ -54,7 +54,8 @@ NON_PERSONAL_TABLES = {
     # The incident register (docs/incidents.md): kept for accountability (art. 33(5)); the
     # affected people by internal id and a fixed reason code, an erased one's row pointing at
     # the tombstone (shown as a pseudonym). The description is the administrator's account of
-    # the breach, kept with the register like a privacy request's justification.
+    # the breach, kept with the register like a privacy request's justification. A person's
+    # own incident_people rows are exported with PERSONAL_DATA (``incident`` items) all the same.
     "incidents",
     "incident_people",
     "alembic_version",  # schema bookkeeping (not in the metadata, listed for completeness)

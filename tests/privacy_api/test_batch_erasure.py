@@ -18,6 +18,8 @@ people (Bjølsen's students), so their order does not matter.
 * a crash between people resumes with the people not yet done; a failing person does not stop
   the others, and confirming again retries them;
 * people erased meanwhile, no longer expired, or acting administrators are SKIPPED;
+* while a pending batch names a person, a single erasure of them is a CONFLICT naming the batch
+  (nothing written), and the other way round; once the batch is cancelled it is allowed;
 * "empty the recycle bin" (allExpired) with a ManualClock moved past the retention, and the
   daily notice to the administrators, once a day.
 """
@@ -59,6 +61,7 @@ from privacy_api_support import (
     JUSTIFICATION,
     LIFT,
     NON_ADMINS,
+    REQUEST_ERASURE,
     RESTRICT,
     confirm_erasure,
     count_rows,
@@ -295,6 +298,33 @@ def test_cancelling_while_previewing(setup: Setup) -> None:
     assert [processing_state(live, n) for n in people] == ["ACTIVE", "ACTIVE"]
 
 
+def test_a_single_erasure_is_refused_while_a_batch_names_the_person(setup: Setup) -> None:
+    live = setup.live
+    name = "elev.tiril"  # one of SAGENE_PEOPLE: free again at the end
+    single = {"s": live.person_id(name), "j": JUSTIFICATION}
+    asked = request_batch(live, [name])
+    for status in ("PREVIEWING", "AWAITING_CONFIRMATION"):
+        if status == "AWAITING_CONFIRMATION":
+            previewed(live, asked["id"], folder=setup.folder)
+        before = _state(live)
+        result = live.gql(REQUEST_ERASURE, single, as_user=ADMIN2)
+        refused(result, "CONFLICT")
+        # the answer names the batch that already speaks for the person
+        assert asked["id"] in result.errors[0]["message"], (status, result.errors)
+        assert _state(live) == before
+    ok(live.gql(CANCEL, {"r": asked["id"]}, as_user=ADMIN))
+    # the person is free again: a single erasure may be requested
+    alone = request_erasure(live, name, who=ADMIN2)
+    assert alone["status"] == "AWAITING_CONFIRMATION"
+    # and the other way round: a batch naming someone with a single erasure pending is refused
+    before = _state(live)
+    again = {"ids": [live.person_id(name)], "all": None, "j": JUSTIFICATION}
+    refused(live.gql(REQUEST_BATCH, again, as_user=ADMIN), "CONFLICT")
+    assert _state(live) == before
+    ok(live.gql(CANCEL, {"r": alone["id"]}, as_user=ADMIN))
+    assert processing_state(live, name) == "ACTIVE"
+
+
 def test_a_crash_while_previewing_leaves_it_to_the_next_worker(setup: Setup) -> None:
     live = setup.live
     people = ["elev.sander", "elev.vilde"]
@@ -456,11 +486,16 @@ def test_people_erased_meanwhile_and_acting_administrators_are_skipped(setup: Se
     live = setup.live
     asked = request_batch(live, ["elev.astrid", "elev.magnus", ADMIN2])
     batch = previewed(live, asked["id"], folder=setup.folder)
-    # erased on their own while the batch waits
-    single = request_erasure(live, "elev.magnus")
-    confirm_erasure(live, single["id"])
     queued = confirm_batch(live, batch["id"])  # admin2 confirms a batch that names admin2
     assert queued["itemCounts"]["skipped"] == 1
+    magnus = live.person_pk("elev.magnus")
+    assert run_jobs(live, setup.folder, _handlers(live, FailOn(magnus))) == 1
+    assert batch_request(live, batch["id"])["status"] == "FAILED"
+    # a FAILED batch no longer speaks for its people (a pending one would refuse this): he is
+    # erased on his own before the batch is confirmed again
+    single = request_erasure(live, "elev.magnus")
+    confirm_erasure(live, single["id"])
+    assert confirm_batch(live, batch["id"])["status"] == "QUEUED"
     run_jobs(live, folder=setup.folder)
     done = batch_request(live, batch["id"])
     assert done["status"] == "COMPLETED"

@@ -4,7 +4,8 @@
 COMPLETED and downloads ``downloadUrl`` with an administrator's bearer token. The XML validates
 against the shipped XSD and the JSON carries the same content (compared with the structure
 helpers of ``tests/privacy/test_export.py``); a restricted person can be exported; only system
-administrators download. A gateway of its own per backend.
+administrators download; an incident that affected a person is in their export (without its
+description), and in nobody else's. A gateway of its own per backend.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from privacy_api_support import (
     NON_ADMINS,
     download,
     export,
+    ok,
     privacy_gateway,
     request_export,
     restrict,
@@ -32,6 +35,7 @@ from privacy_api_support import (
 )
 from test_export import from_xml, lexical
 
+from config.ids import from_global_id
 from store.privacy.schema_check import validate_xml
 
 SECTIONS = [
@@ -143,7 +147,9 @@ def test_the_export_holds_the_person_and_the_art15_information(setup: Setup, use
     assert "internal_logic" not in structure["data"]
     # INTERNAL_LOGIC (the demo people's preferences) is left out.
     raw = setup.exports[(username, "JSON")].body.decode()
-    assert "notifications.email" not in raw and '"language"' not in raw
+    assert "notifications.email" not in raw
+    # The header names the export's language; a preference named so would be a second one.
+    assert structure["export"]["language"] == "nb" and raw.count('"language"') == 1
 
 
 def test_a_restricted_person_can_be_exported(setup: Setup) -> None:
@@ -214,3 +220,84 @@ def test_downloads_are_audited(setup: Setup) -> None:
     exported = {setup.exports[("larer.hansen", fmt)].request["id"] for fmt in ("XML", "JSON")}
     assert {d["targetId"] for d in downloads} == exported
     assert {d["actor"]["id"] for d in downloads} == {live.person_id(ADMIN)}
+
+
+INCIDENT_DESCRIPTION = "Nora's and Jonas' answers were mailed to the wrong class"
+RECORD_INCIDENT = """
+mutation($input: IncidentInput!) { recordIncident(input: $input) { id detectedAt } }"""
+REPORT_INCIDENT = """
+mutation($id: ID!, $input: IncidentUpdateInput!) {
+  updateIncident(incidentId: $id, input: $input) { status authorityNotifiedAt }
+}"""
+NOTIFY_AFFECTED = """
+mutation($id: ID!) { notifyAffected(incidentId: $id) { peopleNotifiedAt } }"""
+
+
+def _incidents(structure: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in structure["data"]["personal_data"] if i["kind"] == "incident"]
+
+
+def test_an_incident_is_in_the_affected_persons_export_without_its_description(
+    setup: Setup,
+) -> None:
+    live = setup.live
+    now = datetime.now(UTC).replace(microsecond=0)
+    recorded = ok(
+        live.gql(
+            RECORD_INCIDENT,
+            {
+                "input": {
+                    "description": INCIDENT_DESCRIPTION,
+                    "detectedAt": (now - timedelta(hours=3)).isoformat(),
+                    "categories": ["STUDENT_ANSWERS"],
+                    "scope": {"personIds": [live.person_id("elev.nora")]},
+                }
+            },
+            as_user=ADMIN,
+        )
+    )
+    reported = ok(
+        live.gql(
+            REPORT_INCIDENT,
+            {"id": recorded["id"], "input": {"authorityNotifiedAt": now.isoformat()}},
+            as_user=ADMIN,
+        )
+    )
+    notified = ok(live.gql(NOTIFY_AFFECTED, {"id": recorded["id"]}, as_user=ADMIN))
+
+    exports = {fmt: export(live, "elev.nora", fmt)[1] for fmt in ("XML", "JSON")}
+    for body in exports.values():
+        assert INCIDENT_DESCRIPTION.encode() not in body
+    path = setup.folder / f"{live.backend}-incident.xml"
+    path.write_bytes(exports["XML"])
+    validate_xml(path)
+    from_xml_file = from_xml(path)
+    from_json_file = lexical(json.loads(exports["JSON"]))
+    assert _incidents(from_xml_file) == _incidents(from_json_file)
+
+    (incident,) = _incidents(json.loads(exports["JSON"]))
+    assert incident["source"] == "ADMINISTRATOR"
+    fields = incident["fields"]
+    assert set(fields) == {
+        "id",
+        "detected_at",
+        "status",
+        "reason",
+        "authority_notified_at",
+        "people_notified_at",
+        "notified_at",
+    }
+    assert fields["id"] == from_global_id(recorded["id"])[1]
+    assert datetime.fromisoformat(fields["detected_at"]) == datetime.fromisoformat(
+        recorded["detectedAt"]
+    )
+    assert fields["status"] == reported["status"] == "REPORTED"
+    assert fields["reason"] == "NAMED"
+    assert datetime.fromisoformat(fields["authority_notified_at"]) == now
+    people_notified = datetime.fromisoformat(fields["people_notified_at"])
+    assert people_notified == datetime.fromisoformat(notified["peopleNotifiedAt"])
+    assert datetime.fromisoformat(fields["notified_at"]) == people_notified
+
+    # Kari, Nora's guardian, is not affected herself; Ola was not affected either.
+    for username in ("foresatt.kari", "elev.ola"):
+        assert _incidents(json.loads(export(live, username, "JSON")[1])) == []

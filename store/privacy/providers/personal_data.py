@@ -20,6 +20,11 @@ Exported (art. 15/20)
     * ``access_log_entry``: each read of the person's answers, assessments, national id or
       export by a staff member (``store.access_log``): when, what, in which operation, and the
       reader's internal id only (art. 15(1)(c): the recipients; the reader's identity is theirs).
+    * ``incident``: each personal data breach in the incident register that affected the person
+      (``incident_people``, docs/incidents.md): the incident's internal id, when it was
+      detected, its status, why the person is affected, when the authority was told, when the
+      affected people were told and when this person was (null: not told). Never the
+      description: it is the administrator's free text and may name other people.
 
 Restriction
     Everything here is HIDDEN: the person no longer resolves and is left out of every list
@@ -38,6 +43,9 @@ Erasure
       reader or the one read about.
     * Kept: nothing identifying. The internal id remains only as the tombstone's key; after
       erasure nothing links it to a name any more (docs/privacy-actions.md, "Audit entries").
+      The incident register's rows about the person (``incident_people``) are exported here but
+      not owned: the register keeps them for accountability, pointing at the tombstone
+      (docs/incidents.md), so neither restriction nor erasure counts or changes them.
 """
 
 from __future__ import annotations
@@ -203,6 +211,39 @@ class PersonalDataProvider:
                     "operation": read.operation,
                 },
                 source=DataSource.REGISTRATION,
+            )
+
+        # The breaches that affected the person, as fixed when each was recorded: only what
+        # concerns them, never the description (it may name other people).
+        i, ip = t.incidents.c, t.incident_people.c
+        incidents = (
+            select(
+                i.id,
+                i.detected_at,
+                i.status,
+                ip.reason,
+                i.authority_notified_at,
+                i.people_notified_at,
+                ip.notified_at,
+            )
+            .select_from(t.incident_people.join(t.incidents, i.id == ip.incident_id))
+            .where(ip.person_id == subject_id)
+            .order_by(i.id)
+        )
+        async for incident in stream_rows(conn, incidents):
+            yield ExportItem(
+                kind="incident",
+                fields={
+                    "id": incident.id,
+                    "detected_at": incident.detected_at,
+                    "status": incident.status,
+                    "reason": incident.reason,
+                    "authority_notified_at": incident.authority_notified_at,
+                    "people_notified_at": incident.people_notified_at,
+                    "notified_at": incident.notified_at,
+                },
+                # recorded in the register by a system administrator
+                source=DataSource.ADMINISTRATOR,
             )
 
     async def _counts(self, conn: AsyncConnection, subject_id: int) -> tuple[int, int]:
