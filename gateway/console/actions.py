@@ -125,11 +125,6 @@ def error_of(visit: Visit, answer: graphql.Answer) -> dict[str, Any] | None:
     }
 
 
-async def _run(visit: Visit, document: str, variables: dict[str, Any]) -> graphql.Answer:
-    assert visit.viewer is not None  # page() lets only signed-in administrators through
-    return await graphql.run(visit.state, visit.request, visit.viewer, document, variables)
-
-
 async def _form(visit: Visit) -> dict[str, str]:
     form = await visit.request.form()  # already read (and cached) by page()'s CSRF check
     return {key: value for key, value in form.items() if isinstance(value, str)}
@@ -137,7 +132,7 @@ async def _form(visit: Visit) -> dict[str, str]:
 
 async def _person(visit: Visit) -> tuple[dict[str, Any] | None, Response | None]:
     """The person the page is about, or the page to answer instead (not found, an error)."""
-    answer = await _run(visit, ACTION_PERSON, {"id": visit.request.path_params["person_id"]})
+    answer = await visit.query(ACTION_PERSON, {"id": visit.request.path_params["person_id"]})
     data = answer.data or {}
     visit.display_name = (data.get("viewer") or {}).get("displayName") or ""
     user = found_person(data)
@@ -201,8 +196,7 @@ async def export(visit: Visit) -> Response:
         return _render_action(visit, "action_export.html", user, formats=FORMATS)
     form = await _form(visit)
     chosen = form.get("format") if form.get("format") in FORMATS else "XML"
-    answer = await _run(
-        visit,
+    answer = await visit.query(
         REQUEST_EXPORT,
         {"subject": user["id"], "justification": form.get("justification", ""), "format": chosen},
     )
@@ -259,8 +253,7 @@ async def _restriction(visit: Visit, lift: bool) -> Response:
         return _render_action(visit, template, user, **values)
     form = await _form(visit)
     field = "liftRestriction" if lift else "restrictProcessing"
-    answer = await _run(
-        visit,
+    answer = await visit.query(
         LIFT if lift else RESTRICT,
         {"subject": user["id"], "justification": form.get("justification", "")},
     )
@@ -292,8 +285,7 @@ async def erase(visit: Visit) -> Response:
     if visit.request.method == "GET":
         return _render_action(visit, "action_erase.html", user)
     form = await _form(visit)
-    answer = await _run(
-        visit,
+    answer = await visit.query(
         REQUEST_ERASURE,
         {"subject": user["id"], "justification": form.get("justification", "")},
     )
@@ -323,8 +315,7 @@ async def rectify(visit: Visit) -> Response:
         # an emptied e-mail clears it; an emptied name is sent as given (and refused)
         changes[field] = None if field == "email" and not value.strip() else value
     override = form.get("overrideSource") == "on"
-    answer = await _run(
-        visit,
+    answer = await visit.query(
         RECTIFY,
         {
             "subject": user["id"],
@@ -341,7 +332,7 @@ async def rectify(visit: Visit) -> Response:
             form,
             fields=RECTIFIABLE,
         )
-    latest = await _run(visit, LATEST_REQUEST, {"subject": user["id"]})
+    latest = await visit.query(LATEST_REQUEST, {"subject": user["id"]})
     edges = ((latest.data or {}).get("privacyRequests") or {}).get("edges") or []
     if edges and edges[-1]["node"]["action"] == "RECTIFY":
         return _to_request(edges[-1]["node"]["id"])
@@ -352,7 +343,7 @@ async def rectify(visit: Visit) -> Response:
 
 
 async def _request_page(visit: Visit, error: dict[str, Any] | None = None) -> Response:
-    answer = await _run(visit, PRIVACY_REQUEST, {"id": visit.request.path_params["request_id"]})
+    answer = await visit.query(PRIVACY_REQUEST, {"id": visit.request.path_params["request_id"]})
     data = answer.data or {}
     visit.display_name = (data.get("viewer") or {}).get("displayName") or ""
     request = data.get("privacyRequest")
@@ -383,8 +374,8 @@ async def privacy_request(visit: Visit) -> Response:
 
 async def confirm(visit: Visit) -> Response:
     """Confirm an erasure (another administrator than the one who asked)."""
-    answer = await _run(
-        visit, CONFIRM_ERASURE, {"request": visit.request.path_params["request_id"]}
+    answer = await visit.query(
+        CONFIRM_ERASURE, {"request": visit.request.path_params["request_id"]}
     )
     if _request_id(answer, "confirmErasure") is None:
         return await _request_page(visit, error_of(visit, answer))

@@ -17,7 +17,6 @@ from starlette.responses import Response
 
 from config.errors import BadUserInputError
 from config.ids import from_global_id, pseudonym_label
-from gateway.console import graphql
 from gateway.console.catalog import TEXTS, translator
 from gateway.console.dates import SKIPPED_HOUR, SkippedHourError, utc_from_local
 from gateway.console.paging import cursor_variables, page_links
@@ -159,12 +158,12 @@ async def audit_log(visit: Visit) -> Response:
     variables.update(cursor_variables(params, PAGE_SIZE))
     data: dict[str, Any] = {}
     if problem is None:
-        answer = await graphql.run(visit.state, visit.request, visit.viewer, AUDIT_LOG, variables)  # type: ignore[arg-type]
+        answer = await visit.query(AUDIT_LOG, variables)
         data = answer.data or {}
         if data.get("auditLog") is None:
             problem = answer.first_error()
     else:
-        answer = await graphql.run(visit.state, visit.request, visit.viewer, VIEWER)  # type: ignore[arg-type]
+        answer = await visit.query(VIEWER)
         data = answer.data or {}
     visit.display_name = (data.get("viewer") or {}).get("displayName") or ""
     log = data.get("auditLog")
@@ -194,7 +193,7 @@ async def audit_log(visit: Visit) -> Response:
 
 async def verify(visit: Visit) -> Response:
     """Check the hash chain now (POST, with the form's CSRF token) and show the verdict."""
-    answer = await graphql.run(visit.state, visit.request, visit.viewer, VERIFY)  # type: ignore[arg-type]
+    answer = await visit.query(VERIFY)
     verdict = (answer.data or {}).get("verifyAuditLog")
     if verdict is None:
         code, message = answer.first_error() or ("INTERNAL_SERVER_ERROR", "")
@@ -204,7 +203,7 @@ async def verify(visit: Visit) -> Response:
             code=code,
             message=message,
         )
-    viewer = await graphql.run(visit.state, visit.request, visit.viewer, VIEWER)  # type: ignore[arg-type]
+    viewer = await visit.query(VIEWER)
     visit.display_name = ((viewer.data or {}).get("viewer") or {}).get("displayName") or ""
     return visit.render(
         "audit_verify.html",

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
-from gateway.console import graphql
 from gateway.console.paging import cursor_variables, page_links
 from gateway.console.web import Visit
 
@@ -60,7 +59,7 @@ async def roster_imports(visit: Visit) -> Response:
     """The import runs, newest first, a page at a time."""
     params = visit.request.query_params
     variables = cursor_variables(params, PAGE_SIZE)
-    answer = await graphql.run(visit.state, visit.request, visit.viewer, IMPORTS, variables)  # type: ignore[arg-type]
+    answer = await visit.query(IMPORTS, variables)
     data = answer.data or {}
     found = data.get("rosterImports")
     if found is None:
@@ -87,10 +86,7 @@ async def roster_imports(visit: Visit) -> Response:
 async def roster_import(visit: Visit) -> Response:
     """One import run and its report."""
     run_id = visit.request.path_params["run_id"]
-    answer = await graphql.run(
-        visit.state,
-        visit.request,
-        visit.viewer,  # type: ignore[arg-type]
+    answer = await visit.query(
         IMPORT,
         {"id": run_id},
     )

@@ -137,7 +137,7 @@ async def find_people(visit: Visit) -> Response:
         "byName": searching,
         "byIdentifier": by_identifier,
     }
-    answer = await graphql.run(visit.state, visit.request, visit.viewer, FIND_PEOPLE, variables)  # type: ignore[arg-type]
+    answer = await visit.query(FIND_PEOPLE, variables)
     failed = _error(visit, answer)
     if failed is not None:
         return failed
@@ -170,10 +170,7 @@ async def find_people(visit: Visit) -> Response:
 async def person(visit: Visit) -> Response:
     """A person's page: who they are, roles and classes, data by category, requests, audit."""
     person_id = visit.request.path_params["person_id"]
-    answer = await graphql.run(
-        visit.state,
-        visit.request,
-        visit.viewer,  # type: ignore[arg-type]
+    answer = await visit.query(
         PERSON,
         {"id": person_id, "audit": AUDIT_SHOWN},
     )

@@ -24,7 +24,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from config import clock
-from gateway.console import graphql
 from gateway.console.catalog import TEXTS
 from gateway.console.dates import SKIPPED_HOUR, SkippedHourError, utc_from_local
 from gateway.console.web import PREFIX, Visit, page, redirect
@@ -270,10 +269,7 @@ async def show(
 ) -> Response:
     """The queues page; with ``failure``, the error it shows and the status it answers with."""
     after = visit.request.query_params.get("erasures") or None
-    answer = await graphql.run(
-        visit.state,
-        visit.request,
-        visit.viewer,  # type: ignore[arg-type]
+    answer = await visit.query(
         QUEUES,
         {
             "first": PAGE_SIZE,
@@ -345,10 +341,7 @@ async def _act(
     form: dict[str, Any] | None = None,
 ) -> Response:
     """Run one mutation; back to the page on success, the page with the error otherwise."""
-    answer = await graphql.run(
-        visit.state,
-        visit.request,
-        visit.viewer,  # type: ignore[arg-type]
+    answer = await visit.query(
         document,
         variables,
     )

@@ -26,6 +26,7 @@ from starlette.routing import Route
 from authz.viewer import Viewer
 from config.language import LANGUAGES, choose
 from config.settings import Settings
+from gateway.console import graphql
 from gateway.console.catalog import translator, value_text
 from gateway.console.dates import when
 from gateway.state import AppState
@@ -90,6 +91,12 @@ class Visit:
     display_name: str = ""
     #: a token for the pre-sign-in cookie, when one must be set on the response
     new_pre_token: str | None = None
+
+    async def query(self, document: str, variables: dict[str, Any] | None = None) -> graphql.Answer:
+        """``document`` through the schema as the signed-in administrator (``page()`` lets only
+        them through to the handlers that ask)."""
+        assert self.viewer is not None, "a console query before sign-in"
+        return await graphql.run(self.state, self.request, self.viewer, document, variables)
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         from gateway.console.pages import NAVIGATION  # the pages import this module

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from browser_support import record_problems
 from gateway_support import LiveGateway
 from queues_support import in_thread, ok, submit_data_request
 
@@ -79,15 +80,7 @@ def photograph(browser: Any, live: LiveGateway, out: Path) -> list[Path]:
     context = browser.new_context(base_url=live.url, viewport=VIEWPORT, locale="en-GB")
     page = context.new_page()
     problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"{message.text} at {message.location.get('url')}")
-            if message.type == "error"
-            else None
-        ),
-    )
+    record_problems(page, problems)
     taken: list[Path] = []
 
     def shot(name: str) -> None:

@@ -8,13 +8,13 @@ corrected, with the roster's field overridden. Everything by labelled controls."
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from browser_support import answered, record_problems, system_chromium
 from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
 from sqlalchemy import select
@@ -23,7 +23,6 @@ from gateway.console.catalog import TEXTS
 from resolvers.services.notices import TEXTS as NOTICES
 from store import tables as t
 
-CHROMIUM = Path("/usr/bin/chromium")
 NB = {key: texts["nb"] for key, texts in TEXTS.items()}
 
 JUSTIFICATION = "Henvendelse fra personen, sak PV-2026-32"
@@ -40,12 +39,6 @@ def off_loop(call: Callable[..., T], *args: Any) -> T:
         return pool.submit(call, *args).result()
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -59,19 +52,8 @@ def live(
 @pytest.fixture
 def chromium(live: LiveGateway) -> Iterator[Any]:
     """Per test, after the gateway (test_console_browser.py says why)."""
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (the dev extra pins it)")
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with system_chromium() as browser:
+        yield browser
 
 
 class Tabs:
@@ -89,11 +71,7 @@ class Tabs:
         )
         self.contexts.append(context)
         tab = context.new_page()
-        tab.on("pageerror", lambda error: self.problems.append(str(error)))
-        tab.on(
-            "console",
-            lambda m: self.problems.append(m.text) if m.type == "error" else None,
-        )
+        record_problems(tab, self.problems)
         tab.goto("/admin/")
         tab.get_by_role("button", name=f"({username})").click()
         tab.wait_for_url("**/admin/people")
@@ -112,7 +90,7 @@ def tabs(live: LiveGateway, chromium: Any) -> Iterator[Tabs]:
     finally:
         opened.close()
     # the refusals and refused forms answer 400/403/404 pages on purpose
-    real = [p for p in opened.problems if not any(c in p for c in ("400", "403", "404"))]
+    real = answered(opened.problems, 400, 403, 404)
     assert real == [], f"errors in the page: {real}"
 
 

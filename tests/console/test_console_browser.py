@@ -7,13 +7,12 @@ timeout, the language switch and sign-out, all by keyboard-reachable, labelled c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import answered, record_problems, system_chromium
 from console_support import NAMESAKE_BIRTH_DATE, add_namesake
 from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
@@ -23,34 +22,16 @@ from config.clock import ManualClock
 from gateway.console.catalog import TEXTS
 from gateway.console.dates import local_text
 
-CHROMIUM = Path("/usr/bin/chromium")
 NB = {key: texts["nb"] for key, texts in TEXTS.items()}
 EN = {key: texts["en"] for key, texts in TEXTS.items()}
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture
 def chromium(live: LiveGateway) -> Iterator[Any]:
     """Per test, after the gateway: Playwright's synchronous API runs an event loop in this
     thread while it is open, and the gateway's setup needs the thread's own."""
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (the dev extra pins it)")
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with system_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -67,16 +48,12 @@ def page(live: LiveGateway, chromium: Any) -> Iterator[Any]:
     context = chromium.new_context(base_url=live.url, locale="nb-NO")
     problems: list[str] = []
     tab = context.new_page()
-    tab.on("pageerror", lambda error: problems.append(str(error)))
-    tab.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
+    record_problems(tab, problems)
     try:
         yield tab
     finally:
         context.close()
-    real = [p for p in problems if "403" not in p and "404" not in p]
+    real = answered(problems, 403, 404)
     assert real == [], f"errors in the page (a CSP violation shows here): {real}"
 
 

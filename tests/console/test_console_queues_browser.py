@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import answered, record_problems
 from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
 from queues_support import (
@@ -53,16 +54,12 @@ def tab(live: LiveGateway, chromium: Any) -> Iterator[Any]:  # noqa: F811 (the f
     context = chromium.new_context(base_url=live.url, locale="nb-NO")
     problems: list[str] = []
     opened = context.new_page()
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    opened.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
+    record_problems(opened, problems)
     try:
         yield opened
     finally:
         context.close()
-    real = [p for p in problems if "404" not in p]  # the browser asks for a favicon
+    real = answered(problems, 404)  # the browser asks for a favicon
     assert real == [], f"errors in the page: {real}"
 
 

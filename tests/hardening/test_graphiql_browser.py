@@ -16,26 +16,17 @@ names it does not serve, and no route at all with GraphiQL off.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import record_problems, system_chromium
 from gateway_support import LiveGateway, own_gateway
 
 from gateway.graphiql import ASSETS_PREFIX, CACHE_CONTROL, FOLDER
 
-CHROMIUM = Path("/usr/bin/chromium")
 QUERY = "{ viewer { displayName } }"
 USER = "larer.hansen"
-
-
-def _unavailable(reason: str) -> None:
-    """Skip outside CI; under ``CI=true`` a missing browser fails the test."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -95,19 +86,8 @@ def test_without_graphiql_there_are_no_assets(production: LiveGateway) -> None:
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Headless Chromium from the system, under Playwright."""
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (the dev extra pins it)")
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses root otherwise
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with system_chromium() as browser:
+        yield browser
 
 
 def set_editor(page: Any, selector: str, text: str) -> None:
@@ -138,11 +118,7 @@ def test_graphiql_runs_a_query_offline(development: LiveGateway, chromium: Any) 
 
         context.route("**/*", only_the_gateway)
         page = context.new_page()
-        page.on(
-            "console",
-            lambda message: problems.append(message.text) if message.type == "error" else None,
-        )
-        page.on("pageerror", lambda error: problems.append(str(error)))
+        record_problems(page, problems)
 
         page.goto(f"{origin}/graphql")
         set_editor(page, ".graphiql-query-editor .CodeMirror", QUERY)
