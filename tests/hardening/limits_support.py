@@ -10,6 +10,7 @@ a restricted person to lift, an archived course to delete) and which table a suc
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -79,8 +80,29 @@ class Case:
         return live.gql(self.document, variables, as_user=self.who)
 
     def rows(self, live: LiveGateway) -> tuple[int, int]:
-        """(rows in the case's table, audit entries): what a refused call must leave alone."""
+        """(rows in the case's table, audit entries): what a refused call must leave alone,
+        counted once the gateway's worker has finished the jobs earlier cases queued (an export
+        asked for at its limit audits its completion whenever the worker gets to it)."""
+        jobs_finished(live)
         return count(live, self.table), count(live, t.audit_entries)
+
+
+#: the statuses of a privacy request the gateway's job worker has still to finish
+_WORKING = (
+    t.PrivacyRequestStatus.PREVIEWING,
+    t.PrivacyRequestStatus.QUEUED,
+    t.PrivacyRequestStatus.RUNNING,
+)
+
+
+def jobs_finished(live: LiveGateway, timeout: float = 60.0) -> None:
+    """Wait until no privacy request is waiting for or held by the gateway's worker."""
+    r = t.privacy_requests.c
+    working = select(func.count()).select_from(t.privacy_requests).where(r.status.in_(_WORKING))
+    deadline = time.monotonic() + timeout
+    while live.scalar(working):
+        assert time.monotonic() < deadline, f"the gateway's jobs were not done in {timeout} s"
+        time.sleep(0.05)
 
 
 def make_targets(live: LiveGateway) -> dict[str, str]:
