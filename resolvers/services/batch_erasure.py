@@ -246,6 +246,28 @@ def _global(pks: Sequence[int]) -> str:
     return ", ".join(to_global_id("User", pk) for pk in pks)
 
 
+#: a refusal names at most this many of the people whose erasure is already pending
+NAMED_IN_REFUSAL = 10
+
+
+def names_for_refusal(pks: Sequence[int]) -> str:
+    """The first ``NAMED_IN_REFUSAL`` of ``pks`` by id, and how many more (a school may have
+    thousands)."""
+    ordered = sorted(pks)
+    named = _global(ordered[:NAMED_IN_REFUSAL])
+    more = len(ordered) - NAMED_IN_REFUSAL
+    return f"{named} and {more} more" if more > 0 else named
+
+
+async def _refuse_if_pending(conn: AsyncConnection, people: Sequence[int], then: str) -> None:
+    """CONFLICT naming those of ``people`` (whose rows the caller has locked) an erasure, single
+    or batch, is already pending for: one erasure at a time speaks for a person."""
+    pending = await _already_pending(conn, people)
+    if pending:
+        named = names_for_refusal(list(pending))
+        raise conflict(f"An erasure is already pending for {named}: {then}")
+
+
 # --- school ----------------------------------------------------------------------------------
 
 
@@ -287,20 +309,24 @@ async def request_school_erasure(actor: Actor, school_id: int, justification: st
             PENDING,
             "An erasure of this school is already pending",
         )
-        people = [
-            int(pk)
-            for pk in (
-                await conn.execute(
-                    select(_p.id)
-                    .where(
-                        _only_at(school_id),
-                        _p.processing_state != ProcessingState.ERASED,
-                        _p.id != actor.viewer.person_id,
-                    )
-                    .order_by(_p.id)
-                )
-            ).scalars()
-        ]
+        found = (
+            select(_p.id)
+            .where(
+                _only_at(school_id),
+                _p.processing_state != ProcessingState.ERASED,
+                _p.id != actor.viewer.person_id,
+            )
+            .order_by(_p.id)
+        )
+        if conn.dialect.name == "postgresql":
+            # the people's rows, as requestErasure locks its person's: of a single erasure and
+            # this one asked for at once, the second sees the first. NO KEY: rows that only
+            # refer to a person are not held up.
+            found = found.with_for_update(of=t.people, key_share=True)
+        people = [int(pk) for pk in (await conn.execute(found)).scalars()]
+        await _refuse_if_pending(
+            conn, people, "let it run or cancel it, then ask for the school's erasure"
+        )
         return await _create(
             actor, conn, PrivacyAction.ERASE_SCHOOL, text, people, Basis.SCHOOL, school_id=school_id
         )
@@ -356,6 +382,12 @@ async def confirm_batch_erasure(actor: Actor, request_id: int, settings: Setting
                 "Another system administrator must confirm this erasure",
                 extensions={"code": "SECOND_ADMINISTRATOR_REQUIRED"},
             )
+        if request.status == Status.FAILED:
+            await _refuse_if_pending(
+                conn,
+                await _failed_people(conn, request_id),
+                "let it run or cancel it before this request's failed people are retried",
+            )
         await privacy._move_request(
             conn,
             request_id,
@@ -387,6 +419,18 @@ async def confirm_batch_erasure(actor: Actor, request_id: int, settings: Setting
         )
         await actor.audit(conn, f"PRIVACY_CONFIRM_{request.action}", "PrivacyRequest", request_id)
     return request_id
+
+
+async def _failed_people(conn: AsyncConnection, request_id: int) -> list[int]:
+    """The people a FAILED batch failed to erase (their rows locked on PostgreSQL, as
+    requestErasure locks its person's), whom confirming it again puts back."""
+    failed = select(_i.subject_id).where(
+        _i.request_id == request_id, _i.status == ItemStatus.FAILED
+    )
+    stmt = select(_p.id).where(_p.id.in_(failed)).order_by(_p.id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(key_share=True)
+    return [int(pk) for pk in (await conn.execute(stmt)).scalars()]
 
 
 # --- the job ---------------------------------------------------------------------------------

@@ -494,6 +494,13 @@ def test_people_erased_meanwhile_and_acting_administrators_are_skipped(setup: Se
     # a FAILED batch no longer speaks for its people (a pending one would refuse this): he is
     # erased on his own before the batch is confirmed again
     single = request_erasure(live, "elev.magnus")
+    # while his own erasure is pending, the batch may not put him back
+    before = _state(live)
+    result = live.gql(CONFIRM_BATCH, {"r": batch["id"]}, as_user=ADMIN2)
+    refused(result, "CONFLICT")
+    assert live.person_id("elev.magnus") in result.errors[0]["message"], result.errors
+    assert _state(live) == before
+    assert batch_request(live, batch["id"])["status"] == "FAILED"
     confirm_erasure(live, single["id"])
     assert confirm_batch(live, batch["id"])["status"] == "QUEUED"
     run_jobs(live, folder=setup.folder)

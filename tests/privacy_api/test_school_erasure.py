@@ -23,6 +23,7 @@ from batch_erasure_support import (
     confirm_batch,
     gateway_without_worker,
     items_by_subject,
+    request_batch,
     run_jobs,
 )
 from db_support import BACKENDS
@@ -33,14 +34,18 @@ from privacy_api_support import (
     CANCEL,
     JUSTIFICATION,
     NON_ADMINS,
+    REQUEST_ERASURE,
     count_rows,
     ok,
     pk_of,
     processing_state,
     refused,
+    request_erasure,
 )
 from sqlalchemy import func, select
 
+from config.ids import to_global_id
+from resolvers.services.batch_erasure import names_for_refusal
 from store import tables as t
 
 SAGENE, BJOLSEN = "org-sag", "org-bjs"
@@ -124,6 +129,50 @@ def test_the_request_runs_as_many_statements_whatever_the_number_of_people(
     assert sagene_people != bjolsen_people and min(sagene_people, bjolsen_people) > 0
     assert with_sagene == with_bjolsen
     assert run_jobs(live, folder=setup.folder) == 0  # cancelled: nothing left to preview
+
+
+def _written(live: LiveGateway) -> tuple[int, int, int]:
+    """What a refused request must leave alone: requests, their people, audit entries."""
+    return (
+        count_rows(live, t.privacy_requests),
+        count_rows(live, t.privacy_request_items),
+        count_rows(live, t.audit_entries),
+    )
+
+
+def test_refused_while_another_erasure_names_one_of_its_people(setup: Setup) -> None:
+    """One erasure at a time speaks for a person: a pending single or batch erasure of someone
+    only at the school refuses the school's erasure, naming them, until it is cancelled."""
+    live = setup.live
+    variables = {"s": live.school_id(SAGENE), "j": JUSTIFICATION}
+    single = request_erasure(live, "elev.sofie")
+    batch = request_batch(live, ["larer.moen"])
+    for pending, named in ((single, ["elev.sofie", "larer.moen"]), (batch, ["larer.moen"])):
+        before = _written(live)
+        result = live.gql(REQUEST_SCHOOL, variables, as_user=ADMIN2)
+        refused(result, "CONFLICT")
+        message = result.errors[0]["message"]
+        for name in named:
+            assert live.person_id(name) in message, (name, message)
+        assert _written(live) == before
+        ok(live.gql(CANCEL, {"r": pending["id"]}, as_user=ADMIN))
+    asked = ok(live.gql(REQUEST_SCHOOL, variables, as_user=ADMIN2))
+    assert asked["status"] == "PREVIEWING"
+    ok(live.gql(CANCEL, {"r": asked["id"]}, as_user=ADMIN))
+    # and a pending school erasure refuses a single erasure of one of its people
+    asked = ok(live.gql(REQUEST_SCHOOL, variables, as_user=ADMIN2))
+    before = _written(live)
+    single_again = {"s": live.person_id("elev.sofie"), "j": JUSTIFICATION}
+    refused(live.gql(REQUEST_ERASURE, single_again, as_user=ADMIN), "CONFLICT")
+    assert _written(live) == before
+    ok(live.gql(CANCEL, {"r": asked["id"]}, as_user=ADMIN))
+    assert run_jobs(live, folder=setup.folder) == 0  # cancelled: nothing left to preview
+
+
+def test_a_refusal_names_ten_people_and_counts_the_rest() -> None:
+    assert names_for_refusal([3, 1, 2]) == ", ".join(to_global_id("User", pk) for pk in (1, 2, 3))
+    many = names_for_refusal(list(range(25, 0, -1)))
+    assert many == ", ".join(to_global_id("User", pk) for pk in range(1, 11)) + " and 15 more"
 
 
 def test_erasing_a_school_leaves_the_other_school_intact(setup: Setup) -> None:
