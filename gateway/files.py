@@ -24,14 +24,18 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from config import clock
 from config.ids import expect_id
 from gateway.state import AppState
 from resolvers.services.files import check_download, downloadable, safe_filename
 from resolvers.viewer import load_viewer
-from store import audit
+from store import access_log, audit
 from store.filestore import storage_of
 
 log = logging.getLogger("tavle.files")
+
+#: the operation the staff access log records for a download
+ROUTE = "GET /files/{fileId}"
 
 PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
@@ -83,6 +87,11 @@ async def download_file(request: Request) -> Response:
                 actor_id=person_id, action="DOWNLOAD_FILE", target_type="FileRef", target_id=file_id
             ),
         )
+    student = found.answer_of
+    if student is not None and student != person_id and student not in viewer.children:
+        # An answer's file received by staff, as its body would be through the API: an entry in
+        # the staff access log (docs/privacy-actions.md, "Staff access log").
+        state.access_log.add(clock.now(), person_id, {(student, access_log.SUBMISSION)}, ROUTE)
     return Response(
         data,
         media_type=found.content_type,

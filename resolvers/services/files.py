@@ -312,6 +312,9 @@ class StoredFile:
     content_type: str
     size_bytes: int
     storage_key: str
+    #: the student whose answer the file is attached to (None: not an answer's file), for the
+    #: staff access log
+    answer_of: int | None = None
 
 
 async def _active(conn: AsyncConnection, person_id: int | None) -> bool:
@@ -335,7 +338,7 @@ async def downloadable(
     (a restricted person's files are hidden), and they may read the field that lists it
     (``Submission.attachments`` and ``Attachment.file`` of its answer, ``Document.file`` of its
     document, or, attached nowhere, it is their own). None otherwise."""
-    f, a, d = t.files.c, t.attachments.c, t.documents.c
+    f, a, d, s = t.files.c, t.attachments.c, t.documents.c, t.submissions.c
     actor = Actor(engine=engine, policy=policy, viewer=viewer)
     async with engine.connect() as conn:
         row = (
@@ -349,6 +352,11 @@ async def downloadable(
                     f.storage_key,
                     select(a.submission_id).where(a.file_id == f.id).scalar_subquery().label("sid"),
                     select(d.id).where(d.file_id == f.id).scalar_subquery().label("did"),
+                    select(s.student_id)
+                    .join(t.attachments, a.submission_id == s.id)
+                    .where(a.file_id == f.id)
+                    .scalar_subquery()
+                    .label("student"),
                 ).where(f.id == file_id)
             )
         ).first()
@@ -366,7 +374,9 @@ async def downloadable(
             allowed = row.owner_id == viewer.person_id
     if not allowed:
         return None
-    return StoredFile(row.id, row.filename, row.content_type, row.size_bytes, row.storage_key)
+    return StoredFile(
+        row.id, row.filename, row.content_type, row.size_bytes, row.storage_key, row.student
+    )
 
 
 async def _field_readable(

@@ -27,6 +27,7 @@ from gateway_support import GraphQLResult, LiveGateway, own_gateway
 from sqlalchemy import func, select
 
 from config.ids import from_global_id
+from gateway.files import ROUTE as FILES_ROUTE
 from resolvers.services import files as file_service
 from store import tables as t
 
@@ -339,6 +340,33 @@ def test_who_gets_a_download_link_of_an_attachment(live: LiveGateway, assignment
         else:
             assert not files, (who, result)
             assert result.codes() & {"FORBIDDEN", "NOT_FOUND"}, (who, result)
+
+
+def test_a_staff_download_of_an_answers_file_is_in_the_access_log(
+    live: LiveGateway, assignment: str
+) -> None:
+    """Receiving an answer's file is receiving the answer: the teacher's and the administrator's
+    downloads leave an entry in the staff access log (by the route), the student's own none."""
+    found = uploaded(live, "elev.jakob", "logget.png", PNG, "image/png")
+    submission = submit(live, "elev.jakob", assignment, [found["id"]])
+    assert submission.errors == [], submission.errors
+    sid = submission.data["submitAnswer"]["id"]
+    a = t.access_log.c
+    live.state.access_log.flush_from_thread()
+    since = live.scalar(select(func.coalesce(func.max(a.id), 0)))
+    for who in ("elev.jakob", "larer.hansen", "admin"):
+        result = live.gql(SUBMISSION_FILES, {"id": sid}, as_user=who)
+        assert result.errors == [], (who, result.errors)
+        url = result.data["submission"]["attachments"][0]["file"]["downloadUrl"]
+        assert get(live, url).content == PNG, who
+    live.state.access_log.flush_from_thread()
+    added = live.rows(
+        select(a.staff_id, a.person_id, a.what, a.operation).where(a.id > since).order_by(a.id)
+    )
+    jakob = live.person_pk("elev.jakob")
+    assert [tuple(row) for row in added] == [
+        (live.person_pk(who), jakob, "SUBMISSION", FILES_ROUTE) for who in ("larer.hansen", "admin")
+    ], added
 
 
 def _another_signature(signature: str) -> str:
