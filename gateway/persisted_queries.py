@@ -377,18 +377,29 @@ class PersistedQueries:
             raise PersistedQueryError(400, BAD_USER_INPUT, message)
         return Resolved(replace(request, query=text), by_id=True)
 
-    def refusal_over_websocket(self, payload: object) -> GraphQLError | None:
-        """In ``safelist`` mode, the error for an operation started over the WebSocket whose
-        text is not exactly one of the manifest's (graphql-ws clients send the text); None
-        when it may start (a malformed message is the protocol handler's to refuse). The same
-        rule as over HTTP, so the socket is no way around the safelist."""
-        if self.mode != "safelist" or self.manifest is None or not isinstance(payload, Mapping):
-            return None
-        query = payload.get("query")
-        if isinstance(query, str) and query in self.manifest.texts:
-            return None
-        refused = _not_listed("The document sent")
-        return GraphQLError(refused.message, extensions={"code": refused.code})
+    def over_websocket(self, payload: object) -> tuple[object, GraphQLError | None]:
+        """A ``subscribe`` message's payload as it is to run, or the error to answer instead:
+        the same rules as over HTTP, so the socket is no way around them. A payload naming a
+        persisted document (``extensions.persistedQuery``, ``documentId``, ``doc_id``) gets the
+        document's text; in ``safelist`` mode any other text is refused; in ``apq`` mode a hash
+        sent with its text is checked and remembered. A malformed payload is returned as it came,
+        for the protocol handler to refuse."""
+        if not isinstance(payload, Mapping):
+            return payload, None
+        try:
+            request = request_from_object(dict(payload))
+        except MalformedRequestError:
+            if self.mode == "safelist":
+                return payload, _as_graphql_error(_not_listed("The document sent"))
+            return payload, None
+        try:
+            resolved = self.resolve(request)
+        except PersistedQueryError as error:
+            return payload, _as_graphql_error(error)
+        text = resolved.request.query
+        if resolved.remember is not None and text is not None and _parses(text):
+            self.store.put(resolved.remember, text)
+        return {**payload, "query": text}, None
 
     def after_parse(
         self, resolved: Resolved, parsed: ParsedDocument | None, method: str
@@ -409,6 +420,20 @@ class PersistedQueries:
                     {"Allow": "POST"},
                 )
         return None
+
+
+def _as_graphql_error(error: PersistedQueryError) -> GraphQLError:
+    """The refusal as a GraphQL error (a WebSocket ``error`` message carries no status)."""
+    return GraphQLError(error.message, extensions={"code": error.code})
+
+
+def _parses(text: str) -> bool:
+    """Whether ``text`` is a GraphQL document (``apq`` remembers only those, as over HTTP)."""
+    try:
+        parse(text)
+    except GraphQLError:
+        return False
+    return True
 
 
 def names_persisted_query(parameters: Mapping[str, str]) -> bool:

@@ -403,12 +403,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
         ):
             await super().handle_subscribe(message)
             return
-        listed = connection.state.persisted_queries.refusal_over_websocket(message.get("payload"))
-        if listed is not None:  # safelist mode, and not a listed operation
+        persisted = connection.state.persisted_queries
+        payload, refusal = persisted.over_websocket(message.get("payload"))
+        if refusal is not None:  # not listed (safelist), an unknown id, a hash of another text
             await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [listed.formatted]}
+                {"id": message["id"], "type": "error", "payload": [refusal.formatted]}
             )
             return
+        message = cast(SubscribeMessage, {**message, "payload": payload})
         # the operation starts with the caller as they are now (their conversations ...)
         viewer = await connection.current_viewer()
         if viewer is None:  # closed: the token expired or the person may no longer use Tavle

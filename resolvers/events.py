@@ -95,6 +95,11 @@ class EventHub:
             queue.put_nowait(event)
             self.delivered += 1
 
+    def listening(self, topic: Topic) -> int:
+        """How many subscribers of ``topic`` this process has (a test waits on it for a
+        subscription to be in place before it publishes)."""
+        return len(self._queues[topic])
+
     def acquire(self, person_id: int, limit: int) -> bool:
         """Count one more running operation of ``person_id`` unless they run ``limit``."""
         running = self._per_person.get(person_id, 0)

@@ -12,6 +12,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from resolvers.events import EventHub, Topic
+
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
 MESSAGE_ADDED = """
@@ -80,6 +82,10 @@ class Subscriber:
             {"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables}}
         )
 
+    def subscribe_with(self, op_id: str, payload: dict[str, Any]) -> None:
+        """A ``subscribe`` message with ``payload`` as it is (an id in place of the text ...)."""
+        self.send({"id": op_id, "type": "subscribe", "payload": payload})
+
     def next_payload(self, op_id: str, timeout: float = 10.0) -> dict[str, Any]:
         message = self.receive(timeout)
         assert message.get("id") == op_id and message["type"] == "next", message
@@ -105,3 +111,13 @@ class Subscriber:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def wait_listening(hub: EventHub, topic: Topic, count: int, timeout: float = 10.0) -> None:
+    """Wait until ``hub`` (an in-process gateway's ``AppState.events``) has ``count``
+    subscribers of ``topic``: an event published before a subscription is in place is not
+    its."""
+    deadline = time.monotonic() + timeout
+    while hub.listening(topic) < count:
+        assert time.monotonic() < deadline, f"{count} subscribers of {topic} not in {timeout} s"
+        time.sleep(0.01)

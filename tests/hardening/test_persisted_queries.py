@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from gateway_support import LiveGateway, own_gateway
 from mutation_support import CREATE_POST, count
 from pydantic import ValidationError
 from serve_support import REPO, TAVLE
-from subscription_support import Subscriber
+from subscription_support import Subscriber, wait_listening
 
 from config.ids import to_global_id
 from config.settings import Settings
@@ -433,51 +432,96 @@ def test_an_id_with_another_text_is_refused(safelist: tuple[str, LiveGateway]) -
     assert only_error(response)["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-def test_over_the_websocket_only_listed_subscriptions_start(
-    safelist: tuple[str, LiveGateway],
-) -> None:
-    """graphql-ws clients send an operation's text over the socket: a listed one starts and
-    gets its events, any other text gets an ``error`` message and never starts."""
-    _kind, live = safelist
-    ola = live.person_pk("elev.ola")
+def notify(live: LiveGateway, username: str) -> str:
+    """A notification for ``username``, published as the gateway publishes one; its id."""
+    person = live.person_pk(username)
 
-    async def notify() -> int:
+    async def main() -> int:
         engine = make_engine(live.database_url)
         try:
             async with engine.begin() as conn:
                 result = await conn.execute(
                     t.notifications.insert().values(
-                        person_id=ola, kind="TEST", message="Listet", created_at=datetime.now(UTC)
+                        person_id=person,
+                        kind="TEST",
+                        message="Listet",
+                        created_at=datetime.now(UTC),
                     )
                 )
             notification = int(result.inserted_primary_key[0])
-            await publish(engine, Event(Topic.NOTIFICATION, notification, ola))
+            await publish(engine, Event(Topic.NOTIFICATION, notification, person))
             return notification
         finally:
             await engine.dispose()
 
+    return to_global_id("Notification", asyncio.run(main()))
+
+
+def refused_over_the_socket(subscriber: Subscriber, op_id: str) -> dict[str, Any]:
+    """The one error of the operation ``op_id``, which never started."""
+    refused = subscriber.receive()
+    assert (refused["id"], refused["type"]) == (op_id, "error"), refused
+    (error,) = refused["payload"]
+    return dict(error)
+
+
+def test_over_the_websocket_only_listed_subscriptions_start(
+    safelist: tuple[str, LiveGateway],
+) -> None:
+    """graphql-ws clients send an operation's text or its id over the socket: a listed one
+    starts and gets its events, anything else gets an ``error`` message and never starts."""
+    kind, live = safelist
+    listed_id = (
+        {"extensions": persisted(LISTED_SUBSCRIPTION)} if kind == "apollo" else {"doc_id": "0a0b0c"}
+    )
+    unlisted = "subscription { notificationAdded { id kind message } }"
+    unlisted_id = {"extensions": persisted(unlisted)} if kind == "apollo" else {"doc_id": "zzz"}
     with Subscriber.of(live.url, live.token("elev.ola")) as subscriber:
-        for op_id, text in [
-            ("unlisted", "subscription { notificationAdded { id kind message } }"),
-            ("changed", LISTED_SUBSCRIPTION + " "),
+        for op_id, payload, code in [
+            ("unlisted", {"query": unlisted}, "PERSISTED_QUERY_NOT_LISTED"),
+            ("changed", {"query": LISTED_SUBSCRIPTION + " "}, "PERSISTED_QUERY_NOT_LISTED"),
+            ("unlisted-id", unlisted_id, "PERSISTED_QUERY_NOT_LISTED"),
+            ("id-and-other-text", {**listed_id, "query": unlisted}, "BAD_USER_INPUT"),
         ]:
-            subscriber.subscribe(op_id, text)
-            refused = subscriber.receive()
-            assert (refused["id"], refused["type"]) == (op_id, "error"), refused
-            (error,) = refused["payload"]
-            assert error["extensions"] == {"code": "PERSISTED_QUERY_NOT_LISTED"}, error
+            subscriber.subscribe_with(op_id, payload)
+            error = refused_over_the_socket(subscriber, op_id)
+            assert error["extensions"] == {"code": code}, (op_id, error)
         subscriber.subscribe("listed", LISTED_SUBSCRIPTION)
-        time.sleep(0.3)  # registered once its document validated
-        notification = asyncio.run(notify())
-        payload = subscriber.next_payload("listed")
-        assert payload == {
-            "data": {
-                "notificationAdded": {
-                    "id": to_global_id("Notification", notification),
-                    "kind": "TEST",
-                }
-            }
-        }
+        subscriber.subscribe_with("listed-by-id", listed_id)
+        wait_listening(live.state.events, Topic.NOTIFICATION, 2)
+        notification = notify(live, "elev.ola")
+        expected = {"data": {"notificationAdded": {"id": notification, "kind": "TEST"}}}
+        received = {}
+        for _ in range(2):
+            message = subscriber.receive()
+            assert message["type"] == "next", message
+            received[message["id"]] = message["payload"]
+        assert received == {"listed": expected, "listed-by-id": expected}
+
+
+def test_over_the_websocket_a_hash_runs_the_document_it_names(apq: LiveGateway) -> None:
+    """Automatic persisted queries over the socket as over HTTP: an unknown hash is not found,
+    a hash with its text is checked and remembered, and the hash alone then starts it."""
+    text = unique("subscription Bell { notificationAdded { id kind } }", "ws")
+    with Subscriber.of(apq.url, apq.token("elev.ola")) as subscriber:
+        subscriber.subscribe_with("unknown", {"extensions": persisted(text)})
+        error = refused_over_the_socket(subscriber, "unknown")
+        assert error["extensions"] == {"code": "PERSISTED_QUERY_NOT_FOUND"}, error
+        other = {"query": text, "extensions": persisted(text + " ")}
+        subscriber.subscribe_with("mismatch", other)
+        error = refused_over_the_socket(subscriber, "mismatch")
+        assert error["extensions"] == {"code": "BAD_USER_INPUT"}, error
+        subscriber.subscribe_with("with-text", {"query": text, "extensions": persisted(text)})
+        subscriber.subscribe_with("by-hash", {"extensions": persisted(text)})
+        wait_listening(apq.state.events, Topic.NOTIFICATION, 2)
+        notification = notify(apq, "elev.ola")
+        expected = {"data": {"notificationAdded": {"id": notification, "kind": "TEST"}}}
+        received = {}
+        for _ in range(2):
+            message = subscriber.receive()
+            assert message["type"] == "next", message
+            received[message["id"]] = message["payload"]
+        assert received == {"with-text": expected, "by-hash": expected}
 
 
 # --- off ------------------------------------------------------------------------------------------
