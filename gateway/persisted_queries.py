@@ -22,6 +22,10 @@
   ``PersistedQueryNotSupported`` (``PERSISTED_QUERY_NOT_SUPPORTED``, HTTP 200), on which
   Apollo's client stops sending hashes.
 
+A subscription started over the WebSocket is held to the same rules as a request body, in every
+mode: its ``subscribe`` payload may name a persisted document the same ways
+(:meth:`PersistedQueries.over_websocket`).
+
 A ``GET /graphql`` request (Apollo's ``useGETForHashedQueries``) must name a persisted
 document, and may only run a query: a mutation is refused with 405 (:meth:`PersistedQueries.
 after_parse`). Its answer says who may cache it (:class:`GetCacheHeaders`).
