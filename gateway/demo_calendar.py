@@ -5,7 +5,7 @@
 day, the daily ``archive-ended`` job would archive every demo course, and the demo (and every test
 built on it) would turn read-only. So the demo is imported from a copy whose academic sessions are
 moved by whole years to the school year that contains today (Norwegian school years start in
-August).
+August), or, in the summer holiday after its last term has ended, to the coming one.
 """
 
 from __future__ import annotations
@@ -27,24 +27,32 @@ def school_year_start(today: date) -> int:
     return today.year if today.month >= FIRST_MONTH else today.year - 1
 
 
-def first_school_year(folder: Path) -> int | None:
-    """The start year of the earliest school year in ``folder``'s academicSessions.csv."""
+def _school_years(folder: Path) -> list[tuple[date, date]]:
+    """(start, end) of each school year in ``folder``'s academicSessions.csv."""
     path = folder / SESSIONS
     if not path.is_file():
-        return None
+        return []
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        starts = [
-            date.fromisoformat(row["startDate"])
+        return [
+            (date.fromisoformat(row["startDate"]), date.fromisoformat(row["endDate"]))
             for row in csv.DictReader(handle)
-            if row.get("type") == "schoolYear" and row.get("startDate")
+            if row.get("type") == "schoolYear" and row.get("startDate") and row.get("endDate")
         ]
-    return min(school_year_start(start) for start in starts) if starts else None
 
 
 def years_to_today(folder: Path, today: date) -> int:
-    """Whole years to move ``folder``'s first school year by so that it is the current one."""
-    first = first_school_year(folder)
-    return 0 if first is None else school_year_start(today) - first
+    """Whole years to move ``folder``'s first school year by so that it is the current one:
+    the school year containing ``today``, or the coming one once the current one has ended
+    (between its last day in June and August), so that no demo course is ever archived as
+    ended."""
+    years = _school_years(folder)
+    if not years:
+        return 0
+    start, end = min(years)
+    shift = school_year_start(today) - school_year_start(start)
+    if _shift(end, shift) < today:
+        shift += 1
+    return shift
 
 
 def _shift(value: date, years: int) -> date:

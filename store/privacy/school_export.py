@@ -46,8 +46,9 @@ from store.filestore.base import FileStorage
 from store.privacy.base import DataCategory, Effect, Outcome
 from store.privacy.course_document import course_files, write_course_document
 from store.privacy.export import FORMAT_VERSION, plain, write_export
+from store.privacy.providers._presence import known_rows
 from store.privacy.providers.files import exporting_bytes_from
-from store.privacy.school_members import erased_members, school_members
+from store.privacy.school_members import erased_members, school_member_pages
 from store.tables import ProcessingState
 
 log = logging.getLogger("tavle.privacy.school_export")
@@ -242,28 +243,32 @@ async def write_school_export(
         exporting_bytes_from(storage),
     ):
         archive = _Archive(out, spool, generated_at)
-        async for member in school_members(conn, school_id):
-            with archive.entry(
-                f"people/{member.person_id}.{suffix}",
-                "person",
-                person_id=member.person_id,
-                processing_state=member.processing_state.value,
-            ) as stream:
-                effects: list[Effect] = await write_export(
-                    conn,
-                    member.person_id,
-                    fmt,
-                    cast(BinaryIO, stream),
-                    notices,
-                    generated_at,
-                    request_id,
-                )
-            for effect in effects:
-                result.categories[effect.category] = (
-                    result.categories.get(effect.category, 0) + effect.count
-                )
-            result.people += 1
-            result.restricted += member.processing_state == ProcessingState.RESTRICTED
+        async for page in school_member_pages(conn, school_id):
+            # A page's members the providers' statements would find nothing for are known
+            # first, so those statements are not run (the documents are the same).
+            async with known_rows(conn, [member.person_id for member in page]):
+                for member in page:
+                    with archive.entry(
+                        f"people/{member.person_id}.{suffix}",
+                        "person",
+                        person_id=member.person_id,
+                        processing_state=member.processing_state.value,
+                    ) as stream:
+                        effects: list[Effect] = await write_export(
+                            conn,
+                            member.person_id,
+                            fmt,
+                            cast(BinaryIO, stream),
+                            notices,
+                            generated_at,
+                            request_id,
+                        )
+                    for effect in effects:
+                        result.categories[effect.category] = (
+                            result.categories.get(effect.category, 0) + effect.count
+                        )
+                    result.people += 1
+                    result.restricted += member.processing_state == ProcessingState.RESTRICTED
         for course_id in await _course_ids(conn, school_id):
             with archive.entry(f"courses/{course_id}.{suffix}", "course", course_id=course_id) as s:
                 result.course_items += await write_course_document(

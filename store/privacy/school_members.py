@@ -56,12 +56,12 @@ def _people(school_id: int) -> Select[tuple[int, str]]:
     return select(p.id, p.processing_state).where(p.id.in_(_member_ids(school_id)))
 
 
-async def school_members(conn: AsyncConnection, school_id: int) -> AsyncIterator[Member]:
-    """The school's people who are not erased, by id."""
+async def school_member_pages(conn: AsyncConnection, school_id: int) -> AsyncIterator[list[Member]]:
+    """The school's people who are not erased, by id, a page (at most :data:`PAGE`) at a time."""
     p = t.people.c
     after = 0
     while True:
-        page = (
+        rows = (
             await conn.execute(
                 _people(school_id)
                 .where(p.id > after, p.processing_state != ProcessingState.ERASED)
@@ -69,11 +69,18 @@ async def school_members(conn: AsyncConnection, school_id: int) -> AsyncIterator
                 .limit(PAGE)
             )
         ).all()
-        for row in page:
-            yield Member(int(row.id), ProcessingState(row.processing_state))
-        if len(page) < PAGE:
+        if rows:
+            yield [Member(int(row.id), ProcessingState(row.processing_state)) for row in rows]
+        if len(rows) < PAGE:
             return
-        after = int(page[-1].id)
+        after = int(rows[-1].id)
+
+
+async def school_members(conn: AsyncConnection, school_id: int) -> AsyncIterator[Member]:
+    """The school's people who are not erased, by id."""
+    async for page in school_member_pages(conn, school_id):
+        for member in page:
+            yield member
 
 
 async def erased_members(conn: AsyncConnection, school_id: int) -> int:

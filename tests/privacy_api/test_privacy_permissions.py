@@ -390,6 +390,8 @@ def test_audit_log_filters_by_subject_and_privacy_entries_carry_the_justificatio
         ),
     ]
     assert all(result.errors == [] for result in done), [r.errors for r in done]
+    # the export's job done: nothing of it changes the log (or the requests) after this point
+    wait_until_finished(live, done[0].data["requestExport"]["id"])
 
     everything = audit_entries(live, None)
     mine = audit_entries(live, AUDITED)

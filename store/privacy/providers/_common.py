@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Row, Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.privacy.base import DataCategory, Effect, Outcome
+from store.privacy.providers._presence import Check, may_have_rows
 
 #: Rows fetched per round trip while streaming an export (server-side cursor on PostgreSQL).
 STREAM_BATCH = 500
@@ -31,8 +32,17 @@ class Sourced:
     source: str
 
 
-async def stream_rows(conn: AsyncConnection, stmt: Select[Any]) -> AsyncIterator[Row[Any]]:
-    """The rows of ``stmt``, fetched in batches of :data:`STREAM_BATCH` (never all at once)."""
+async def stream_rows(
+    conn: AsyncConnection, stmt: Select[Any], check: tuple[Check, int] | None = None
+) -> AsyncIterator[Row[Any]]:
+    """The rows of ``stmt``, fetched in batches of :data:`STREAM_BATCH` (never all at once).
+
+    ``check``: the :class:`Check` whose key ``stmt`` filters on and the subject's id; inside a
+    school export's ``known_rows`` the statement is not run when the check found no rows for the
+    subject (``store.privacy.providers._presence``).
+    """
+    if check is not None and not may_have_rows(*check):
+        return
     result = await conn.stream(stmt.execution_options(yield_per=STREAM_BATCH))
     try:
         async for row in result:

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
+from store.privacy.providers._presence import Check
 
 
 def _about(subject_id: int) -> ColumnElement[bool]:
@@ -83,7 +84,7 @@ class AssessmentsProvider:
             .where(_about(subject_id))
             .order_by(a.id)
         )
-        async for row in stream_rows(conn, received):
+        async for row in stream_rows(conn, received, (Check.ASSESSED, subject_id)):
             yield ExportItem(
                 kind="assessment_received",
                 fields={
@@ -108,7 +109,7 @@ class AssessmentsProvider:
             .where(_about(subject_id))
             .order_by(r.id)
         )
-        async for row in stream_rows(conn, revisions):
+        async for row in stream_rows(conn, revisions, (Check.REVISIONS, subject_id)):
             yield ExportItem(
                 kind="assessment_revision",
                 fields={
@@ -135,7 +136,7 @@ class AssessmentsProvider:
             .where(_given(subject_id))
             .order_by(a.id)
         )
-        async for row in stream_rows(conn, given):
+        async for row in stream_rows(conn, given, (Check.ASSESSOR, subject_id)):
             # No student, grade or comment: those are the student's data (module docstring).
             yield ExportItem(
                 kind="assessment_given",

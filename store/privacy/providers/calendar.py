@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
+from store.privacy.providers._presence import Check
 
 PERSONAL = "PERSONAL"
 SHARED = "SHARED"
@@ -52,7 +53,7 @@ class CalendarProvider:
             .where(e.owner_id == subject_id)
             .order_by(e.id)
         )
-        async for row in stream_rows(conn, events):
+        async for row in stream_rows(conn, events, (Check.CALENDAR, subject_id)):
             yield ExportItem(
                 kind="calendar_event",
                 fields={

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, count_rows, effects, stream_rows
+from store.privacy.providers._presence import Check
 from store.tables import ProcessingState
 
 #: Conversations deleted per statement (keeps the IN lists well under every driver's limits).
@@ -77,7 +78,7 @@ class CommunicationProvider:
             .where(m.author_id == subject_id)
             .order_by(m.id)
         )
-        async for msg in stream_rows(conn, messages):
+        async for msg in stream_rows(conn, messages, (Check.MESSAGES, subject_id)):
             yield ExportItem(
                 kind="message",
                 fields={
@@ -103,7 +104,7 @@ class CommunicationProvider:
             .where(p.author_id == subject_id)
             .order_by(p.id)
         )
-        async for post in stream_rows(conn, posts):
+        async for post in stream_rows(conn, posts, (Check.POSTS, subject_id)):
             yield ExportItem(
                 kind="post",
                 fields={
@@ -122,7 +123,7 @@ class CommunicationProvider:
             .where(k.author_id == subject_id)
             .order_by(k.id)
         )
-        async for comment in stream_rows(conn, comments):
+        async for comment in stream_rows(conn, comments, (Check.COMMENTS, subject_id)):
             yield ExportItem(
                 kind="comment",
                 fields={

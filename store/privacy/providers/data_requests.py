@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
+from store.privacy.providers._presence import Check
 from store.tables import DataSource, RequestChannel
 
 SUBJECT = "SUBJECT"
@@ -46,7 +47,7 @@ class DataRequestsProvider:
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
         d = t.data_requests.c
         stmt = select(t.data_requests).where(_concerning(subject_id)).order_by(d.id)
-        async for row in stream_rows(conn, stmt):
+        async for row in stream_rows(conn, stmt, (Check.DATA_REQUESTS, subject_id)):
             yield ExportItem(
                 kind="data_request",
                 fields={

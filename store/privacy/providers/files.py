@@ -35,6 +35,7 @@ from store.filestore.base import FileStorage
 from store.filestore.deletions import delete_files
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
+from store.privacy.providers._presence import Check
 
 #: the storage an export reads the bytes from, set by ``exporting_bytes_from`` around it
 _EXPORT_STORAGE: ContextVar[FileStorage | None] = ContextVar("tavle_export_storage", default=None)
@@ -79,7 +80,7 @@ class FilesProvider:
             .order_by(f.id)
         )
         storage = _EXPORT_STORAGE.get()
-        async for row in stream_rows(conn, rows):
+        async for row in stream_rows(conn, rows, (Check.FILES, subject_id)):
             data = (
                 None
                 if storage is None

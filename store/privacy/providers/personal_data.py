@@ -60,6 +60,7 @@ from store import access_log
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import Sourced, count, effects, stream_rows
+from store.privacy.providers._presence import Check
 from store.tables import DataSource, ProcessingState
 
 IS_GUARDIAN_OF = "IS_GUARDIAN_OF"
@@ -125,7 +126,7 @@ class PersonalDataProvider:
             .where(r.person_id == subject_id)
             .order_by(r.id)
         )
-        async for role in stream_rows(conn, roles):
+        async for role in stream_rows(conn, roles, (Check.ROLES, subject_id)):
             yield ExportItem(
                 kind="role_assignment",
                 fields={"role": role.role, "school_name": role.school_name},
@@ -138,7 +139,7 @@ class PersonalDataProvider:
             .where(or_(g.guardian_id == subject_id, g.student_id == subject_id))
             .order_by(g.guardian_id, g.student_id)
         )
-        async for link in stream_rows(conn, links):
+        async for link in stream_rows(conn, links, (Check.GUARDIANSHIPS, subject_id)):
             as_guardian = link.guardian_id == subject_id
             yield ExportItem(
                 kind="guardian_link",
@@ -166,7 +167,7 @@ class PersonalDataProvider:
             .where(e.person_id == subject_id)
             .order_by(e.id)
         )
-        async for enrolment in stream_rows(conn, enrolments):
+        async for enrolment in stream_rows(conn, enrolments, (Check.ENROLMENTS, subject_id)):
             yield ExportItem(
                 kind="enrolment",
                 fields={
@@ -184,7 +185,7 @@ class PersonalDataProvider:
             .where(n.person_id == subject_id)
             .order_by(n.id)
         )
-        async for note in stream_rows(conn, notifications):
+        async for note in stream_rows(conn, notifications, (Check.NOTIFICATIONS, subject_id)):
             yield ExportItem(
                 kind="notification",
                 fields={
@@ -201,7 +202,9 @@ class PersonalDataProvider:
 
         # Who read the person's answers, assessments, national id or export, and when
         # (art. 15(1)(c)): the reader by internal id only, as for guardian links.
-        async for read in stream_rows(conn, access_log.entries_about(subject_id)):
+        async for read in stream_rows(
+            conn, access_log.entries_about(subject_id), (Check.ACCESS_LOG, subject_id)
+        ):
             yield ExportItem(
                 kind="access_log_entry",
                 fields={
@@ -230,7 +233,7 @@ class PersonalDataProvider:
             .where(ip.person_id == subject_id)
             .order_by(i.id)
         )
-        async for incident in stream_rows(conn, incidents):
+        async for incident in stream_rows(conn, incidents, (Check.INCIDENTS, subject_id)):
             yield ExportItem(
                 kind="incident",
                 fields={

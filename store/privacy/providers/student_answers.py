@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
+from store.privacy.providers._presence import Check
 
 
 def _own(subject_id: int) -> ColumnElement[bool]:
@@ -85,7 +86,7 @@ class StudentAnswersProvider:
         # One row per attachment: rows of one submission arrive together and are grouped, so
         # only one submission (with its few attachments) is held at a time.
         current: ExportItem | None = None
-        async for row in stream_rows(conn, answers):
+        async for row in stream_rows(conn, answers, (Check.ANSWERS, subject_id)):
             if current is None or current.fields["id"] != row.id:
                 if current is not None:
                     yield current
@@ -130,7 +131,7 @@ class StudentAnswersProvider:
             .where(_own(subject_id))
             .order_by(sv.id)
         )
-        async for row in stream_rows(conn, versions):
+        async for row in stream_rows(conn, versions, (Check.VERSIONS, subject_id)):
             yield ExportItem(
                 kind="submission_version",
                 fields={
@@ -145,7 +146,7 @@ class StudentAnswersProvider:
             )
 
         opened = select(s.id, s.last_opened_at).where(_opened_by(subject_id)).order_by(s.id)
-        async for row in stream_rows(conn, opened):
+        async for row in stream_rows(conn, opened, (Check.OPENED, subject_id)):
             yield ExportItem(
                 kind="opened_submission",
                 fields={"submission_id": row.id, "last_opened_at": row.last_opened_at},

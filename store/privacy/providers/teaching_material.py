@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
+from store.privacy.providers._presence import Check
 
 PRIVATE = "PRIVATE"
 SHARED = "SHARED"
@@ -58,7 +59,7 @@ class TeachingMaterialProvider:
             .where(a.author_id == subject_id)
             .order_by(a.id)
         )
-        async for row in stream_rows(conn, assignments):
+        async for row in stream_rows(conn, assignments, (Check.ASSIGNMENTS, subject_id)):
             yield ExportItem(
                 kind="assignment",
                 fields={
@@ -89,7 +90,7 @@ class TeachingMaterialProvider:
             .where(d.owner_id == subject_id)
             .order_by(d.id)
         )
-        async for row in stream_rows(conn, documents):
+        async for row in stream_rows(conn, documents, (Check.DOCUMENTS, subject_id)):
             yield ExportItem(
                 kind="document",
                 fields={
