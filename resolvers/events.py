@@ -84,6 +84,7 @@ class EventHub:
 
     def __init__(self) -> None:
         self._queues: dict[Topic, set[asyncio.Queue[Event]]] = {t: set() for t in Topic}
+        self._registered: dict[Topic, int] = dict.fromkeys(Topic, 0)
         #: operations running per person in this process (``TAVLE_SUBSCRIPTIONS_PER_PERSON``)
         self._per_person: dict[int, int] = {}
         self.delivered = 0
@@ -95,10 +96,11 @@ class EventHub:
             queue.put_nowait(event)
             self.delivered += 1
 
-    def listening(self, topic: Topic) -> int:
-        """How many subscribers of ``topic`` this process has (a test waits on it for a
-        subscription to be in place before it publishes)."""
-        return len(self._queues[topic])
+    def registered(self, topic: Topic) -> int:
+        """How many subscribers of ``topic`` this process has registered since it started,
+        ended ones included: a count that only grows, so a test can wait for its own
+        subscriptions to be in place before it publishes, whatever others end meanwhile."""
+        return self._registered[topic]
 
     def acquire(self, person_id: int, limit: int) -> bool:
         """Count one more running operation of ``person_id`` unless they run ``limit``."""
@@ -119,6 +121,7 @@ class EventHub:
         """The events of ``topic`` from now on, until the caller stops iterating."""
         queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
         self._queues[topic].add(queue)
+        self._registered[topic] += 1
         try:
             while True:
                 yield await queue.get()

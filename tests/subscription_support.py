@@ -113,11 +113,12 @@ class Subscriber:
         self.close()
 
 
-def wait_listening(hub: EventHub, topic: Topic, count: int, timeout: float = 10.0) -> None:
-    """Wait until ``hub`` (an in-process gateway's ``AppState.events``) has ``count``
-    subscribers of ``topic``: an event published before a subscription is in place is not
-    its."""
+def wait_registered(hub: EventHub, topic: Topic, count: int, timeout: float = 10.0) -> None:
+    """Wait until ``hub`` (an in-process gateway's ``AppState.events``) has registered ``count``
+    subscribers of ``topic`` since it started (take ``hub.registered(topic)`` before subscribing
+    and add the subscriptions started): an event published before a subscription is in place
+    is not its."""
     deadline = time.monotonic() + timeout
-    while hub.listening(topic) < count:
+    while hub.registered(topic) < count:
         assert time.monotonic() < deadline, f"{count} subscribers of {topic} not in {timeout} s"
         time.sleep(0.01)

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 from db_support import BACKENDS, TEST_IDENTITY_KEY, fresh_database
-from gateway_support import DEMO_ROSTER, LiveGateway, run_gateway
+from demo_roster_support import current_demo_roster
+from gateway_support import LiveGateway, run_gateway
 from mutation_support import assess, create_assignment, ok, submit_answer
 
 from roster import import_roster
@@ -60,9 +61,9 @@ def append_rows(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def write_roster(folder: Path) -> None:
-    """gateway/demo_data/roster plus the extra school, its two teachers, their courses and
-    students."""
-    shutil.copytree(DEMO_ROSTER, folder)
+    """gateway/demo_data/roster (in the current school year) plus the extra school, its two
+    teachers, their courses and students."""
+    shutil.copytree(current_demo_roster(), folder)
     append_rows(
         folder / "orgs.csv",
         [

@@ -8,7 +8,6 @@ demo cast: larer.hansen teaches MAT8; elev.ola and elev.jakob are students in it
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,9 +17,10 @@ from db_support import BACKENDS
 from gateway_support import GraphQLResult, LiveGateway, own_gateway
 from mutation_support import assess, count, create_assignment, ok, pk, refused, submit_answer
 from sqlalchemy import func, select, update
-from subscription_support import NOTIFICATION_ADDED, Subscriber
+from subscription_support import NOTIFICATION_ADDED, Subscriber, wait_registered
 
 from config.ids import to_global_id
+from resolvers.events import Topic
 from store import tables as t
 
 MAT8 = "c-bjs-mat8"
@@ -140,8 +140,9 @@ def test_a_return_whose_feedback_fails_returns_nothing_and_tells_nobody(
         e.role == "STUDENT",
     )
     with Subscriber.of(live.url, live.token(student)) as subscriber:
+        base = live.state.events.registered(Topic.NOTIFICATION)
         subscriber.subscribe("n", NOTIFICATION_ADDED)
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.NOTIFICATION, base + 1)
         live.execute(update(t.enrolments).where(*enrolment).values(ended_at=datetime.now(UTC)))
         try:
             before = state(live, student)
@@ -176,8 +177,9 @@ def test_a_return_with_a_comment_writes_the_return_and_the_feedback(live: LiveGa
     _, answer = new_answer(live, student, "Første utkast")
     before = state(live, student)
     with Subscriber.of(live.url, live.token(student)) as subscriber:
+        base = live.state.events.registered(Topic.NOTIFICATION)
         subscriber.subscribe("n", NOTIFICATION_ADDED)
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.NOTIFICATION, base + 1)
         result = live.gql(RETURN, {"id": answer, "comment": "Mer forklaring"}, as_user=TEACHER)
         assert ok(result, "returnSubmission") == {"id": answer, "status": "RETURNED"}
         payload = subscriber.next_payload("n")

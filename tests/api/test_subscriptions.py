@@ -20,7 +20,7 @@ from db_support import BACKENDS
 from gateway_support import LiveGateway, own_gateway
 from read_support import SEND, mutate
 from sqlalchemy import select
-from subscription_support import MESSAGE_ADDED, NOTIFICATION_ADDED, Subscriber
+from subscription_support import MESSAGE_ADDED, NOTIFICATION_ADDED, Subscriber, wait_registered
 from websockets.exceptions import InvalidStatus
 
 from config.ids import to_global_id
@@ -80,9 +80,11 @@ def test_participant_receives_and_non_participant_does_not(live: LiveGateway) ->
         Subscriber.of(live.url, live.token("larer.dahl")) as dahl,
         Subscriber.of(live.url, live.token("elev.jakob")) as jakob,
     ):
+        base = live.state.events.registered(Topic.MESSAGE)
         dahl.subscribe("1", MESSAGE_ADDED)
         jakob.subscribe("1", MESSAGE_ADDED)
-        time.sleep(0.3)  # the subscriptions are registered once their documents validated
+        # both subscriptions in place (once their documents validated) before anything is sent
+        wait_registered(live.state.events, Topic.MESSAGE, base + 2)
         sent = send(live, "elev.ola", conversation, "Jeg er syk")
         payload = dahl.next_payload("1")
         assert "errors" not in payload, payload
@@ -104,9 +106,10 @@ def test_removed_participant_stops_receiving(live: LiveGateway) -> None:
         Subscriber.of(live.url, live.token("larer.hansen")) as hansen,
         Subscriber.of(live.url, live.token("elev.amina")) as amina,
     ):
+        base = live.state.events.registered(Topic.MESSAGE)
         hansen.subscribe("1", MESSAGE_ADDED)
         amina.subscribe("1", MESSAGE_ADDED)
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.MESSAGE, base + 2)
         first = send(live, "elev.amina", conversation, "Før")
         assert hansen.next_payload("1")["data"]["messageAdded"]["id"] == first
         assert amina.next_payload("1")["data"]["messageAdded"]["id"] == first
@@ -126,8 +129,9 @@ def test_conversation_filter_and_not_found(live: LiveGateway) -> None:
     mine = start_conversation(live, "elev.sara", "larer.dahl", "En")
     elsewhere = start_conversation(live, "elev.amina", "larer.dahl", "To")
     with Subscriber.of(live.url, live.token("larer.dahl")) as dahl:
+        base = live.state.events.registered(Topic.MESSAGE)
         dahl.subscribe("only", MESSAGE_ADDED, {"c": mine})
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.MESSAGE, base + 1)
         send(live, "elev.amina", elsewhere, "Ikke denne")
         wanted = send(live, "elev.sara", mine, "Denne")
         assert dahl.next_payload("only")["data"]["messageAdded"]["id"] == wanted
@@ -144,8 +148,9 @@ def test_denied_field_is_null_with_forbidden_in_each_event(live: LiveGateway) ->
     conversation = start_conversation(live, "larer.dahl", "elev.emma", "Hei Emma")
     query = "subscription { messageAdded { body author { id nationalId } } }"
     with Subscriber.of(live.url, live.token("elev.emma")) as emma:
+        base = live.state.events.registered(Topic.MESSAGE)
         emma.subscribe("1", query)
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.MESSAGE, base + 1)
         for body in ("Første", "Andre"):
             send(live, "larer.dahl", conversation, body)
             payload = emma.next_payload("1")
@@ -163,8 +168,9 @@ def test_a_national_id_read_in_an_event_is_audited(live: LiveGateway) -> None:
     audit = t.audit_entries.c
     query = "subscription { messageAdded { body author { nationalId } } }"
     with Subscriber.of(live.url, live.token("admin")) as admin:
+        base = live.state.events.registered(Topic.MESSAGE)
         admin.subscribe("1", query)
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.MESSAGE, base + 1)
         before = live.scalar(select(audit.id).order_by(audit.id.desc()).limit(1))
         send(live, "elev.sara", conversation, "Hei")
         payload = admin.next_payload("1")
@@ -209,8 +215,9 @@ def test_notifications_are_the_viewers_own(live: LiveGateway) -> None:
             await engine.dispose()
 
     with Subscriber.of(live.url, live.token("foresatt.kari")) as guardian:
+        base = live.state.events.registered(Topic.NOTIFICATION)
         guardian.subscribe("n", NOTIFICATION_ADDED)
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.NOTIFICATION, base + 1)
         _knuts, karis = asyncio.run(notify())
         payload = guardian.next_payload("n")
         assert payload == {
@@ -231,9 +238,10 @@ def test_restricted_person_is_closed_and_lifting_notifies(live: LiveGateway) -> 
         Subscriber.of(live.url, live.token("foresatt.geir")) as geir,
         Subscriber.of(live.url, live.token("foresatt.anne")) as anne,
     ):
+        base = live.state.events.registered(Topic.NOTIFICATION)
         geir.subscribe("n", NOTIFICATION_ADDED)
         anne.subscribe("n", NOTIFICATION_ADDED)
-        time.sleep(0.3)
+        wait_registered(live.state.events, Topic.NOTIFICATION, base + 2)
         mutate(live, ADMIN, RESTRICT, s=subject, j=JUSTIFICATION)
         code, reason = geir.close_code()
         assert code == 4403 and "may no longer use" in reason
@@ -399,9 +407,10 @@ def test_other_peoples_messages_cost_a_subscriber_no_statement(quiet: LiveGatewa
         subscribers = [
             stack.enter_context(Subscriber.of(quiet.url, quiet.token(name))) for name in listeners
         ]
+        base = quiet.state.events.registered(Topic.MESSAGE)
         for subscriber in subscribers:
             subscriber.subscribe("1", MESSAGE_ADDED)
-        time.sleep(0.3)
+        wait_registered(quiet.state.events, Topic.MESSAGE, base + len(subscribers))
         counted = round_of_messages("Med lyttere", subscribers)
         # one lookup per subscriber, for the message that is theirs; none for the others
         assert counted == requests_alone + len(listeners)
@@ -415,8 +424,9 @@ def test_a_subscriber_removed_from_a_conversation_is_checked_again(quiet: LiveGa
     conversation = start_conversation(quiet, "elev.sara", "larer.dahl", "Spørsmål")
     cp = t.conversation_participants.c
     with Subscriber.of(quiet.url, quiet.token("larer.dahl")) as dahl:
+        base = quiet.state.events.registered(Topic.MESSAGE)
         dahl.subscribe("1", MESSAGE_ADDED)
-        time.sleep(0.3)
+        wait_registered(quiet.state.events, Topic.MESSAGE, base + 1)
         quiet.execute(
             t.conversation_participants.delete().where(
                 cp.conversation_id == _local(conversation),

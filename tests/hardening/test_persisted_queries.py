@@ -30,7 +30,7 @@ from gateway_support import LiveGateway, own_gateway
 from mutation_support import CREATE_POST, count
 from pydantic import ValidationError
 from serve_support import REPO, TAVLE
-from subscription_support import Subscriber, wait_listening
+from subscription_support import Subscriber, wait_registered
 
 from config.ids import to_global_id
 from config.settings import Settings
@@ -486,9 +486,10 @@ def test_over_the_websocket_only_listed_subscriptions_start(
             subscriber.subscribe_with(op_id, payload)
             error = refused_over_the_socket(subscriber, op_id)
             assert error["extensions"] == {"code": code}, (op_id, error)
+        base = live.state.events.registered(Topic.NOTIFICATION)
         subscriber.subscribe("listed", LISTED_SUBSCRIPTION)
         subscriber.subscribe_with("listed-by-id", listed_id)
-        wait_listening(live.state.events, Topic.NOTIFICATION, 2)
+        wait_registered(live.state.events, Topic.NOTIFICATION, base + 2)
         notification = notify(live, "elev.ola")
         expected = {"data": {"notificationAdded": {"id": notification, "kind": "TEST"}}}
         received = {}
@@ -511,9 +512,10 @@ def test_over_the_websocket_a_hash_runs_the_document_it_names(apq: LiveGateway) 
         subscriber.subscribe_with("mismatch", other)
         error = refused_over_the_socket(subscriber, "mismatch")
         assert error["extensions"] == {"code": "BAD_USER_INPUT"}, error
+        base = apq.state.events.registered(Topic.NOTIFICATION)
         subscriber.subscribe_with("with-text", {"query": text, "extensions": persisted(text)})
         subscriber.subscribe_with("by-hash", {"extensions": persisted(text)})
-        wait_listening(apq.state.events, Topic.NOTIFICATION, 2)
+        wait_registered(apq.state.events, Topic.NOTIFICATION, base + 2)
         notification = notify(apq, "elev.ola")
         expected = {"data": {"notificationAdded": {"id": notification, "kind": "TEST"}}}
         received = {}

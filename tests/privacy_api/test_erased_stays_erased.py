@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 from db_support import BACKENDS
-from gateway_support import DEMO_ROSTER, LiveGateway
+from demo_roster_support import current_demo_roster
+from gateway_support import LiveGateway
 from privacy_api_support import confirm_erasure, privacy_gateway, request_erasure
 from sqlalchemy import select
 
@@ -39,7 +40,7 @@ def _import(live: LiveGateway) -> ImportReport:
         try:
             return await import_roster(
                 engine,
-                DEMO_ROSTER,
+                current_demo_roster(),
                 identity_key=pseudonym_key(live.state.settings),
                 allow_mass_restriction=True,
             )
@@ -84,5 +85,5 @@ def test_an_erased_person_is_not_imported_again_until_allowed(live: LiveGateway)
 
 
 def _line(sourced_id: str) -> int:
-    lines = (DEMO_ROSTER / "users.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = (current_demo_roster() / "users.csv").read_text(encoding="utf-8-sig").splitlines()
     return next(n for n, text in enumerate(lines, 1) if text.startswith(f"{sourced_id},"))

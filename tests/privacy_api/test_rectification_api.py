@@ -2,8 +2,8 @@
 
 A roster-sourced field is refused with MANAGED_BY_SOURCE unless ``overrideSource: true``; the
 overridden value is kept through a later roster import (``roster.import_roster`` of
-gateway/demo_data/roster on an engine of its own, to the gateway's database), and the import report
-lists the conflict. A gateway of its own per backend.
+gateway/demo_data/roster, in the current school year, on an engine of its own, to the gateway's
+database), and the import report lists the conflict. A gateway of its own per backend.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from db_support import BACKENDS, TEST_IDENTITY_KEY
-from gateway_support import DEMO_ROSTER, LiveGateway
+from demo_roster_support import current_demo_roster
+from gateway_support import LiveGateway
 from privacy_api_support import ADMIN, JUSTIFICATION, RECTIFY, privacy_gateway, refused
 
 from roster import ImportReport, import_roster
@@ -55,7 +56,9 @@ def reimport(live: LiveGateway) -> ImportReport:
     async def run() -> ImportReport:
         engine = make_engine(live.database_url)
         try:
-            return await import_roster(engine, DEMO_ROSTER, identity_key=TEST_IDENTITY_KEY)
+            return await import_roster(
+                engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY
+            )
         finally:
             await engine.dispose()
 

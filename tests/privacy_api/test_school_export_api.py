@@ -512,8 +512,9 @@ def test_a_second_export_of_a_school_while_one_runs_is_a_conflict(setup: Setup) 
 
 def test_a_job_whose_worker_died_is_redone_and_its_leftovers_never_served(setup: Setup) -> None:
     """A worker died while writing (its half-written file is left) and another one after the
-    rename but before the commit (a whole archive no request names): the lease runs out, this
-    gateway's worker takes the job over, removes both and writes its own."""
+    rename but before the commit (a whole archive no request names): the lease runs out (once
+    the leftovers are in place), this gateway's worker takes the job over, removes both and
+    writes its own."""
     live = setup.live
     school = live.scalar(select(t.schools.c.id).where(t.schools.c.sourced_id == SAG))
     (inserted,) = live.execute(
@@ -527,7 +528,7 @@ def test_a_job_whose_worker_died_is_redone_and_its_leftovers_never_served(setup:
             created_at=datetime.now(UTC),
             format="XML",
             worker="a-host-that-is-gone:1:dead",
-            lease_until=datetime.now(UTC) + timedelta(seconds=2),
+            lease_until=datetime.now(UTC) + timedelta(hours=1),  # runs out below
             attempts=1,
         )
         .returning(R.id)
@@ -545,6 +546,13 @@ def test_a_job_whose_worker_died_is_redone_and_its_leftovers_never_served(setup:
     assert refused_early.status_code == 409
     assert refused_early.json()["error"]["code"] == "NOT_READY"
 
+    # The dead worker's lease runs out only now: the takeover cannot start before the leftovers
+    # are written, however slow this test is.
+    live.execute(
+        t.privacy_requests.update()
+        .where(R.id == pk)
+        .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+    )
     done = wait_until_finished(live, request_id, timeout=120)
     assert done["status"] == "COMPLETED", done
     assert not half.exists() and not orphan.exists()

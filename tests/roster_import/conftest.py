@@ -73,5 +73,5 @@ def roster_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
 
 @pytest.fixture
 def demo_copy(tmp_path: Path) -> RosterFolder:
-    """An editable copy of gateway/demo_data/roster."""
+    """An editable copy of gateway/demo_data/roster, moved to the current school year."""
     return RosterFolder(tmp_path / "roster")

@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from demo_roster_support import current_demo_roster
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from roster import DEMO_ROSTER_DIR
 from store.db import make_engine
 from store.tables import metadata
 
@@ -63,10 +63,11 @@ async def assert_only_a_run_recorded(
 
 
 class RosterFolder:
-    """A copy of the demo roster that a test may edit, cell by cell or line by line."""
+    """A copy of the demo roster that a test may edit, cell by cell or line by line: by default
+    the one moved to the current school year (``demo_roster_support``), or ``source``."""
 
-    def __init__(self, path: Path) -> None:
-        shutil.copytree(DEMO_ROSTER_DIR, path)
+    def __init__(self, path: Path, source: Path | None = None) -> None:
+        shutil.copytree(source or current_demo_roster(), path)
         self.path = path
 
     def _read(self, name: str) -> tuple[list[str], list[dict[str, str]]]:

@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from alembic import command
 from db_support import POSTGRES_SERVER, TEST_IDENTITY_KEY, admin_statement
+from demo_roster_support import current_demo_roster
 from roster_support import run_with_engine
 from sqlalchemy import MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from config.settings import Settings
 from gateway.demo import ensure_demo
-from roster import DEMO_ROSTER_DIR, import_roster
+from roster import import_roster
 from store import audit
 from store.audit_verify import verify_chain
 from store.db import alembic_config, make_engine
@@ -118,7 +119,7 @@ def test_upgrade_from_0002_keeps_everything(
     old_db_url: str, roster_db_url: str, tmp_path: Path
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", database_url=roster_db_url)
-    asyncio.run(ensure_demo(settings, DEMO_ROSTER_DIR))
+    asyncio.run(ensure_demo(settings, current_demo_roster()))
 
     async def scenario(old: AsyncEngine) -> None:
         old_tables = await _reflect(old)
@@ -161,7 +162,7 @@ def test_upgrade_from_0002_keeps_everything(
         assert snapshots == len(before["assessments"])
         assert (await verify_chain(old)).ok
         # The upgraded database works with the new importer: the same roster changes nothing.
-        report = await import_roster(old, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        report = await import_roster(old, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         assert report.users.created == 0 and report.enrollments.created == 0
         assert report.classes.created == 0 and report.classes.removed == 0
 

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import pytest
 from db_support import TEST_IDENTITY_KEY
+from demo_roster_support import current_demo_roster
 from roster_support import RosterFolder, assert_only_a_run_recorded, run_with_engine, snapshot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from roster import DEMO_ROSTER_DIR, RosterError, import_roster
+from roster import RosterError, import_roster
 from roster.parse import parse_folder
 
 # Each case breaks a copy of the demo roster and returns the exact message expected.
@@ -244,7 +245,7 @@ def test_bad_folder_fails_and_changes_nothing(
     expected = breaker(demo_copy)
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         before = await snapshot(engine)
         with pytest.raises(RosterError) as caught:
             await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
+from demo_roster_support import current_demo_roster, demo_day
 from roster_support import RosterFolder, run_with_engine
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from roster import DEMO_ROSTER_DIR
 from store.tables import CourseState, courses
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,7 +43,7 @@ def _states(url: str) -> dict[str, str]:
 def test_import_dry_run_then_refusal_then_flag(
     roster_db_url: str, tmp_path: Path, demo_copy: RosterFolder
 ) -> None:
-    first = _tavle(tmp_path, roster_db_url, "import-roster", str(DEMO_ROSTER_DIR))
+    first = _tavle(tmp_path, roster_db_url, "import-roster", str(current_demo_roster()))
     assert first.returncode == 0, first.stderr
     assert "Roster import 1: changes applied" in first.stdout
     for name in ("c-bjs-8a", "c-bjs-9a", "c-bjs-mat8", "c-bjs-nor8", "c-bjs-mat9", "c-bjs-eng9"):
@@ -79,10 +80,13 @@ def test_import_dry_run_then_refusal_then_flag(
 
 
 def test_archive_ended_and_allow_recreate_commands(roster_db_url: str, tmp_path: Path) -> None:
-    assert _tavle(tmp_path, roster_db_url, "import-roster", str(DEMO_ROSTER_DIR)).returncode == 0
-    none = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "2027-06-18")
+    roster = str(current_demo_roster())
+    assert _tavle(tmp_path, roster_db_url, "import-roster", roster).returncode == 0
+    last_day = demo_day(date(2027, 6, 18)).isoformat()  # the demo's last term ends
+    none = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", last_day)
     assert none.returncode == 0 and "Archived 0 course(s)" in none.stdout
-    ended = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "2027-06-19")
+    day_after = demo_day(date(2027, 6, 19)).isoformat()
+    ended = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", day_after)
     assert ended.returncode == 0 and "Archived 11 course(s)" in ended.stdout
     assert set(_states(roster_db_url).values()) == {CourseState.ARCHIVED}
     bad = _tavle(tmp_path, roster_db_url, "roster", "archive-ended", "--as-of", "June")

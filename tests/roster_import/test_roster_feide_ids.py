@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from db_support import TEST_IDENTITY_KEY
+from demo_roster_support import current_demo_roster
 from roster_support import RosterFolder, run_with_engine
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from roster import DEMO_ROSTER_DIR, RosterError, import_roster
+from roster import RosterError, import_roster
 from roster.parse import parse_folder
 from store.privacy.providers.personal_data import PersonalDataProvider
 from store.tables import audit_entries, people
@@ -39,7 +40,7 @@ def test_feide_ids_are_imported_and_follow_later_imports(
     folder = RosterFolder(tmp_path / "roster")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         assert await _feide_id(engine, "u-s-ola") == "ola.nordmann@feide.example.no"
         assert await _feide_id(engine, "u-t-hansen") == "per.hansen@feide.example.no"
         assert await _feide_id(engine, "u-g-kari") is None  # a guardian: national id only
@@ -90,7 +91,7 @@ def test_unusable_feide_ids_are_refused(tmp_path: Path, user_ids: str, reason: s
 
 def test_export_shows_and_erasure_removes_the_feide_id(roster_db_url: str) -> None:
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         ola = await _person_id(engine, "u-s-ola")
         provider = PersonalDataProvider()
         async with engine.connect() as conn:

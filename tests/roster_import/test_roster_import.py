@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from db_support import TEST_IDENTITY_KEY
+from demo_roster_support import current_demo_roster
 from roster_support import RosterFolder, assert_only_a_run_recorded, run_with_engine, snapshot
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from roster import DEMO_ROSTER_DIR, ImportReport, RosterError, import_roster
+from roster import ImportReport, RosterError, import_roster
 from store.tables import (
     CourseRole,
     CourseState,
@@ -68,7 +69,7 @@ def _counts(report: ImportReport) -> dict[str, tuple[int, int, int, int]]:
 
 def test_demo_import(roster_db_url: str) -> None:
     async def scenario(engine: AsyncEngine) -> None:
-        report = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        report = await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         assert _counts(report) == {
             "sessions": (3, 0, 0, 0),
             "orgs": (3, 0, 0, 0),
@@ -154,9 +155,9 @@ def test_demo_import(roster_db_url: str) -> None:
 
 def test_second_import_changes_nothing(roster_db_url: str) -> None:
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         before = await snapshot(engine)
-        report = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        report = await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         after = await snapshot(engine)
         # The run itself is recorded (a RosterImport row and its one audit entry), nothing else.
         for log in ("roster_imports", "audit_entries"):
@@ -179,7 +180,7 @@ def test_tobedeleted_moves_person_to_restricted(
     demo_copy.set("users.csv", "u-s-ola", status="tobedeleted")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         ola_id = (await _ids(engine))["u-s-ola"]
         links_before = await _links_of(engine, ola_id)
         report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
@@ -202,7 +203,7 @@ def test_person_missing_from_users_csv_is_restricted(
     demo_copy.remove_user("u-t-strand")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         strand_id = (await _ids(engine))["u-t-strand"]
         report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert report.restricted == ["u-t-strand"]
@@ -221,7 +222,7 @@ def test_roster_restriction_is_undone_but_not_an_administrators(
     demo_copy.set("users.csv", "u-s-ola", status="tobedeleted")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         ids = await _ids(engine)
         async with engine.begin() as conn:
@@ -248,7 +249,7 @@ def test_roster_restriction_is_undone_but_not_an_administrators(
                 .where(people.c.sourced_id == "u-s-nora")
                 .values(processing_state=ProcessingState.ERASED, given_name=None, email=None)
             )
-        report = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        report = await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         assert report.reactivated == ["u-s-ola"]
         assert report.kept_restricted == ["u-s-emma", "u-s-nora"]
         assert report.restricted == []
@@ -268,7 +269,7 @@ def test_roster_restriction_is_undone_but_not_an_administrators(
             (PrivacyAction.LIFT_RESTRICTION, RequestOrigin.ROSTER),
         ]
         before = await snapshot(engine)
-        again = await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        again = await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         assert again.kept_restricted == ["u-s-emma", "u-s-nora"] and again.reactivated == []
         after = await snapshot(engine)
         for log in ("roster_imports", "audit_entries"):
@@ -288,7 +289,7 @@ def test_rectified_email_survives_reimport(roster_db_url: str, demo_copy: Roster
     line = demo_copy.set("users.csv", "u-s-ola", familyName="Nordmann-Berg")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         async with engine.begin() as conn:
             await conn.execute(
                 update(people)
@@ -374,7 +375,7 @@ def test_links_leaving_are_deleted_and_classes_archived(
     demo_copy.set("users.csv", "u-s-emma", agentSourcedIds="u-g-linn")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         ids = await _ids(engine)
         async with engine.begin() as conn:  # a role granted in Tavle, not by the roster
             await conn.execute(
@@ -428,7 +429,7 @@ def test_changed_fields_and_reissued_sourced_ids(
     demo_copy.set("roles.csv", "r-t-berg-1", sourcedId="r-t-berg-2024")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert _counts(report) == {
             "sessions": (0, 0, 3, 0),
@@ -465,7 +466,7 @@ def test_bom_and_crlf_are_accepted(roster_db_url: str, demo_copy: RosterFolder) 
         path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         report = await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)
         assert not report.changed
 
@@ -516,7 +517,7 @@ def test_a_file_leaving_out_a_large_part_of_the_school_is_refused(
         demo_copy.remove_user(sourced_id)
 
     async def scenario(engine: AsyncEngine) -> None:
-        await import_roster(engine, DEMO_ROSTER_DIR, identity_key=TEST_IDENTITY_KEY)
+        await import_roster(engine, current_demo_roster(), identity_key=TEST_IDENTITY_KEY)
         before = await snapshot(engine)
         with pytest.raises(RosterError) as refused:
             await import_roster(engine, demo_copy.path, identity_key=TEST_IDENTITY_KEY)

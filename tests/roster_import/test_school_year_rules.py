@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from db_support import TEST_IDENTITY_KEY
+from demo_roster_support import current_demo_roster, demo_day, demo_years
 from roster_support import RosterFolder, assert_only_a_run_recorded, run_with_engine, snapshot
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -83,7 +84,7 @@ def test_class_leaving_is_archived_keeps_members_and_comes_back(
     _drop_class(demo_copy, "c-bjs-nor8")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         before = await _one(engine, _course("c-bjs-nor8"))
         members = (await _one(engine, _open_enrolments(before.id)))[0]
         report = await _import(engine, demo_copy.path)
@@ -94,7 +95,7 @@ def test_class_leaving_is_archived_keeps_members_and_comes_back(
         # The archived course keeps its final memberships: nothing ended.
         assert (await _one(engine, _open_enrolments(after.id)))[0] == members > 0
         assert report.enrollments.removed == 0
-        again = await _import(engine, DEMO_ROSTER_DIR)
+        again = await _import(engine, current_demo_roster())
         assert again.reactivated_classes == ["c-bjs-nor8"]
         assert {"kind": "COURSE_REACTIVATED", "count": 1} in again.changes
         back = await _one(engine, _course("c-bjs-nor8"))
@@ -116,7 +117,7 @@ def test_missing_enrolment_ends_and_is_reopened(
     )
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         first = await _one(engine, ola_in_8a)
         assert first.ended_at is None and first.started_at is not None
         report = await _import(engine, demo_copy.path)
@@ -124,7 +125,7 @@ def test_missing_enrolment_ends_and_is_reopened(
         assert {"kind": "ENROLMENT_ENDED", "count": 1} in report.changes
         ended = await _one(engine, ola_in_8a)
         assert ended.id == first.id and ended.ended_at is not None  # ended, not deleted
-        back = await _import(engine, DEMO_ROSTER_DIR)
+        back = await _import(engine, current_demo_roster())
         assert {"kind": "ENROLMENT_STARTED", "count": 1} in back.changes
         reopened = await _one(engine, ola_in_8a)
         assert reopened.id == first.id and reopened.ended_at is None
@@ -188,7 +189,7 @@ def test_a_whole_school_leaving_needs_the_flag_and_archives_its_courses(
     demo_copy.remove("roles.csv", lambda row: row["orgSourcedId"] == "org-sag")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         before = await snapshot(engine)
         with pytest.raises(RosterError) as caught:
             await _import(engine, demo_copy.path)
@@ -226,11 +227,20 @@ def _rows(folder: RosterFolder, name: str, school: str) -> list[dict[str, str]]:
 # --- rule 4: sessions, terms, archive-ended ---------------------------------------------------
 
 
-def test_sessions_terms_and_archive_ended(roster_db_url: str, demo_copy: RosterFolder) -> None:
-    demo_copy.set("classes.csv", "c-bjs-mat8", termSourcedIds="as-2026-27-t1")
+def test_sessions_terms_and_archive_ended(roster_db_url: str, tmp_path: Path) -> None:
+    # The coming school year, so that no term has ended yet when the classes are imported,
+    # whatever the day (the current year's autumn term ends in December).
+    years = demo_years() + 1
+    coming = shifted_copy(DEMO_ROSTER_DIR, tmp_path / "roster", years)
+    autumn_only = RosterFolder(tmp_path / "autumn-only", source=coming)
+    autumn_only.set("classes.csv", "c-bjs-mat8", termSourcedIds="as-2026-27-t1")
+    autumn_ends, autumn_over, year_over = (
+        day.replace(year=day.year + years)
+        for day in (date(2026, 12, 18), date(2026, 12, 19), date(2027, 6, 19))
+    )
 
     async def scenario(engine: AsyncEngine) -> None:
-        report = await _import(engine, DEMO_ROSTER_DIR)
+        report = await _import(engine, coming)
         assert (report.sessions.created, report.sessions.unchanged) == (3, 0)
         terms = await _all(engine, select(academic_sessions.c.sourced_id, academic_sessions.c.type))
         assert {tuple(t) for t in terms} == {
@@ -240,14 +250,14 @@ def test_sessions_terms_and_archive_ended(roster_db_url: str, demo_copy: RosterF
         }
         links = await _one(engine, select(func.count()).select_from(course_terms))
         assert links[0] == 11 * 2
-        changed = await _import(engine, demo_copy.path)
+        changed = await _import(engine, autumn_only.path)
         assert changed.changes == [{"kind": "COURSE_TERMS_CHANGED", "count": 1}]
         # MAT8 now runs in the autumn term only: it ends first.
-        assert await archive_ended(engine, date(2026, 12, 18), "test") == []
-        assert await archive_ended(engine, date(2026, 12, 19), "test") == ["c-bjs-mat8"]
-        everything = await archive_ended(engine, date(2027, 6, 19), "test")
+        assert await archive_ended(engine, autumn_ends, "test") == []
+        assert await archive_ended(engine, autumn_over, "test") == ["c-bjs-mat8"]
+        everything = await archive_ended(engine, year_over, "test")
         assert len(everything) == 10 and "c-bjs-mat8" not in everything
-        assert await archive_ended(engine, date(2027, 6, 19), "test") == []
+        assert await archive_ended(engine, year_over, "test") == []
         runs = await _all(
             engine,
             select(roster_imports.c.source, roster_imports.c.mode, roster_imports.c.counts).where(
@@ -255,8 +265,8 @@ def test_sessions_terms_and_archive_ended(roster_db_url: str, demo_copy: RosterF
             ),
         )
         assert [(r.source, json.loads(r.counts)) for r in runs] == [
-            ("archive-ended as of 2026-12-19", [{"kind": "COURSE_ARCHIVED", "count": 1}]),
-            ("archive-ended as of 2027-06-19", [{"kind": "COURSE_ARCHIVED", "count": 10}]),
+            (f"archive-ended as of {autumn_over}", [{"kind": "COURSE_ARCHIVED", "count": 1}]),
+            (f"archive-ended as of {year_over}", [{"kind": "COURSE_ARCHIVED", "count": 10}]),
         ]
 
     run_with_engine(roster_db_url, scenario)
@@ -270,7 +280,7 @@ def test_import_run_record_and_audit_entries(roster_db_url: str, demo_copy: Rost
     demo_copy.remove_user("u-s-isak")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         report = await _import(engine, demo_copy.path, actor="cli:it")
         record = await _one(engine, select(roster_imports).where(roster_imports.c.id == 2))
         assert (record.status, record.source, record.mode, record.actor) == (
@@ -340,7 +350,7 @@ def test_erased_person_is_not_created_again_until_allowed(
     )
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         nora_id = (
             await _one(engine, select(people.c.id).where(people.c.sourced_id == "u-s-nora"))
         )[0]
@@ -393,7 +403,7 @@ def test_allow_recreate_refuses_an_existing_person_and_a_blank_justification(
     roster_db_url: str,
 ) -> None:
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         with pytest.raises(RosterError, match="person 'u-s-ola' exists"):
             await allow_recreate(engine, "u-s-ola", "why", TEST_IDENTITY_KEY)
         with pytest.raises(RosterError, match="a justification is required"):
@@ -431,7 +441,7 @@ def test_delta_package_changes_only_the_rows_listed(
     demo_copy.set("enrollments.csv", "e-bjs-8a-s-ola", classSourcedId="c-bjs-nor8")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         report = await _import(engine, demo_copy.path)
         assert report.modes["users.csv"] == "delta" and report.modes["orgs.csv"] == "absent"
         assert report.restricted == ["u-s-ola"]  # only the tobedeleted row; nobody else
@@ -462,7 +472,7 @@ def test_delta_reference_to_an_unknown_class_fails_with_its_line(
     line = demo_copy.set("enrollments.csv", "e-bjs-8a-s-ola", classSourcedId="c-nowhere")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         before = await snapshot(engine)
         with pytest.raises(RosterError) as caught:
             await _import(engine, demo_copy.path)
@@ -480,12 +490,12 @@ def _zip(folder: Path, target: Path, wrap: str = "") -> Path:
 
 
 def test_zipped_package_imports_like_the_folder(roster_db_url: str, tmp_path: Path) -> None:
-    package = _zip(DEMO_ROSTER_DIR, tmp_path / "oneroster.zip", wrap="export/")
+    package = _zip(current_demo_roster(), tmp_path / "oneroster.zip", wrap="export/")
 
     async def scenario(engine: AsyncEngine) -> None:
         report = await _import(engine, package)
         assert (report.users.created, report.classes.created) == (60, 11)
-        again = await _import(engine, DEMO_ROSTER_DIR)
+        again = await _import(engine, current_demo_roster())
         assert not again.changed
         source = await _one(engine, select(roster_imports.c.source).where(roster_imports.c.id == 1))
         assert source[0] == "oneroster.zip"
@@ -518,7 +528,7 @@ def test_progress_names_each_file_and_step(roster_db_url: str) -> None:
     seen: list[str] = []
 
     async def scenario(engine: AsyncEngine) -> None:
-        report = await _import(engine, DEMO_ROSTER_DIR, progress=seen.append)
+        report = await _import(engine, current_demo_roster(), progress=seen.append)
         assert [step for step, _ in report.timings][:4] == [
             "academicSessions.csv",
             "orgs.csv",
@@ -561,19 +571,20 @@ def test_a_reused_class_sourced_id_with_new_terms_begins_a_new_course(
 ) -> None:
     without_8a = RosterFolder(tmp_path / "without-8a")
     _drop_class(without_8a, "c-bjs-8a")
-    for n, (start, end) in enumerate([("2027-08-16", "2027-12-17"), ("2028-01-03", "2028-06-16")]):
+    next_terms = [(date(2027, 8, 16), date(2027, 12, 17)), (date(2028, 1, 3), date(2028, 6, 16))]
+    for n, (start, end) in enumerate(next_terms):
         demo_copy.append(
             "academicSessions.csv",
             sourcedId=f"as-next-t{n + 1}",
             title=f"Neste år {n + 1}",
             type="term",
-            startDate=start,
-            endDate=end,
+            startDate=demo_day(start).isoformat(),
+            endDate=demo_day(end).isoformat(),
         )
     demo_copy.set("classes.csv", "c-bjs-8a", termSourcedIds="as-next-t1,as-next-t2")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         old = await _one(engine, _course("c-bjs-8a"))
         await _import(engine, without_8a.path)
         assert (await _one(engine, _course("c-bjs-8a"))).state == CourseState.ARCHIVED
@@ -601,7 +612,7 @@ def test_a_school_leaving_in_a_delta_archives_its_courses_without_classes_csv(
     demo_copy.set("orgs.csv", "org-sag", status="tobedeleted")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         report = await _import(engine, demo_copy.path)
         assert report.archived_orgs == ["org-sag"] and len(report.archived_classes) == 5
         assert await _course_states_at(engine, "org-sag") == {CourseState.ARCHIVED}
@@ -615,7 +626,7 @@ def test_erasure_removes_the_persons_sourced_id_from_import_records(
     demo_copy.set("users.csv", "u-s-ola", familyName="Nordmann-Berg")
 
     async def scenario(engine: AsyncEngine) -> None:
-        await _import(engine, DEMO_ROSTER_DIR)
+        await _import(engine, current_demo_roster())
         async with engine.begin() as conn:  # an administrator's rectification
             await conn.execute(
                 people.update()
