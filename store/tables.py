@@ -377,7 +377,7 @@ submissions = Table(
     _ts("submitted_at"),
     Column("body", Text, nullable=False),
     _ts("last_opened_at", nullable=True),
-    Column("last_opened_by_id", ForeignKey("people.id", ondelete="SET NULL")),
+    Column("last_opened_by_id", ForeignKey("people.id", ondelete="SET NULL"), index=True),
     Column("source", _enum(DataSource), nullable=False, default=DataSource.PERSON),
     # When an assessment first referred to this answer; NULL while none has. An assessed answer
     # is not replaced by a resubmission unless it is RETURNED (docs/access-policy.md).

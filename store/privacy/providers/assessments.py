@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
-from store.privacy.providers._presence import Check
+from store.privacy.providers._presence import Check, may_have_any
 
 
 def _about(subject_id: int) -> ColumnElement[bool]:
@@ -60,6 +60,8 @@ class AssessmentsProvider:
     tables = frozenset({"assessments", "assessment_revisions"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
+        if not may_have_any(subject_id, Check.ASSESSED, Check.REVISIONS, Check.ASSESSOR):
+            return  # a school export found nothing of theirs here
         a, c = t.assessments.c, t.courses.c
         # An outer join with the snapshots as fallback: an assessment outlives the explicit
         # deletion of its course (docs/school-year.md rule 10) and must still be exported.

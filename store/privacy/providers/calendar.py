@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
-from store.privacy.providers._presence import Check
+from store.privacy.providers._presence import Check, may_have_any
 
 PERSONAL = "PERSONAL"
 SHARED = "SHARED"
@@ -37,6 +37,8 @@ class CalendarProvider:
     tables = frozenset({"calendar_events"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
+        if not may_have_any(subject_id, Check.CALENDAR):
+            return  # a school export found nothing of theirs here
         e, c = t.calendar_events.c, t.courses.c
         events = (
             select(

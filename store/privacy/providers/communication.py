@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, count_rows, effects, stream_rows
-from store.privacy.providers._presence import Check
+from store.privacy.providers._presence import Check, may_have_any
 from store.tables import ProcessingState
 
 #: Conversations deleted per statement (keeps the IN lists well under every driver's limits).
@@ -72,6 +72,8 @@ class CommunicationProvider:
     )
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
+        if not may_have_any(subject_id, Check.MESSAGES, Check.POSTS, Check.COMMENTS):
+            return  # a school export found nothing of theirs here
         m = t.messages.c
         messages = (
             select(m.id, m.conversation_id, m.sent_at, m.body, m.source)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
-from store.privacy.providers._presence import Check
+from store.privacy.providers._presence import Check, may_have_any
 from store.tables import DataSource, RequestChannel
 
 SUBJECT = "SUBJECT"
@@ -45,6 +45,8 @@ class DataRequestsProvider:
     tables = frozenset({"data_requests"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
+        if not may_have_any(subject_id, Check.DATA_REQUESTS):
+            return  # a school export found nothing of theirs here
         d = t.data_requests.c
         stmt = select(t.data_requests).where(_concerning(subject_id)).order_by(d.id)
         async for row in stream_rows(conn, stmt, (Check.DATA_REQUESTS, subject_id)):

@@ -35,7 +35,7 @@ from store.filestore.base import FileStorage
 from store.filestore.deletions import delete_files
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
-from store.privacy.providers._presence import Check
+from store.privacy.providers._presence import Check, may_have_any
 
 #: the storage an export reads the bytes from, set by ``exporting_bytes_from`` around it
 _EXPORT_STORAGE: ContextVar[FileStorage | None] = ContextVar("tavle_export_storage", default=None)
@@ -62,6 +62,8 @@ class FilesProvider:
     tables = frozenset({"files"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
+        if not may_have_any(subject_id, Check.FILES):
+            return  # a school export found nothing of theirs here
         f, a, d = t.files.c, t.attachments.c, t.documents.c
         rows = (
             select(

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
-from store.privacy.providers._presence import Check
+from store.privacy.providers._presence import Check, may_have_any
 
 
 def _own(subject_id: int) -> ColumnElement[bool]:
@@ -57,6 +57,8 @@ class StudentAnswersProvider:
     tables = frozenset({"submissions", "attachments", "submission_versions"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
+        if not may_have_any(subject_id, Check.ANSWERS, Check.VERSIONS, Check.OPENED):
+            return  # a school export found nothing of theirs here
         s, a, c, f = t.submissions.c, t.assignments.c, t.courses.c, t.attachments.c
         answers = (
             select(

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store import tables as t
 from store.privacy.base import DataCategory, Effect, ExportItem, Outcome
 from store.privacy.providers._common import count, effects, stream_rows
-from store.privacy.providers._presence import Check
+from store.privacy.providers._presence import Check, may_have_any
 
 PRIVATE = "PRIVATE"
 SHARED = "SHARED"
@@ -43,6 +43,8 @@ class TeachingMaterialProvider:
     tables = frozenset({"assignments", "documents"})
 
     async def export(self, conn: AsyncConnection, subject_id: int) -> AsyncIterator[ExportItem]:
+        if not may_have_any(subject_id, Check.ASSIGNMENTS, Check.DOCUMENTS):
+            return  # a school export found nothing of theirs here
         a, c = t.assignments.c, t.courses.c
         assignments = (
             select(
