@@ -118,6 +118,11 @@ def school_export_handler(settings: Settings) -> Callable[[AsyncEngine, int, str
         generated_at = now()
         try:
             async with engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    # One snapshot for the whole archive, as SQLite's read transaction is: every
+                    # document, and each page's check of who has rows of each kind
+                    # (store.privacy.providers._presence), see the same database.
+                    await conn.execution_options(isolation_level="REPEATABLE READ")
                 # Owner-only from the start (docs/security.md); the rename keeps the mode.
                 with os.fdopen(create_private_file(partial), "w+b") as out:
                     result = await write_school_export(

@@ -13,9 +13,10 @@ filters on, without the statement's joins or further conditions, so it finds eve
 statement could return a row for (and possibly more): a skipped statement is one that would have
 returned no rows, and the documents are byte for byte those written without the checks
 (tests/privacy/test_school_export_documents.py). A provider whose statements all carry checks
-returns at once when none found anything (``may_have_any``), without building its statements. A
-row written while the export runs may be in a document or not, as without the checks: each
-statement reads the database at its own moment.
+returns at once when none found anything (``may_have_any``), without building its statements.
+The school export reads one snapshot (a read transaction on SQLite, REPEATABLE READ on
+PostgreSQL: ``resolvers.services.school_export``), so a page's checks and its documents see the
+same rows.
 
 Outside :func:`known_rows` (the per-person export) nothing is skipped. Only sets of ids are held,
 one page at a time.
