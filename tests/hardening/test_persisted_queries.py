@@ -465,6 +465,25 @@ def refused_over_the_socket(subscriber: Subscriber, op_id: str) -> dict[str, Any
     return dict(error)
 
 
+def assert_each_gets_the_notification(
+    live: LiveGateway, subscriber: Subscriber, started: dict[str, dict[str, Any]]
+) -> None:
+    """Start each of ``started`` (operation id -> subscribe payload), all for elev.ola's
+    ``notificationAdded { id kind }``; once they are in place, one notification reaches each."""
+    base = live.state.events.registered(Topic.NOTIFICATION)
+    for op_id, payload in started.items():
+        subscriber.subscribe_with(op_id, payload)
+    wait_registered(live.state.events, Topic.NOTIFICATION, base + len(started))
+    notification = notify(live, "elev.ola")
+    expected = {"data": {"notificationAdded": {"id": notification, "kind": "TEST"}}}
+    received = {}
+    for _ in started:
+        message = subscriber.receive()
+        assert message["type"] == "next", message
+        received[message["id"]] = message["payload"]
+    assert received == dict.fromkeys(started, expected)
+
+
 def test_over_the_websocket_only_listed_subscriptions_start(
     safelist: tuple[str, LiveGateway],
 ) -> None:
@@ -486,18 +505,8 @@ def test_over_the_websocket_only_listed_subscriptions_start(
             subscriber.subscribe_with(op_id, payload)
             error = refused_over_the_socket(subscriber, op_id)
             assert error["extensions"] == {"code": code}, (op_id, error)
-        base = live.state.events.registered(Topic.NOTIFICATION)
-        subscriber.subscribe("listed", LISTED_SUBSCRIPTION)
-        subscriber.subscribe_with("listed-by-id", listed_id)
-        wait_registered(live.state.events, Topic.NOTIFICATION, base + 2)
-        notification = notify(live, "elev.ola")
-        expected = {"data": {"notificationAdded": {"id": notification, "kind": "TEST"}}}
-        received = {}
-        for _ in range(2):
-            message = subscriber.receive()
-            assert message["type"] == "next", message
-            received[message["id"]] = message["payload"]
-        assert received == {"listed": expected, "listed-by-id": expected}
+        started = {"listed": {"query": LISTED_SUBSCRIPTION}, "listed-by-id": listed_id}
+        assert_each_gets_the_notification(live, subscriber, started)
 
 
 def test_over_the_websocket_a_hash_runs_the_document_it_names(apq: LiveGateway) -> None:
@@ -512,18 +521,11 @@ def test_over_the_websocket_a_hash_runs_the_document_it_names(apq: LiveGateway) 
         subscriber.subscribe_with("mismatch", other)
         error = refused_over_the_socket(subscriber, "mismatch")
         assert error["extensions"] == {"code": "BAD_USER_INPUT"}, error
-        base = apq.state.events.registered(Topic.NOTIFICATION)
-        subscriber.subscribe_with("with-text", {"query": text, "extensions": persisted(text)})
-        subscriber.subscribe_with("by-hash", {"extensions": persisted(text)})
-        wait_registered(apq.state.events, Topic.NOTIFICATION, base + 2)
-        notification = notify(apq, "elev.ola")
-        expected = {"data": {"notificationAdded": {"id": notification, "kind": "TEST"}}}
-        received = {}
-        for _ in range(2):
-            message = subscriber.receive()
-            assert message["type"] == "next", message
-            received[message["id"]] = message["payload"]
-        assert received == {"with-text": expected, "by-hash": expected}
+        started = {
+            "with-text": {"query": text, "extensions": persisted(text)},
+            "by-hash": {"extensions": persisted(text)},
+        }
+        assert_each_gets_the_notification(apq, subscriber, started)
 
 
 # --- off ------------------------------------------------------------------------------------------
