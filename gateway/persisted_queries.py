@@ -381,29 +381,24 @@ class PersistedQueries:
             raise PersistedQueryError(400, BAD_USER_INPUT, message)
         return Resolved(replace(request, query=text), by_id=True)
 
-    def over_websocket(self, payload: object) -> tuple[object, GraphQLError | None]:
-        """A ``subscribe`` message's payload as it is to run, or the error to answer instead:
+    def over_websocket(self, payload: Mapping[str, object]) -> Mapping[str, object]:
+        """A ``subscribe`` message's payload as it is to run, or :class:`PersistedQueryError`:
         the same rules as over HTTP, so the socket is no way around them. A payload naming a
         persisted document (``extensions.persistedQuery``, ``documentId``, ``doc_id``) gets the
-        document's text; in ``safelist`` mode any other text is refused; in ``apq`` mode a hash
-        sent with its text is checked and remembered. A malformed payload is returned as it came,
-        for the protocol handler to refuse."""
-        if not isinstance(payload, Mapping):
-            return payload, None
+        document's text; in ``safelist`` mode any other text is refused. In ``apq`` mode a hash
+        sent with its text is checked but not remembered: the text is parsed only by the
+        operation's own parse, under the operation limits (a document is remembered over HTTP,
+        where it is parsed within them first). A payload that is malformed as a request body
+        is returned as it came for the protocol handler to refuse, except in ``safelist`` mode
+        (``BAD_REQUEST``)."""
         try:
             request = request_from_object(dict(payload))
-        except MalformedRequestError:
+        except MalformedRequestError as error:
             if self.mode == "safelist":
-                return payload, _as_graphql_error(_not_listed("The document sent"))
-            return payload, None
-        try:
-            resolved = self.resolve(request)
-        except PersistedQueryError as error:
-            return payload, _as_graphql_error(error)
-        text = resolved.request.query
-        if resolved.remember is not None and text is not None and _parses(text):
-            self.store.put(resolved.remember, text)
-        return {**payload, "query": text}, None
+                raise PersistedQueryError(400, BAD_REQUEST, str(error)) from error
+            return payload
+        resolved = self.resolve(request)
+        return {**payload, "query": resolved.request.query}
 
     def after_parse(
         self, resolved: Resolved, parsed: ParsedDocument | None, method: str
@@ -426,18 +421,9 @@ class PersistedQueries:
         return None
 
 
-def _as_graphql_error(error: PersistedQueryError) -> GraphQLError:
+def refusal_as_graphql_error(error: PersistedQueryError) -> GraphQLError:
     """The refusal as a GraphQL error (a WebSocket ``error`` message carries no status)."""
     return GraphQLError(error.message, extensions={"code": error.code})
-
-
-def _parses(text: str) -> bool:
-    """Whether ``text`` is a GraphQL document (``apq`` remembers only those, as over HTTP)."""
-    try:
-        parse(text)
-    except GraphQLError:
-        return False
-    return True
 
 
 def names_persisted_query(parameters: Mapping[str, str]) -> bool:

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, Protocol, cast
 
 import asyncpg
@@ -49,6 +49,7 @@ from gateway.auth import AuthenticationError, Principal
 from gateway.authentication import viewer_of
 from gateway.error_codes import with_codes
 from gateway.metrics import count_refusal
+from gateway.persisted_queries import PersistedQueryError, refusal_as_graphql_error
 from gateway.read_effects import write_effects
 from gateway.state import AppState
 from resolvers.context import RequestContext
@@ -403,14 +404,17 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
         ):
             await super().handle_subscribe(message)
             return
-        persisted = connection.state.persisted_queries
-        payload, refusal = persisted.over_websocket(message.get("payload"))
-        if refusal is not None:  # not listed (safelist), an unknown id, a hash of another text
-            await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [refusal.formatted]}
-            )
-            return
-        message = cast(SubscribeMessage, {**message, "payload": payload})
+        payload = message.get("payload")
+        if isinstance(payload, Mapping):  # anything else is the protocol handler's to refuse
+            try:
+                resolved = connection.state.persisted_queries.over_websocket(payload)
+            except PersistedQueryError as refused:  # not listed, an unknown id, another text ...
+                refusal = refusal_as_graphql_error(refused)
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [refusal.formatted]}
+                )
+                return
+            message = cast(SubscribeMessage, {**message, "payload": resolved})
         # the operation starts with the caller as they are now (their conversations ...)
         viewer = await connection.current_viewer()
         if viewer is None:  # closed: the token expired or the person may no longer use Tavle

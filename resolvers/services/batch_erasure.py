@@ -211,7 +211,8 @@ async def request_batch_erasure(
     async with actor.engine.begin() as conn:
         if subject_ids:
             people = list(dict.fromkeys(subject_ids))
-            stmt = select(_p.id, _p.processing_state).where(in_ids(_p.id, people))
+            # in id order, as every erasure request locks people: two never wait on each other
+            stmt = select(_p.id, _p.processing_state).where(in_ids(_p.id, people)).order_by(_p.id)
             if conn.dialect.name == "postgresql":
                 stmt = stmt.with_for_update()
             states = {int(row.id): row.processing_state for row in await conn.execute(stmt)}
@@ -309,7 +310,7 @@ async def request_school_erasure(actor: Actor, school_id: int, justification: st
             PENDING,
             "An erasure of this school is already pending",
         )
-        found = (
+        members = (
             select(_p.id)
             .where(
                 _only_at(school_id),
@@ -322,8 +323,8 @@ async def request_school_erasure(actor: Actor, school_id: int, justification: st
             # the people's rows, as requestErasure locks its person's: of a single erasure and
             # this one asked for at once, the second sees the first. NO KEY: rows that only
             # refer to a person are not held up.
-            found = found.with_for_update(of=t.people, key_share=True)
-        people = [int(pk) for pk in (await conn.execute(found)).scalars()]
+            members = members.with_for_update(of=t.people, key_share=True)
+        people = [int(pk) for pk in (await conn.execute(members)).scalars()]
         await _refuse_if_pending(
             conn, people, "let it run or cancel it, then ask for the school's erasure"
         )

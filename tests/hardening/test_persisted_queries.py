@@ -501,6 +501,7 @@ def test_over_the_websocket_only_listed_subscriptions_start(
             ("changed", {"query": LISTED_SUBSCRIPTION + " "}, "PERSISTED_QUERY_NOT_LISTED"),
             ("unlisted-id", unlisted_id, "PERSISTED_QUERY_NOT_LISTED"),
             ("id-and-other-text", {**listed_id, "query": unlisted}, "BAD_USER_INPUT"),
+            ("malformed", {**listed_id, "variables": []}, "BAD_REQUEST"),
         ]:
             subscriber.subscribe_with(op_id, payload)
             error = refused_over_the_socket(subscriber, op_id)
@@ -510,9 +511,14 @@ def test_over_the_websocket_only_listed_subscriptions_start(
 
 
 def test_over_the_websocket_a_hash_runs_the_document_it_names(apq: LiveGateway) -> None:
-    """Automatic persisted queries over the socket as over HTTP: an unknown hash is not found,
-    a hash with its text is checked and remembered, and the hash alone then starts it."""
+    """Automatic persisted queries over the socket: an unknown hash is not found; a hash with
+    its text is checked and runs, and is not remembered there (the text is parsed only by the
+    operation's own parse, under the limits); a document remembered over HTTP runs by its hash
+    alone."""
     text = unique("subscription Bell { notificationAdded { id kind } }", "ws")
+    learnt = unique("subscription Bell { notificationAdded { id kind } }", "ws-http")
+    # remembered over HTTP once it parsed within the limits (a subscription does not run there)
+    post(apq, {"query": learnt, "extensions": persisted(learnt)})
     with Subscriber.of(apq.url, apq.token("elev.ola")) as subscriber:
         subscriber.subscribe_with("unknown", {"extensions": persisted(text)})
         error = refused_over_the_socket(subscriber, "unknown")
@@ -523,9 +529,32 @@ def test_over_the_websocket_a_hash_runs_the_document_it_names(apq: LiveGateway) 
         assert error["extensions"] == {"code": "BAD_USER_INPUT"}, error
         started = {
             "with-text": {"query": text, "extensions": persisted(text)},
-            "by-hash": {"extensions": persisted(text)},
+            "learnt-over-http": {"extensions": persisted(learnt)},
         }
         assert_each_gets_the_notification(apq, subscriber, started)
+        subscriber.subscribe_with("by-hash", {"extensions": persisted(text)})
+        error = refused_over_the_socket(subscriber, "by-hash")
+        assert error["extensions"] == {"code": "PERSISTED_QUERY_NOT_FOUND"}, error
+
+
+def test_over_the_websocket_a_text_over_the_limits_is_refused_and_not_remembered(
+    apq: LiveGateway,
+) -> None:
+    fields = " ".join(f"f{n}: __typename" for n in range(apq.state.settings.max_tokens))
+    text = f"subscription Big {{ {fields} }}"
+    with Subscriber.of(apq.url, apq.token("elev.ola")) as subscriber:
+        subscriber.subscribe_with("big", {"query": text, "extensions": persisted(text)})
+        message = subscriber.receive()
+        assert (message["id"], message["type"]) == ("big", "error"), message
+        subscriber.subscribe_with("by-hash", {"extensions": persisted(text)})
+        error = refused_over_the_socket(subscriber, "by-hash")
+        assert error["extensions"] == {"code": "PERSISTED_QUERY_NOT_FOUND"}, error
+
+
+def test_a_subscribe_message_without_a_payload_closes_the_socket(apq: LiveGateway) -> None:
+    with Subscriber.of(apq.url, apq.token("elev.ola")) as subscriber:
+        subscriber.send({"id": "1", "type": "subscribe"})
+        assert subscriber.close_code()[0] == 4400
 
 
 # --- off ------------------------------------------------------------------------------------------

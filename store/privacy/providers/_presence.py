@@ -36,6 +36,8 @@ from store import tables as t
 
 
 class Check(enum.StrEnum):
+    """A kind of data a provider statement reads by a person's id (its key columns: ``KEYS``)."""
+
     ROLES = "ROLES"
     GUARDIANSHIPS = "GUARDIANSHIPS"
     ENROLMENTS = "ENROLMENTS"
@@ -128,6 +130,7 @@ def may_have_any(subject_id: int, *checks: Check) -> bool:
 
 
 async def _having_rows(conn: AsyncConnection, check: Check, ids: Sequence[int]) -> frozenset[int]:
+    """Those of ``ids`` that any of ``check``'s key columns holds."""
     found: set[int] = set()
     for key in KEYS[check]:
         column, joined = key if isinstance(key, tuple) else (key, key.table)
