@@ -76,13 +76,6 @@ async def school_member_pages(conn: AsyncConnection, school_id: int) -> AsyncIte
         after = int(rows[-1].id)
 
 
-async def school_members(conn: AsyncConnection, school_id: int) -> AsyncIterator[Member]:
-    """The school's people who are not erased, by id."""
-    async for page in school_member_pages(conn, school_id):
-        for member in page:
-            yield member
-
-
 async def erased_members(conn: AsyncConnection, school_id: int) -> int:
     """How many of the school's people are tombstones (left out of the export)."""
     p = t.people.c
